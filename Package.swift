@@ -1,0 +1,83 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "junction",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "junction", targets: ["junction"]),
+        .library(name: "WAMPCore", targets: ["WAMPCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+    ],
+    targets: [
+        // Protocol core: values, messages, URIs, IDs, serializers. No NIO, no Foundation JSON.
+        .target(name: "WAMPCore"),
+        // Transports: WebSocket and RawSocket pipelines that turn bytes into WAMP messages and back.
+        .target(
+            name: "JunctionTransport",
+            dependencies: [
+                "WAMPCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+            ]
+        ),
+        // Router: realms, sessions, broker, dealer. Event-loop confined, transport agnostic.
+        .target(
+            name: "JunctionRouter",
+            dependencies: [
+                "WAMPCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Server: configuration, listeners, pipelines wiring transports to the router, lifecycle.
+        .target(
+            name: "JunctionServer",
+            dependencies: [
+                "WAMPCore", "JunctionTransport", "JunctionRouter",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+        .executableTarget(
+            name: "junction",
+            dependencies: [
+                "JunctionServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .testTarget(name: "WAMPCoreTests", dependencies: ["WAMPCore"]),
+        .testTarget(
+            name: "JunctionTransportTests",
+            dependencies: [
+                "JunctionTransport",
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOTestUtils", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(name: "JunctionRouterTests", dependencies: ["JunctionRouter"]),
+        .testTarget(
+            name: "JunctionServerTests",
+            dependencies: [
+                "JunctionServer",
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+            ]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

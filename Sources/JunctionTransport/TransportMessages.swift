@@ -1,0 +1,44 @@
+import NIOCore
+import WAMPCore
+
+/// What a WAMP transport hands to the session layer above it.
+public enum TransportInbound: Sendable {
+    /// A decoded, validated message.
+    case message(WAMPMessage)
+    /// Bytes that did not decode, or decoded to something that is not a valid WAMP message.
+    /// The session layer answers with ABORT `wamp.error.protocol_violation` and closes.
+    case violation(ProtocolViolation)
+}
+
+/// What the session layer writes to a WAMP transport.
+public enum TransportOutbound: Sendable {
+    /// A message the transport encodes with its negotiated serializer.
+    case message(WAMPMessage)
+    /// A message already encoded with this transport's serializer, shared by many receivers
+    /// (one encoding per serializer per publication). The transport only adds its framing.
+    case serialized(ByteBuffer)
+}
+
+/// Which transport a session arrived on.
+public enum TransportKind: String, Sendable, Hashable {
+    case webSocket = "websocket"
+    case rawSocketTCP = "rawsocket"
+    case rawSocketUnix = "rawsocket-unix"
+}
+
+/// Facts about an established transport that the session layer needs.
+public struct TransportInfo: Sendable, Hashable {
+    public var kind: TransportKind
+    public var serializer: SerializerKind
+    /// WebSocket `.batched` subprotocols.
+    public var batched: Bool
+    /// The peer's address, for logs (`127.0.0.1:51234`, `unix`).
+    public var peer: String
+
+    public init(kind: TransportKind, serializer: SerializerKind, batched: Bool = false, peer: String) {
+        self.kind = kind
+        self.serializer = serializer
+        self.batched = batched
+        self.peer = peer
+    }
+}

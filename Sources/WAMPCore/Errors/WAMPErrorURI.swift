@@ -1,0 +1,33 @@
+/// The error and close reason URIs the spec predefines.
+public enum WAMPErrorURI {
+    // Session close reasons.
+    public static let closeNormal = "wamp.close.normal"
+    public static let systemShutdown = "wamp.close.system_shutdown"
+    public static let closeRealm = "wamp.close.close_realm"
+    public static let goodbyeAndOut = "wamp.close.goodbye_and_out"
+    public static let killed = "wamp.close.killed"
+
+    // Errors.
+    public static let protocolViolation = "wamp.error.protocol_violation"
+    public static let invalidURI = "wamp.error.invalid_uri"
+    public static let noSuchProcedure = "wamp.error.no_such_procedure"
+    public static let procedureAlreadyExists = "wamp.error.procedure_already_exists"
+    public static let noSuchRegistration = "wamp.error.no_such_registration"
+    public static let noSuchSubscription = "wamp.error.no_such_subscription"
+    public static let invalidArgument = "wamp.error.invalid_argument"
+    public static let noSuchRealm = "wamp.error.no_such_realm"
+    public static let noSuchRole = "wamp.error.no_such_role"
+    public static let noSuchSession = "wamp.error.no_such_session"
+    public static let notAuthorized = "wamp.error.not_authorized"
+    public static let authorizationFailed = "wamp.error.authorization_failed"
+    public static let authenticationFailed = "wamp.error.authentication_failed"
+    public static let noAuthMethod = "wamp.error.no_auth_method"
+    public static let canceled = "wamp.error.canceled"
+    public static let timeout = "wamp.error.timeout"
+    public static let unavailable = "wamp.error.unavailable"
+    public static let noAvailableCallee = "wamp.error.no_available_callee"
+    public static let featureNotSupported = "wamp.error.feature_not_supported"
+    public static let optionNotAllowed = "wamp.error.option_not_allowed"
+    public static let runtimeError = "wamp.error.runtime_error"
+    public static let payloadSizeExceeded = "wamp.error.payload_size_exceeded"
+}
