@@ -34,6 +34,7 @@ let package = Package(
             dependencies: [
                 "WAMPCore",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -69,7 +70,10 @@ let package = Package(
                 .product(name: "NIOTestUtils", package: "swift-nio"),
             ]
         ),
-        .testTarget(name: "JunctionRouterTests", dependencies: ["JunctionRouter"]),
+        .testTarget(
+            name: "JunctionRouterTests",
+            dependencies: ["JunctionRouter", .product(name: "NIOEmbedded", package: "swift-nio")]
+        ),
         .testTarget(
             name: "JunctionServerTests",
             dependencies: [

@@ -1,0 +1,162 @@
+import Logging
+import NIOCore
+import WAMPCore
+
+/// One routing realm: its sessions, broker and dealer.
+///
+/// All state is confined to `eventLoop`; every method except `init` must be called on it. The
+/// transport layer hops there (or calls directly when the connection shares the loop), so the
+/// routing hot path takes no locks.
+public final class Realm: @unchecked Sendable {
+    public let configuration: RealmConfiguration
+    public let eventLoop: any EventLoop
+    let logger: Logger
+    var sessions: [UInt64: SessionRecord] = [:]
+    var broker = Broker()
+    var dealer = Dealer()
+    private var closed = false
+
+    public init(configuration: RealmConfiguration, eventLoop: any EventLoop, logger: Logger) {
+        self.configuration = configuration
+        self.eventLoop = eventLoop
+        var logger = logger
+        logger[metadataKey: "realm"] = .string(configuration.name)
+        self.logger = logger
+    }
+
+    public var name: String { self.configuration.name }
+
+    /// How many sessions are joined.
+    public var sessionCount: Int {
+        self.eventLoop.preconditionInEventLoop()
+        return self.sessions.count
+    }
+
+    /// What the router announces in WELCOME: only features that actually work.
+    static let routerRoles: WAMPDict = [
+        "broker": ["features": ["publisher_exclusion": true]],
+        "dealer": ["features": [:]],
+    ]
+
+    /// The outcome of a HELLO.
+    public enum JoinOutcome: Sendable {
+        case welcome(session: UInt64, details: WAMPDict)
+        case abort(WAMPMessage.Abort)
+    }
+
+    /// Admits a session. Anonymous for now: the session gets the realm's anonymous role.
+    public func join(hello: WAMPMessage.Hello, peer: any PeerConnection, transport: String) -> JoinOutcome {
+        self.eventLoop.preconditionInEventLoop()
+        if self.closed {
+            return .abort(.init(reason: WAMPErrorURI.systemShutdown, message: "the router is shutting down"))
+        }
+        guard let roleName = self.configuration.anonymousRole, let role = self.configuration.roles[roleName] else {
+            return .abort(.init(reason: WAMPErrorURI.notAuthorized, message: "anonymous access is not allowed"))
+        }
+        var id = WAMPID.random()
+        while self.sessions[id] != nil { id = WAMPID.random() }
+        let authid = hello.details["authid"]?.stringValue ?? Self.randomAuthID()
+        let record = SessionRecord(
+            id: id, peer: peer, authid: authid, role: role, authmethod: "anonymous", clientRoles: hello.roles,
+            transport: transport)
+        self.sessions[id] = record
+        self.logger.info(
+            "session joined",
+            metadata: [
+                "session": "\(id)", "authid": "\(authid)", "authrole": "\(role.name)", "transport": "\(transport)",
+            ])
+        let details: WAMPDict = [
+            "realm": .string(self.name),
+            "authid": .string(authid),
+            "authrole": .string(role.name),
+            "authmethod": "anonymous",
+            "authprovider": "static",
+            "roles": .dict(Self.routerRoles),
+            "x_cb_node": "junction",
+            "agent": "Junction/0.1",
+        ]
+        return .welcome(session: id, details: details)
+    }
+
+    /// Forgets a session: its subscriptions and registrations go away, calls it was serving fail,
+    /// calls it made are dropped. Safe to call for a session that already left.
+    public func leave(session id: UInt64, reason: String = "transport closed") {
+        self.eventLoop.preconditionInEventLoop()
+        guard let record = self.sessions.removeValue(forKey: id) else { return }
+        for subscription in record.subscriptions {
+            _ = self.broker.unsubscribe(session: id, subscription: subscription)
+        }
+        let (orphaned, _) = self.dealer.removeSession(id)
+        for call in orphaned {
+            self.sessions[call.caller]?.peer.send(
+                .error(
+                    .init(
+                        requestType: .call, request: call.callerRequest, error: WAMPErrorURI.canceled,
+                        payload: .init(args: ["callee disconnected from in-flight request"]))))
+        }
+        self.logger.info("session left", metadata: ["session": "\(id)", "reason": "\(reason)"])
+    }
+
+    /// Handles a message of an established session.
+    public func receive(_ message: WAMPMessage, from session: UInt64) {
+        self.eventLoop.preconditionInEventLoop()
+        guard let record = self.sessions[session] else { return }
+        switch message {
+        case .publish(let publish): self.handlePublish(publish, from: record)
+        case .subscribe(let subscribe): self.handleSubscribe(subscribe, from: record)
+        case .unsubscribe(let unsubscribe): self.handleUnsubscribe(unsubscribe, from: record)
+        case .call(let call): self.handleCall(call, from: record)
+        case .register(let register): self.handleRegister(register, from: record)
+        case .unregister(let unregister): self.handleUnregister(unregister, from: record)
+        case .yield(let yield): self.handleYield(yield, from: record)
+        case .error(let error): self.handleInvocationError(error, from: record)
+        default:
+            self.abort(record, message: "\(message.type) is not routed by the realm")
+        }
+    }
+
+    /// Ends every session with GOODBYE `wamp.close.system_shutdown` and refuses new ones.
+    public func shutdown() {
+        self.eventLoop.preconditionInEventLoop()
+        self.closed = true
+        for id in Array(self.sessions.keys) {
+            guard let record = self.sessions[id] else { continue }
+            self.leave(session: id, reason: "router shutdown")
+            record.peer.goodbye(reason: WAMPErrorURI.systemShutdown, message: "the router is shutting down")
+        }
+    }
+
+    /// Ends a session for a protocol violation found while routing.
+    func abort(_ record: SessionRecord, message: String) {
+        self.logger.warning(
+            "protocol violation", metadata: ["session": "\(record.id)", "transport": "\(record.transport)", "error": "\(message)"])
+        self.leave(session: record.id, reason: "protocol violation")
+        record.peer.abort(.init(reason: WAMPErrorURI.protocolViolation, message: message))
+    }
+
+    /// Answers a request with ERROR.
+    func reply(
+        _ record: SessionRecord, error: String, to type: MessageType, request: UInt64, message: String? = nil
+    ) {
+        let payload: Payload = message.map { .init(args: [.string($0)]) } ?? .empty
+        record.peer.send(.error(.init(requestType: type, request: request, error: error, payload: payload)))
+    }
+
+    /// Whether `uri` is acceptable for an application topic or procedure under this realm's rules.
+    func isValidURI(_ uri: String, match: MatchPolicy = .exact) -> Bool {
+        switch match {
+        case .exact:
+            return URIValidation.isValid(uri, rules: self.configuration.uriRules)
+        case .prefix:
+            return URIValidation.isValid(uri, rules: self.configuration.uriRules, allowTrailingDot: true)
+        case .wildcard:
+            return URIValidation.isValid(uri, rules: self.configuration.uriRules, allowEmptyComponents: true)
+        }
+    }
+
+    private static func randomAuthID() -> String {
+        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+        let groups = (0..<4).map { _ in String((0..<4).map { _ in alphabet.randomElement()! }) }
+        return groups.joined(separator: "-")
+    }
+}

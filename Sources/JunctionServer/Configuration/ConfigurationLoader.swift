@@ -1,0 +1,216 @@
+import JunctionRouter
+import WAMPCore
+import Yams
+
+/// A configuration file that cannot be used, naming the offending key and line.
+public struct ConfigurationError: Error, Sendable, CustomStringConvertible {
+    public var key: String
+    public var line: Int?
+    public var problem: String
+
+    public var description: String {
+        let location = self.line.map { " (line \($0))" } ?? ""
+        return "\(self.key)\(location): \(self.problem)"
+    }
+}
+
+/// Reads `JunctionConfiguration` from YAML (JSON is valid YAML, so it is accepted too).
+///
+/// Every key is checked: unknown keys are errors, so a typo never silently falls back to a default.
+public enum ConfigurationLoader {
+    public static func load(yaml text: String) throws(ConfigurationError) -> JunctionConfiguration {
+        let root: Node
+        do {
+            guard let node = try Yams.compose(yaml: text) else {
+                throw ConfigurationError(key: "(document)", line: nil, problem: "the file is empty")
+            }
+            root = node
+        } catch let error as ConfigurationError {
+            throw error
+        } catch {
+            throw ConfigurationError(key: "(document)", line: nil, problem: "not valid YAML or JSON: \(error)")
+        }
+        var reader = NodeReader(node: root, path: "")
+        return try self.configuration(&reader)
+    }
+
+    private static func configuration(_ root: inout NodeReader) throws(ConfigurationError) -> JunctionConfiguration {
+        try root.allowKeys(["router", "realms", "transports", "limits"])
+        var configuration = JunctionConfiguration(realms: [], transports: [])
+        if var router = try root.optionalChild("router") {
+            try router.allowKeys(["event_loops", "log_level"])
+            configuration.eventLoops = try router.optionalInt("event_loops", range: 0...1024) ?? 0
+            configuration.logLevel =
+                try router.optionalString("log_level", oneOf: ["trace", "debug", "info", "notice", "warning", "error", "critical"])
+                ?? "info"
+        }
+        if var limits = try root.optionalChild("limits") {
+            try limits.allowKeys(["max_message_size"])
+            configuration.limits.maxMessageSize =
+                try limits.optionalInt("max_message_size", range: 512...(1 << 30)) ?? configuration.limits.maxMessageSize
+        }
+        for var realm in try root.list("realms", nonEmpty: true) {
+            configuration.realms.append(try self.realm(&realm))
+        }
+        var names = Set<String>()
+        for (index, realm) in configuration.realms.enumerated() where !names.insert(realm.name).inserted {
+            throw ConfigurationError(key: "realms[\(index)].name", line: nil, problem: "duplicate realm '\(realm.name)'")
+        }
+        for var transport in try root.list("transports", nonEmpty: true) {
+            configuration.transports.append(try self.transport(&transport))
+        }
+        return configuration
+    }
+
+    private static func realm(_ node: inout NodeReader) throws(ConfigurationError) -> RealmConfiguration {
+        try node.allowKeys(["name", "roles", "anonymous_role", "uri_check"])
+        let name = try node.string("name")
+        guard URIValidation.isValid(name) else {
+            throw node.error("name", "'\(name)' is not a valid realm URI")
+        }
+        var roles: [Role] = []
+        for var role in try node.list("roles", nonEmpty: false) {
+            try role.allowKeys(["name", "permissions"])
+            var permissions: [Permission] = []
+            for var permission in try role.list("permissions", nonEmpty: false) {
+                try permission.allowKeys(["uri", "match", "allow"])
+                let uri = try permission.string("uri")
+                let match = try permission.optionalString("match", oneOf: ["exact", "prefix", "wildcard"]) ?? "exact"
+                let allow = try permission.stringList("allow", oneOf: Set(Permission.Action.allCases.map(\.rawValue)))
+                permissions.append(
+                    Permission(
+                        uri: uri, match: MatchPolicy(rawValue: match)!,
+                        allow: Set(allow.compactMap(Permission.Action.init(rawValue:)))))
+            }
+            roles.append(Role(name: try role.string("name"), permissions: permissions))
+        }
+        let anonymous = try node.optionalString("anonymous_role") ?? "anonymous"
+        let uriCheck = try node.optionalString("uri_check", oneOf: ["loose", "strict"]) ?? "loose"
+        return RealmConfiguration(
+            name: name, roles: roles, anonymousRole: anonymous.isEmpty ? nil : anonymous,
+            uriRules: URIRules(rawValue: uriCheck)!)
+    }
+
+    private static func transport(_ node: inout NodeReader) throws(ConfigurationError) -> TransportConfiguration {
+        let type = try node.string("type", oneOf: ["websocket", "rawsocket"])
+        let serializerNames = try node.optionalStringList("serializers", oneOf: ["json", "msgpack", "cbor"])
+        let serializers = serializerNames?.compactMap(SerializerKind.init(name:)) ?? SerializerKind.allCases
+        let maxMessageSize = try node.optionalInt("max_message_size", range: 512...(1 << 30))
+        switch type {
+        case "websocket":
+            try node.allowKeys(["type", "host", "port", "path", "serializers", "max_message_size"])
+            let path = try node.optionalString("path") ?? "/ws"
+            guard path.hasPrefix("/") else { throw node.error("path", "must start with '/'") }
+            return .webSocket(
+                WebSocketListener(
+                    host: try node.optionalString("host") ?? "127.0.0.1", port: try node.int("port", range: 0...65535),
+                    path: path, serializers: serializers, maxMessageSize: maxMessageSize))
+        default:
+            try node.allowKeys(["type", "host", "port", "unix", "serializers", "max_message_size"])
+            let endpoint: RawSocketListener.Endpoint
+            if let path = try node.optionalString("unix") {
+                guard try node.optionalInt("port", range: 0...65535) == nil else {
+                    throw node.error("unix", "a rawsocket transport has either 'unix' or 'port', not both")
+                }
+                endpoint = .unix(path: path)
+            } else {
+                endpoint = .tcp(
+                    host: try node.optionalString("host") ?? "127.0.0.1", port: try node.int("port", range: 0...65535))
+            }
+            return .rawSocket(
+                RawSocketListener(endpoint: endpoint, serializers: serializers, maxMessageSize: maxMessageSize))
+        }
+    }
+}
+
+/// Typed access to a YAML node that names the key path in every error.
+private struct NodeReader {
+    let node: Node
+    let path: String
+
+    private func keyPath(_ key: String) -> String { self.path.isEmpty ? key : "\(self.path).\(key)" }
+
+    func error(_ key: String, _ problem: String) -> ConfigurationError {
+        ConfigurationError(key: self.keyPath(key), line: self.value(key)?.mark.map { $0.line }, problem: problem)
+    }
+
+    private func value(_ key: String) -> Node? {
+        self.node.mapping?[Node(key)]
+    }
+
+    func allowKeys(_ allowed: Set<String>) throws(ConfigurationError) {
+        guard let mapping = self.node.mapping else {
+            throw ConfigurationError(
+                key: self.path.isEmpty ? "(document)" : self.path, line: self.node.mark?.line, problem: "expected a mapping")
+        }
+        for key in mapping.keys {
+            guard let name = key.string, allowed.contains(name) else {
+                throw ConfigurationError(
+                    key: self.keyPath(key.string ?? "?"), line: key.mark?.line,
+                    problem: "unknown key (allowed: \(allowed.sorted().joined(separator: ", ")))")
+            }
+        }
+    }
+
+    func optionalChild(_ key: String) throws(ConfigurationError) -> NodeReader? {
+        guard let value = self.value(key) else { return nil }
+        guard value.mapping != nil else { throw self.error(key, "expected a mapping") }
+        return NodeReader(node: value, path: self.keyPath(key))
+    }
+
+    func list(_ key: String, nonEmpty: Bool) throws(ConfigurationError) -> [NodeReader] {
+        guard let value = self.value(key) else {
+            if nonEmpty { throw self.error(key, "missing") }
+            return []
+        }
+        guard let sequence = value.sequence else { throw self.error(key, "expected a list") }
+        if nonEmpty && sequence.isEmpty { throw self.error(key, "must not be empty") }
+        return sequence.enumerated().map { NodeReader(node: $1, path: "\(self.keyPath(key))[\($0)]") }
+    }
+
+    func optionalString(_ key: String, oneOf allowed: Set<String>? = nil) throws(ConfigurationError) -> String? {
+        guard let value = self.value(key) else { return nil }
+        guard let scalar = value.scalar else { throw self.error(key, "expected a string") }
+        if let allowed, !allowed.contains(scalar.string) {
+            throw self.error(key, "'\(scalar.string)' is not one of \(allowed.sorted().joined(separator: ", "))")
+        }
+        return scalar.string
+    }
+
+    func string(_ key: String, oneOf allowed: Set<String>? = nil) throws(ConfigurationError) -> String {
+        guard let value = try self.optionalString(key, oneOf: allowed) else { throw self.error(key, "missing") }
+        return value
+    }
+
+    func optionalInt(_ key: String, range: ClosedRange<Int>) throws(ConfigurationError) -> Int? {
+        guard let value = self.value(key) else { return nil }
+        guard let int = value.int else { throw self.error(key, "expected an integer") }
+        guard range.contains(int) else {
+            throw self.error(key, "\(int) is out of range \(range.lowerBound)...\(range.upperBound)")
+        }
+        return int
+    }
+
+    func int(_ key: String, range: ClosedRange<Int>) throws(ConfigurationError) -> Int {
+        guard let value = try self.optionalInt(key, range: range) else { throw self.error(key, "missing") }
+        return value
+    }
+
+    func optionalStringList(_ key: String, oneOf allowed: Set<String>) throws(ConfigurationError) -> [String]? {
+        guard let value = self.value(key) else { return nil }
+        guard let sequence = value.sequence else { throw self.error(key, "expected a list") }
+        var result: [String] = []
+        for item in sequence {
+            guard let string = item.string, allowed.contains(string) else {
+                throw self.error(key, "each item must be one of \(allowed.sorted().joined(separator: ", "))")
+            }
+            result.append(string)
+        }
+        return result
+    }
+
+    func stringList(_ key: String, oneOf allowed: Set<String>) throws(ConfigurationError) -> [String] {
+        guard let value = try self.optionalStringList(key, oneOf: allowed) else { throw self.error(key, "missing") }
+        return value
+    }
+}

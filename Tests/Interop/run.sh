@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Runs the WAMP interoperability suite (Tests/Interop) against a router binary.
+#
+#   JUNCTION_BIN      router binary (default: <repo>/.build/debug/junction)
+#   INTEROP_ROUTER    junction (default) | crossbar  -- crossbar only checks the tests themselves
+#   INTEROP_TIMEOUT   per-test timeout in seconds (default 120)
+#   PYTHON            interpreter used to create the venvs (default python3)
+#
+# Extra arguments are passed to pytest (e.g. -k websocket, -x, -vv).
+# Exit status: pytest's, except that "no tests collected" (5) is a failure too.
+set -euo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+REPO="$(cd "$HERE/../.." && pwd)"
+PYTHON="${PYTHON:-python3}"
+ROUTER_KIND="${INTEROP_ROUTER:-junction}"
+TIMEOUT="${INTEROP_TIMEOUT:-120}"
+
+say() { printf 'interop: %s\n' "$*" >&2; }
+die() { say "ERROR: $*"; exit 2; }
+
+hash_of() { "$PYTHON" -c 'import hashlib,sys; print(hashlib.sha256(open(sys.argv[1],"rb").read()+sys.argv[2].encode()).hexdigest())' "$1" "$2"; }
+
+# ensure_venv DIR MARKER_INPUT PIP_ARGS...
+# (Re)creates DIR when missing or when the hash of MARKER_INPUT (plus the Python version) changed.
+ensure_venv() {
+    local dir="$1" key="$2"; shift 2
+    local marker="$dir/.interop-requirements.sha256"
+    if [[ -x "$dir/bin/python" && -f "$marker" && "$(cat "$marker")" == "$key" ]]; then
+        return 0
+    fi
+    say "setting up $dir"
+    rm -rf "$dir"
+    "$PYTHON" -m venv "$dir" || die "could not create a venv with $PYTHON (apt-get install python3-venv?)"
+    PIP_DISABLE_PIP_VERSION_CHECK=1 "$dir/bin/python" -m pip install --quiet --no-input "$@" </dev/null \
+        || { rm -rf "$dir"; die "pip install into $dir failed"; }
+    echo "$key" >"$marker"
+}
+
+command -v "$PYTHON" >/dev/null || die "$PYTHON not found"
+PYVER="$("$PYTHON" -c 'import sys; print("%d.%d.%d" % sys.version_info[:3])')"
+
+REQS="$HERE/requirements.txt"
+ensure_venv "$REPO/.venv" "$(hash_of "$REQS" "$PYVER")" -r "$REQS"
+
+case "$ROUTER_KIND" in
+junction)
+    JUNCTION_BIN="${JUNCTION_BIN:-$REPO/.build/debug/junction}"
+    [[ -f "$JUNCTION_BIN" ]] || die "router binary $JUNCTION_BIN does not exist (build it with 'swift build', or set JUNCTION_BIN)"
+    [[ -x "$JUNCTION_BIN" ]] || die "router binary $JUNCTION_BIN is not executable"
+    JUNCTION_BIN="$(cd "$(dirname "$JUNCTION_BIN")" && pwd)/$(basename "$JUNCTION_BIN")"
+    export JUNCTION_BIN
+    say "router: $JUNCTION_BIN"
+    ;;
+crossbar)
+    CB_REQS="crossbar==26.10.1 numpy<2"
+    ensure_venv "$REPO/.venv-crossbar" "$(hash_of /dev/null "$PYVER $CB_REQS")" crossbar==26.10.1 'numpy<2'
+    export CROSSBAR_BIN="${CROSSBAR_BIN:-$REPO/.venv-crossbar/bin/crossbar}"
+    say "router: crossbar ($CROSSBAR_BIN)"
+    ;;
+*)
+    die "INTEROP_ROUTER must be 'junction' or 'crossbar' (got '$ROUTER_KIND')"
+    ;;
+esac
+export INTEROP_ROUTER="$ROUTER_KIND"
+
+cd "$REPO"
+set +e
+"$REPO/.venv/bin/python" -m pytest "$HERE" -q \
+    --timeout="$TIMEOUT" --timeout-method=signal -rfEX "$@" </dev/null
+rc=$?
+set -e
+if [[ $rc -eq 5 ]]; then
+    say "ERROR: pytest collected no tests"
+    exit 1
+fi
+exit $rc

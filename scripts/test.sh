@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Runs every Junction test on a fresh machine: builds, runs the Swift unit and end-to-end tests,
+# then the autobahn-python interoperability suite (which creates its own venv in .venv).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+echo "== swift build (debug, with tests)"
+swift build --build-tests
+
+echo "== swift test"
+swift test --skip-build 2>&1 | tee .build/swift-test.log
+swift_summary=$(grep -E "^(✔|✘|􀟈|􀢄)? ?Test run with [0-9]+ tests" .build/swift-test.log | tail -1 || true)
+
+echo "== interop (autobahn-python)"
+JUNCTION_BIN="$PWD/.build/debug/junction" Tests/Interop/run.sh
+
+echo "== summary"
+echo "swift: ${swift_summary:-see above}"
