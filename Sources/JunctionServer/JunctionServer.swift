@@ -13,14 +13,16 @@ public final class JunctionServer: Sendable {
     private let ownsGroup: Bool
     private let listeners: [any Channel]
     private let logger: Logger
+    private let connections: ConnectionRegistry
 
     /// Where each configured transport listens, in configuration order (resolves port 0).
     public let boundAddresses: [SocketAddress]
 
     private init(
         router: Router, configuration: JunctionConfiguration, group: any EventLoopGroup, ownsGroup: Bool,
-        listeners: [any Channel], logger: Logger
+        listeners: [any Channel], connections: ConnectionRegistry, logger: Logger
     ) {
+        self.connections = connections
         self.router = router
         self.configuration = configuration
         self.group = group
@@ -39,11 +41,13 @@ public final class JunctionServer: Sendable {
         let threads = configuration.eventLoops == 0 ? System.coreCount : configuration.eventLoops
         let group = group ?? MultiThreadedEventLoopGroup(numberOfThreads: threads)
         let router = Router(realms: configuration.realms, group: group, logger: logger)
+        let connections = ConnectionRegistry()
         var listeners: [any Channel] = []
         do {
             for transport in configuration.transports {
                 let channel = try await Self.bind(
-                    transport, router: router, group: group, limits: configuration.limits, logger: logger)
+                    transport, router: router, group: group, limits: configuration.limits,
+                    connections: connections, logger: logger)
                 logger.info("listening", metadata: ["transport": "\(Self.describe(transport, channel))"])
                 listeners.append(channel)
             }
@@ -54,7 +58,7 @@ public final class JunctionServer: Sendable {
         }
         return JunctionServer(
             router: router, configuration: configuration, group: group, ownsGroup: ownsGroup, listeners: listeners,
-            logger: logger)
+            connections: connections, logger: logger)
     }
 
     /// Says GOODBYE `wamp.close.system_shutdown` to every session, stops listening, and lets the
@@ -63,13 +67,14 @@ public final class JunctionServer: Sendable {
         self.logger.info("shutting down")
         for listener in self.listeners { try? await listener.close() }
         try? await self.router.shutdown().get()
-        // Give peers the chance to answer GOODBYE before the loops stop.
-        try? await Task.sleep(for: .milliseconds(200))
+        // Peers answer GOODBYE (or the session times out); then whatever is left is closed.
+        await self.connections.drain(timeout: .seconds(3))
         if self.ownsGroup { try? await self.group.shutdownGracefully() }
     }
 
     private static func bind(
-        _ transport: TransportConfiguration, router: Router, group: any EventLoopGroup, limits: Limits, logger: Logger
+        _ transport: TransportConfiguration, router: Router, group: any EventLoopGroup, limits: Limits,
+        connections: ConnectionRegistry, logger: Logger
     ) async throws -> any Channel {
         let factory: SessionHandlerFactory = { info in
             SessionChannelHandler(router: router, info: info, logger: logger)
@@ -85,7 +90,8 @@ public final class JunctionServer: Sendable {
                 path: listener.path, serializers: Set(listener.serializers),
                 maxMessageSize: listener.maxMessageSize ?? limits.maxMessageSize)
             return try await bootstrap.childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
+                connections.add(channel)
+                return channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.configureWAMPWebSocketServer(
                         configuration: configuration, sessionHandler: factory)
                 }
@@ -96,14 +102,16 @@ public final class JunctionServer: Sendable {
             switch listener.endpoint {
             case .tcp(let host, let port):
                 return try await bootstrap.childChannelInitializer { channel in
-                    channel.eventLoop.makeCompletedFuture {
+                    connections.add(channel)
+                    return channel.eventLoop.makeCompletedFuture {
                         try channel.pipeline.syncOperations.configureWAMPRawSocketServer(
                             configuration: configuration, kind: .rawSocketTCP, sessionHandler: factory)
                     }
                 }.bind(host: host, port: port).get()
             case .unix(let path):
                 return try await bootstrap.childChannelInitializer { channel in
-                    channel.eventLoop.makeCompletedFuture {
+                    connections.add(channel)
+                    return channel.eventLoop.makeCompletedFuture {
                         try channel.pipeline.syncOperations.configureWAMPRawSocketServer(
                             configuration: configuration, kind: .rawSocketUnix, sessionHandler: factory)
                     }

@@ -2,6 +2,7 @@
 
 import uuid
 
+import pytest
 from wamp_client import SessionPool, run, wait
 from wamp_raw import ABORT, GOODBYE, WELCOME, RawWamp
 
@@ -44,6 +45,10 @@ def test_unknown_realm_is_aborted(router, transport, serializer):
     run(body())
 
 
+GOODBYE_XFAIL = "replies GOODBYE with wamp.close.normal instead of wamp.close.goodbye_and_out"
+
+
+@pytest.mark.crossbar_xfail(GOODBYE_XFAIL)
 def test_goodbye_and_out(router, transport, serializer):
     async def body():
         async with SessionPool(router) as pool:
@@ -57,6 +62,7 @@ def test_goodbye_and_out(router, transport, serializer):
     run(body())
 
 
+@pytest.mark.crossbar_xfail(GOODBYE_XFAIL)
 def test_raw_goodbye_reply(router, transport, serializer):
     """GOODBYE from the client is answered with GOODBYE wamp.close.goodbye_and_out (raw check)."""
     peer = RawWamp.session(router, transport, serializer)
@@ -74,7 +80,8 @@ def test_raw_unknown_realm(router, transport, serializer):
     peer = RawWamp.connect(router, transport, serializer)
     try:
         peer.send([1, "com.example.nosuchrealm", {"roles": {"caller": {}}}])
-        msg = peer.expect_abort("wamp.error.no_such_realm")
+        # The spec does not require the router to drop the transport after this ABORT.
+        msg = peer.expect_abort("wamp.error.no_such_realm", then_closed=False)
         assert msg[0] == ABORT
     finally:
         peer.close()

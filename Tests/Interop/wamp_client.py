@@ -8,6 +8,7 @@ the pool's ``async with`` block ends.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 
 os.environ.pop("AUTOBAHN_USE_UJSON", None)
@@ -19,6 +20,7 @@ txaio.use_asyncio()
 from autobahn.asyncio.rawsocket import WampRawSocketClientFactory  # noqa: E402
 from autobahn.asyncio.wamp import ApplicationSession  # noqa: E402
 from autobahn.asyncio.websocket import WampWebSocketClientFactory  # noqa: E402
+from autobahn.wamp import message as _wamp_message  # noqa: E402
 from autobahn.wamp.exception import ApplicationError  # noqa: E402,F401  (re-exported for tests)
 from autobahn.wamp.serializer import CBORSerializer, JsonSerializer, MsgPackSerializer  # noqa: E402
 from autobahn.wamp.types import ComponentConfig  # noqa: E402
@@ -47,6 +49,18 @@ async def wait(fut, timeout: float = DEFAULT_TIMEOUT, what: str = "operation"):
         return await asyncio.wait_for(asyncio.ensure_future(fut), timeout)
     except asyncio.TimeoutError:
         raise AssertionError(f"timed out after {timeout:.1f}s waiting for {what}") from None
+
+
+@contextlib.contextmanager
+def client_uri_checks_disabled():
+    """Autobahn validates URIs before sending; switch that off so the router's own
+    validation (ERROR wamp.error.invalid_uri) can be tested."""
+    original = _wamp_message.check_or_raise_uri
+    _wamp_message.check_or_raise_uri = lambda value, *args, **kwargs: value
+    try:
+        yield
+    finally:
+        _wamp_message.check_or_raise_uri = original
 
 
 class Session(ApplicationSession):

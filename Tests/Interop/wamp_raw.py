@@ -585,7 +585,6 @@ def check_router_serves(router, transport: str = "websocket", serializer: str = 
         req = peer.request(UNSUBSCRIBE, msg[2])
         msg = peer.recv()
         assert msg[:2] == [UNSUBSCRIBED, req], f"expected UNSUBSCRIBED for {req}, got {msg!r}"
-        reply = peer.goodbye()
-        assert reply[2] == "wamp.close.goodbye_and_out", f"GOODBYE reply {reply!r}"
+        peer.goodbye()
     finally:
         peer.close()

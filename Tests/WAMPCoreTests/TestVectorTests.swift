@@ -161,36 +161,36 @@ import Testing
             for name in ["json", "msgpack", "cbor"] {
                 let serializer = serializers[name]!
                 for (variant, entry) in (perSerializer[name]?.listValue ?? []).enumerated() {
-                    let where_ = "\(sample.label) \(name)[\(variant)]"
+                    let context = "\(sample.label) \(name)[\(variant)]"
                     guard let hex = entry["bytes_hex"]?.stringValue else {
-                        Issue.record("\(where_) has no bytes_hex")
+                        Issue.record("\(context) has no bytes_hex")
                         continue
                     }
                     let message: WAMPMessage
                     do {
                         message = try WAMPMessage(from: try serializer.decode(bytes(hex: hex)))
                     } catch {
-                        Issue.record("\(where_) failed to decode: \(error)")
+                        Issue.record("\(context) failed to decode: \(error)")
                         continue
                     }
                     checked[name, default: 0] += 1
                     decodedMessages.append(message)
                     for (attribute, expectedValue) in expected {
                         guard let actual = Self.attribute(attribute, of: message) else {
-                            Issue.record("\(where_): \(message.type) has no attribute \(attribute)")
+                            Issue.record("\(context): \(message.type) has no attribute \(attribute)")
                             continue
                         }
                         let wanted = Self.expectedValue(attribute, expectedValue)
                         comparedAttributes += 1
-                        #expect(actual.isNumericallyEqual(to: wanted), "\(where_).\(attribute): \(actual) != \(wanted)")
+                        #expect(actual.isNumericallyEqual(to: wanted), "\(context).\(attribute): \(actual) != \(wanted)")
                     }
                     // Re-encode with the same serializer and decode again: the same message.
                     let reencoded = message.encoded(with: serializer)
                     do {
                         let again = try WAMPMessage(from: try serializer.decode(reencoded))
-                        #expect(again == message, "\(where_) changed on re-encoding: \(again) vs \(message)")
+                        #expect(again == message, "\(context) changed on re-encoding: \(again) vs \(message)")
                     } catch {
-                        Issue.record("\(where_) re-encoding did not decode: \(error)")
+                        Issue.record("\(context) re-encoding did not decode: \(error)")
                     }
                 }
             }

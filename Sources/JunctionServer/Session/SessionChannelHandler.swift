@@ -62,6 +62,12 @@ final class SessionChannelHandler: ChannelInboundHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if let error = error as? TransportError, !error.closesConnection {
+            // The transport dropped one outgoing message (e.g. larger than the peer accepts) and
+            // keeps the connection.
+            self.logger.warning("message not delivered", metadata: ["error": "\(error)"])
+            return
+        }
         self.logger.warning("transport error, closing", metadata: ["error": "\(error)"])
         context.close(promise: nil)
     }

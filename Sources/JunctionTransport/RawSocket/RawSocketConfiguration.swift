@@ -8,7 +8,7 @@ public struct RawSocketConfiguration: Sendable, Hashable {
     /// (see `advertisedMaxMessageLength`). Default: 16 MiB (2^24), the protocol maximum.
     public var maxMessageLength: Int
     /// Serializers a client may request. Default: JSON, MessagePack, CBOR.
-    public var serializers: [SerializerKind]
+    public var serializers: Set<SerializerKind>
     /// How long a client may take to send its 4-octet handshake before we close the connection;
     /// `nil` waits forever. Default: 10 seconds.
     public var handshakeTimeout: TimeAmount?
@@ -19,12 +19,12 @@ public struct RawSocketConfiguration: Sendable, Hashable {
 
     public init(
         maxMessageLength: Int = 1 << 24,
-        serializers: [SerializerKind] = SerializerKind.allCases,
+        serializers: some Sequence<SerializerKind> = SerializerKind.allCases,
         handshakeTimeout: TimeAmount? = .seconds(10),
         minimumPeerMaxMessageLength: Int = 512
     ) {
         self.maxMessageLength = maxMessageLength
-        self.serializers = serializers
+        self.serializers = Set(serializers)
         self.handshakeTimeout = handshakeTimeout
         self.minimumPeerMaxMessageLength = minimumPeerMaxMessageLength
     }

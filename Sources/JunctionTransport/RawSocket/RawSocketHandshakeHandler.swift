@@ -67,7 +67,11 @@ final class RawSocketHandshakeHandler: ChannelInboundHandler, RemovableChannelHa
         }
     }
 
-    private func run(_ action: RawSocketHandshakeStateMachine.Action, remaining: ByteBuffer?, context: ChannelHandlerContext) {
+    private func run(
+        _ action: RawSocketHandshakeStateMachine.Action,
+        remaining: ByteBuffer?,
+        context: ChannelHandlerContext
+    ) {
         switch action {
         case .needMoreData, .none:
             break
@@ -106,7 +110,10 @@ final class RawSocketHandshakeHandler: ChannelInboundHandler, RemovableChannelHa
         }
     }
 
-    private func installFraming(_ negotiated: RawSocketHandshakeStateMachine.Negotiated, context: ChannelHandlerContext) throws {
+    private func installFraming(
+        _ negotiated: RawSocketHandshakeStateMachine.Negotiated,
+        context: ChannelHandlerContext
+    ) throws {
         let info = TransportInfo(
             kind: self.kind,
             serializer: negotiated.serializer,

@@ -111,7 +111,10 @@ public struct RawSocketHandshakeStateMachine: Sendable {
         }
         let peerMaxMessageLength = 1 << (9 + lengthExponent)
         guard peerMaxMessageLength >= self.configuration.minimumPeerMaxMessageLength else {
-            return self.reject(.maximumMessageLengthUnacceptable, detail: "client accepts \(peerMaxMessageLength) bytes")
+            return self.reject(
+                .maximumMessageLengthUnacceptable,
+                detail: "client accepts \(peerMaxMessageLength) bytes"
+            )
         }
 
         self.state = .accepted

@@ -47,7 +47,7 @@ public struct WAMPWebSocketSubprotocol: Sendable, Hashable, CustomStringConverti
     /// - Returns: `nil` if the client offers nothing we speak.
     public static func negotiate(
         offered: [String],
-        serializers: [SerializerKind],
+        serializers: Set<SerializerKind>,
         batchedAllowed: Bool
     ) -> WAMPWebSocketSubprotocol? {
         for header in offered {

@@ -10,12 +10,23 @@ import WAMPCore
 ///   preceded by its length as a 32-bit big-endian unsigned integer: `len1 msg1 len2 msg2 ...`
 ///
 /// A single message is sent as a batch of one; an empty batch is illegal.
+///
+/// autobahn-python (and so Crossbar.io) terminates JSON batch records with `b"\30"`, a Python octal
+/// escape, i.e. `0x18` instead of the spec's `0x1E`. Neither byte can occur unescaped in JSON text,
+/// so the separator is a parameter: `WebSocketWAMPStateMachine` adopts `0x18` for a connection
+/// whose first batch ends with it.
 enum WebSocketBatchFraming {
-    /// The JSON record separator.
+    /// The JSON record separator of the spec (ASCII RS).
     static let recordSeparator: UInt8 = 0x1E
+    /// The separator autobahn-python actually sends (ASCII CAN, from the octal `"\30"`).
+    static let autobahnPythonRecordSeparator: UInt8 = 0x18
 
     /// Splits one WebSocket message into its serialized messages (slices, no copies).
-    static func split(_ message: ByteBuffer, serializer: SerializerKind) -> Result<[ByteBuffer], ProtocolViolation> {
+    static func split(
+        _ message: ByteBuffer,
+        serializer: SerializerKind,
+        recordSeparator: UInt8 = Self.recordSeparator
+    ) -> Result<[ByteBuffer], ProtocolViolation> {
         guard message.readableBytes > 0 else {
             return .failure(ProtocolViolation("empty batch"))
         }
@@ -25,10 +36,10 @@ enum WebSocketBatchFraming {
         case .json:
             while message.readableBytes > 0 {
                 guard
-                    let length = message.readableBytesView.firstIndex(of: Self.recordSeparator)
+                    let length = message.readableBytesView.firstIndex(of: recordSeparator)
                         .map({ $0 - message.readerIndex })
                 else {
-                    return .failure(ProtocolViolation("batched JSON message not terminated by 0x1E"))
+                    return .failure(ProtocolViolation("batched JSON message not terminated by a record separator"))
                 }
                 parts.append(message.readSlice(length: length)!)
                 message.moveReaderIndex(forwardBy: 1)
@@ -48,11 +59,16 @@ enum WebSocketBatchFraming {
     }
 
     /// Writes `message` framed as a batch of one into `buffer`.
-    static func write(_ message: WAMPMessage, serializer: any WAMPSerializer, into buffer: inout ByteBuffer) {
+    static func write(
+        _ message: WAMPMessage,
+        serializer: any WAMPSerializer,
+        recordSeparator: UInt8 = Self.recordSeparator,
+        into buffer: inout ByteBuffer
+    ) {
         switch serializer.kind {
         case .json:
             buffer.writeWAMPMessage(message, serializer: serializer)
-            buffer.writeInteger(Self.recordSeparator)
+            buffer.writeInteger(recordSeparator)
         case .msgpack, .cbor:
             let prefixIndex = buffer.writerIndex
             buffer.writeInteger(UInt32(0))
@@ -66,12 +82,13 @@ enum WebSocketBatchFraming {
     static func envelope(
         payloadLength: Int,
         serializer: SerializerKind,
+        recordSeparator: UInt8 = Self.recordSeparator,
         allocator: ByteBufferAllocator
     ) -> (prefix: ByteBuffer?, suffix: ByteBuffer?) {
         switch serializer {
         case .json:
             var suffix = allocator.buffer(capacity: 1)
-            suffix.writeInteger(Self.recordSeparator)
+            suffix.writeInteger(recordSeparator)
             return (nil, suffix)
         case .msgpack, .cbor:
             var prefix = allocator.buffer(capacity: 4)

@@ -5,7 +5,7 @@ public struct WebSocketConfiguration: Sendable, Hashable {
     /// The only request path that is upgraded (query strings are ignored). Default: `/ws`.
     public var path: String
     /// Serializers a client may choose through its subprotocol. Default: JSON, MessagePack, CBOR.
-    public var serializers: [SerializerKind]
+    public var serializers: Set<SerializerKind>
     /// Whether the `.batched` subprotocols are offered. Default: `true`.
     public var batchedAllowed: Bool
     /// Largest WAMP transport message (a whole WebSocket message, after reassembling fragments)
@@ -13,7 +13,8 @@ public struct WebSocketConfiguration: Sendable, Hashable {
     public var maxMessageSize: Int
     /// Largest single WebSocket frame we accept, in bytes; larger ones close the connection with
     /// status 1009. Default: 16 MiB, so clients that send a whole message in one frame can use
-    /// the full `maxMessageSize`. At most `UInt32.max`.
+    /// the full `maxMessageSize`. The effective limit is never above `maxMessageSize` (nor
+    /// `UInt32.max`), so the decoder does not buffer frames it would reject anyway.
     public var maxFrameSize: Int
     /// Most fragments one message may be split into (a guard against floods of tiny frames).
     /// Default: 4096.
@@ -21,14 +22,14 @@ public struct WebSocketConfiguration: Sendable, Hashable {
 
     public init(
         path: String = "/ws",
-        serializers: [SerializerKind] = SerializerKind.allCases,
+        serializers: some Sequence<SerializerKind> = SerializerKind.allCases,
         batchedAllowed: Bool = true,
         maxMessageSize: Int = 16 << 20,
         maxFrameSize: Int = 16 << 20,
         maxFragmentsPerMessage: Int = 4096
     ) {
         self.path = path
-        self.serializers = serializers
+        self.serializers = Set(serializers)
         self.batchedAllowed = batchedAllowed
         self.maxMessageSize = maxMessageSize
         self.maxFrameSize = maxFrameSize

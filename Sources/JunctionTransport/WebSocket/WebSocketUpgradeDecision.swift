@@ -67,11 +67,12 @@ public enum WebSocketUpgradeDecision: Sendable, Equatable {
 
     /// The subprotocols the configuration allows, unbatched first.
     public static func supportedSubprotocols(_ configuration: WebSocketConfiguration) -> [String] {
-        let plain = configuration.serializers.map { WAMPWebSocketSubprotocol(serializer: $0).name }
+        let serializers = SerializerKind.allCases.filter(configuration.serializers.contains)
+        let plain = serializers.map { WAMPWebSocketSubprotocol(serializer: $0).name }
         guard configuration.batchedAllowed else {
             return plain
         }
-        return plain + configuration.serializers.map { WAMPWebSocketSubprotocol(serializer: $0, batched: true).name }
+        return plain + serializers.map { WAMPWebSocketSubprotocol(serializer: $0, batched: true).name }
     }
 
     private static func upgradeRequiredMessage(_ configuration: WebSocketConfiguration) -> String {

@@ -13,7 +13,7 @@ extension WAMPMessage {
         guard let type = MessageType(rawValue: code) else {
             throw ProtocolViolation("unknown message type \(code)")
         }
-        var r = FieldReader(type: type, elements: elements)
+        let r = FieldReader(type: type, elements: elements)
         switch type {
         case .hello:
             try r.arity(3)

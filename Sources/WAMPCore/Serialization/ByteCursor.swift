@@ -74,13 +74,6 @@ struct ByteCursor {
     }
 }
 
-/// A `String` from bytes that must be valid UTF-8 (`nil` otherwise); never repairs.
-@inline(__always)
-func makeValidatedString(_ bytes: UnsafeBufferPointer<UInt8>) -> String? {
-    if bytes.isEmpty { return "" }
-    return String(validating: bytes, as: UTF8.self)
-}
-
 extension WAMPValue {
     /// The value a decoder returns for a non-negative wire integer: `.int` when it fits, so that
     /// the same number decodes to the same `WAMPValue` whichever serializer carried it.

@@ -142,7 +142,6 @@ struct CBORReader {
                 throw self.cursor.error("map length \(count) exceeds the remaining bytes")
             }
             try self.enterContainer()
-            members.reserveCapacity(Int(count))
             for _ in 0..<count {
                 let key = try self.readKey()
                 members[key] = try self.readValue()

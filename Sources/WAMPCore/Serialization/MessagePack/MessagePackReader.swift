@@ -103,7 +103,6 @@ struct MessagePackReader {
         }
         try self.enterContainer()
         var members: [String: WAMPValue] = [:]
-        members.reserveCapacity(Int(count))
         for _ in 0..<count {
             let key = try self.readKey()
             members[key] = try self.readValue()

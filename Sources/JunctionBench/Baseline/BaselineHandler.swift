@@ -1,0 +1,174 @@
+import NIOCore
+import NIOWebSocket
+import WAMPCore
+
+/// One baseline connection after the WebSocket upgrade: answers just enough WAMP for the load
+/// generator's scenarios, reading only the message type and request id of each message.
+///
+/// Replies are written as complete, pre-framed WebSocket frames (the frame encoder is removed
+/// from the pipeline), so an EVENT is framed once and shared by all subscribers.
+final class BaselineHandler: ChannelInboundHandler {
+    typealias InboundIn = WebSocketFrame
+    typealias OutboundOut = ByteBuffer
+
+    private let replies: BaselineReplies
+    private let hubs: BaselineHubs
+    private var hub: BaselineHub?
+    private var context: ChannelHandlerContext?
+    /// Where replies are written: below the frame encoder (see `RawOutlet`).
+    private var outlet: ChannelHandlerContext?
+    private var pendingFlush = false
+    private var lastPublication: UInt64 = 0
+    private static let sessionIDs = SessionIDSource()
+
+    init(serializer: SerializerKind, hubs: BaselineHubs, outlet: ChannelHandlerContext) {
+        self.replies = BaselineReplies.all[serializer]!
+        self.hubs = hubs
+        self.outlet = outlet
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        self.hub = self.hubs.hub(for: context.eventLoop)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        self.hub?.remove(self)
+        self.context = nil
+        self.outlet = nil
+        context.fireChannelInactive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let frame = self.unwrapInboundIn(data)
+        switch frame.opcode {
+        case .text, .binary:
+            let payload = frame.unmaskedData
+            do {
+                try payload.withUnsafeReadableBytes { bytes throws(ScanError) in
+                    try self.handle(bytes, context: context)
+                }
+            } catch {
+                context.close(promise: nil)
+            }
+        case .ping:
+            self.write(opcode: 0xA, context: context) { $0.writeImmutableBuffer(frame.unmaskedData) }
+        case .connectionClose:
+            self.write(opcode: 0x8, context: context) { $0.writeInteger(UInt16(1000)) }
+            self.flushNow()
+            context.close(promise: nil)
+        default:
+            break
+        }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        self.hub?.flush()
+        self.flushNow()
+    }
+
+    private func handle(_ bytes: UnsafeRawBufferPointer, context: ChannelHandlerContext) throws(ScanError) {
+        var scanner = WireScanner(self.replies.kind, bytes)
+        let count = try scanner.enterList() ?? 0
+        let type = try scanner.uint()
+        switch type {
+        case MessageType.hello.rawValue:
+            let session = Self.sessionIDs.next()
+            self.write(template: self.replies.welcome, session, context: context)
+        case MessageType.register.rawValue:
+            self.write(template: self.replies.registered, try scanner.uint(), context: context)
+        case MessageType.subscribe.rawValue:
+            self.hub?.add(self)
+            self.write(template: self.replies.subscribed, try scanner.uint(), context: context)
+        case MessageType.call.rawValue:
+            // [CALL, Request, Options, Procedure, Args?, KwArgs?] → [RESULT, Request, {}, Args?, KwArgs?]
+            let request = try scanner.uint()
+            try scanner.skip()
+            try scanner.skip()
+            let tail = scanner.remainder
+            self.write(opcode: self.opcode, context: context) { buffer in
+                self.replies.withTail(
+                    type: MessageType.result.rawValue, id: request, extra: nil, tail: tail,
+                    tailCount: max(0, count - 4), into: &buffer)
+            }
+        case MessageType.publish.rawValue:
+            // [PUBLISH, Request, Options, Topic, Args?, KwArgs?] → [EVENT, 1, Publication, {}, Args?, KwArgs?]
+            let request = try scanner.uint()
+            let acknowledge = try scanner.dictHasTrue("acknowledge")
+            try scanner.skip()
+            self.lastPublication += 1
+            let publication = self.lastPublication
+            let tail = scanner.remainder
+            let event = self.frame(opcode: self.opcode, allocator: context.channel.allocator) { buffer in
+                self.replies.withTail(
+                    type: MessageType.event.rawValue, id: 1, extra: publication, tail: tail,
+                    tailCount: max(0, count - 4), into: &buffer)
+            }
+            self.hubs.publish(event, from: context.eventLoop)
+            if acknowledge {
+                self.write(template: self.replies.published, request, publication, context: context)
+            }
+        case MessageType.goodbye.rawValue:
+            self.write(opcode: self.opcode, context: context) { $0.writeBytes(self.replies.goodbye) }
+        default:
+            break  // YIELD, UNSUBSCRIBE, ...: not needed by the scenarios
+        }
+    }
+
+    private var opcode: UInt8 { self.replies.kind == .json ? 0x1 : 0x2 }
+
+    /// Queues a frame for this connection; true if the connection now needs a flush.
+    func writeWithoutFlush(_ frame: ByteBuffer) -> Bool {
+        guard let outlet = self.outlet else { return false }
+        outlet.write(self.wrapOutboundOut(frame), promise: nil)
+        defer { self.pendingFlush = true }
+        return !self.pendingFlush
+    }
+
+    func flushNow() {
+        guard self.pendingFlush, let outlet = self.outlet else { return }
+        self.pendingFlush = false
+        outlet.flush()
+    }
+
+    private func write(template: MessageTemplate, _ s0: UInt64, _ s1: UInt64 = 0, context: ChannelHandlerContext) {
+        self.write(opcode: self.opcode, context: context) { template.write(into: &$0, s0, s1) }
+    }
+
+    private func write(opcode: UInt8, context: ChannelHandlerContext, _ body: (inout ByteBuffer) -> Void) {
+        let frame = self.frame(opcode: opcode, allocator: context.channel.allocator, body)
+        _ = self.writeWithoutFlush(frame)
+    }
+
+    /// A complete server frame (FIN, no mask) around what `body` writes.
+    private func frame(opcode: UInt8, allocator: ByteBufferAllocator, _ body: (inout ByteBuffer) -> Void)
+        -> ByteBuffer
+    {
+        var buffer = FrameHeadroom.makeBuffer(allocator, capacity: 128)
+        body(&buffer)
+        let length = buffer.readableBytes
+        var header: (UInt64, UInt64) = (0, 0)
+        let headerLength = withUnsafeMutableBytes(of: &header) { raw -> Int in
+            raw[0] = 0x80 | opcode
+            if length < 126 {
+                raw[1] = UInt8(length)
+                return 2
+            } else if length <= 0xFFFF {
+                raw[1] = 126
+                raw[2] = UInt8(length >> 8)
+                raw[3] = UInt8(length & 0xFF)
+                return 4
+            }
+            raw[1] = 127
+            for index in 0..<8 { raw[2 + index] = UInt8((UInt64(length) >> (56 - 8 * UInt64(index))) & 0xFF) }
+            return 10
+        }
+        withUnsafeBytes(of: &header) { raw in
+            FrameHeadroom.prepend(UnsafeRawBufferPointer(rebasing: raw[0..<headerLength]), to: &buffer)
+        }
+        return buffer
+    }
+}
+
+@available(*, unavailable)
+extension BaselineHandler: Sendable {}

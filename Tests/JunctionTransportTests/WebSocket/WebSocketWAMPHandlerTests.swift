@@ -1,0 +1,264 @@
+import NIOCore
+import NIOEmbedded
+import NIOWebSocket
+import Testing
+import WAMPCore
+
+@testable import JunctionTransport
+
+@Suite struct WebSocketWAMPHandlerTests {
+    private static let maskKey: WebSocketMaskingKey = [0x12, 0x34, 0x56, 0x78]
+
+    /// An upgraded connection as the WAMP handler sees it: aggregator, WAMP handler, session.
+    private func makeChannel(
+        _ subprotocol: WAMPWebSocketSubprotocol,
+        maxMessageSize: Int = 1 << 20
+    ) throws -> (EmbeddedChannel, SessionRecorder) {
+        let recorder = SessionRecorder()
+        let channel = EmbeddedChannel()
+        try channel.pipeline.syncOperations.addHandlers([
+            NIOWebSocketFrameAggregator(
+                minNonFinalFragmentSize: 0,
+                maxAccumulatedFrameCount: 16,
+                maxAccumulatedFrameSize: maxMessageSize
+            ),
+            WebSocketWAMPHandler(subprotocol: subprotocol, maxMessageSize: maxMessageSize),
+            recorder,
+        ])
+        try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
+        return (channel, recorder)
+    }
+
+    /// A frame as a client sends it: masked.
+    private func clientFrame(_ opcode: WebSocketOpcode, _ bytes: [UInt8], fin: Bool = true) -> WebSocketFrame {
+        var data = ByteBuffer(bytes: bytes)
+        data.webSocketMask(Self.maskKey)
+        return WebSocketFrame(fin: fin, opcode: opcode, maskKey: Self.maskKey, data: data)
+    }
+
+    private func clientClose(_ code: UInt16?, reason: [UInt8] = []) -> WebSocketFrame {
+        var bytes: [UInt8] = []
+        if let code {
+            bytes = [UInt8(code >> 8), UInt8(code & 0xFF)]
+        }
+        return self.clientFrame(.connectionClose, bytes + reason)
+    }
+
+    /// The payload bytes of an outbound frame as they go on the wire.
+    private func wirePayload(_ frame: WebSocketFrame) -> [UInt8] {
+        (frame.extensionData?.bytes ?? []) + frame.data.bytes
+    }
+
+    private func closeCode(_ frame: WebSocketFrame?) -> UInt16? {
+        guard let frame, frame.opcode == .connectionClose else { return nil }
+        return frame.data.getInteger(at: frame.data.readerIndex, as: UInt16.self)
+    }
+
+    @Test func jsonTextMessageIsDecoded() throws {
+        let (channel, _) = try self.makeChannel(.init(serializer: .json))
+        try channel.writeInbound(self.clientFrame(.text, Array(Fixtures.helloJSON.utf8)))
+        #expect(try channel.readInbound(as: TransportInbound.self)?.message == Fixtures.hello)
+    }
+
+    @Test func fragmentedMessageIsReassembled() throws {
+        let (channel, _) = try self.makeChannel(.init(serializer: .json))
+        let bytes = Array(Fixtures.helloJSON.utf8)
+        try channel.writeInbound(self.clientFrame(.text, Array(bytes[..<10]), fin: false))
+        try channel.writeInbound(self.clientFrame(.continuation, Array(bytes[10...]), fin: true))
+        #expect(try channel.readInbound(as: TransportInbound.self)?.message == Fixtures.hello)
+    }
+
+    @Test func binaryFrameOnJSONIsAViolation() throws {
+        let (channel, _) = try self.makeChannel(.init(serializer: .json))
+        try channel.writeInbound(self.clientFrame(.binary, Array(Fixtures.helloJSON.utf8)))
+        #expect(try channel.readInbound(as: TransportInbound.self)?.violation != nil)
+        #expect(channel.isActive)
+    }
+
+    @Test(arguments: [SerializerKind.msgpack, .cbor])
+    func binarySerializersNeedBinaryFrames(serializer: SerializerKind) throws {
+        let (channel, _) = try self.makeChannel(.init(serializer: serializer))
+        try channel.writeInbound(self.clientFrame(.binary, Fixtures.encoded(Fixtures.hello, serializer)))
+        #expect(try channel.readInbound(as: TransportInbound.self)?.message == Fixtures.hello)
+        try channel.writeInbound(self.clientFrame(.text, Array(Fixtures.helloJSON.utf8)))
+        #expect(try channel.readInbound(as: TransportInbound.self)?.violation != nil)
+    }
+
+    @Test func undecodableBytesAreAViolation() throws {
+        let (channel, _) = try self.makeChannel(.init(serializer: .json))
+        try channel.writeInbound(self.clientFrame(.text, Array("[1, 2".utf8)))
+        #expect(try channel.readInbound(as: TransportInbound.self)?.violation != nil)
+        #expect(channel.isActive)
+    }
+
+    @Test func invalidUTF8InTextClosesWith1007() throws {
+        let (channel, recorder) = try self.makeChannel(.init(serializer: .json))
+        try channel.writeInbound(self.clientFrame(.text, [0x5B, 0xC0, 0xAF, 0x5D]))
+        #expect(self.closeCode(try channel.readOutbound(as: WebSocketFrame.self)) == 1007)
+        #expect(!channel.isActive)
+        #expect(recorder.transportErrors.map(\.code) == [.webSocketInvalidUTF8])
+        #expect(try channel.readInbound(as: TransportInbound.self) == nil)
+    }
+
+    @Test func pingIsAnsweredWithPongCarryingThePayload() throws {
+        let (channel, _) = try self.makeChannel(.init(serializer: .json))
+        try channel.writeInbound(self.clientFrame(.ping, [1, 2, 3]))
+        let pong = try #require(try channel.readOutbound(as: WebSocketFrame.self))
+        #expect(pong.opcode == .pong)
+        #expect(pong.fin)
+        #expect(pong.maskKey == nil)
+        #expect(pong.data.bytes == [1, 2, 3])
+        try channel.writeInbound(self.clientFrame(.pong, [4]))
+        #expect(try channel.readOutbound(as: WebSocketFrame.self) == nil)
+        #expect(try channel.readInbound(as: TransportInbound.self) == nil)
+    }
+
+    @Test func peerCloseIsEchoedThenTheChannelCloses() throws {
+        let (channel, _) = try self.makeChannel(.init(serializer: .json))
+        try channel.writeInbound(self.clientClose(1001, reason: Array("bye".utf8)))
+        let reply = try #require(try channel.readOutbound(as: WebSocketFrame.self))
+        #expect(reply.opcode == .connectionClose)
+        #expect(reply.data.bytes == [0x03, 0xE9])
+        #expect(!channel.isActive)
+    }
+
+    @Test func peerCloseWithoutStatusGetsAnEmptyClose() throws {
+        let (channel, _) = try self.makeChannel(.init(serializer: .json))
+        try channel.writeInbound(self.clientClose(nil))
+        let reply = try #require(try channel.readOutbound(as: WebSocketFrame.self))
+        #expect(reply.opcode == .connectionClose)
+        #expect(reply.data.readableBytes == 0)
+        #expect(!channel.isActive)
+    }
+
+    @Test(arguments: [UInt16(0), 999, 1004, 1005, 1006, 1015, 2000, 5000])
+    func invalidCloseCodesAreAProtocolError(code: UInt16) throws {
+        let (channel, _) = try self.makeChannel(.init(serializer: .json))
+        try channel.writeInbound(self.clientClose(code))
+        #expect(self.closeCode(try channel.readOutbound(as: WebSocketFrame.self)) == 1002)
+        #expect(!channel.isActive)
+    }
+
+    @Test func sessionCloseSendsNormalClosureFirst() throws {
+        let (channel, _) = try self.makeChannel(.init(serializer: .json))
+        try channel.writeOutbound(TransportOutbound.message(Fixtures.goodbye))
+        try channel.close().wait()
+        let goodbye = try #require(try channel.readOutbound(as: WebSocketFrame.self))
+        #expect(goodbye.opcode == .text)
+        #expect(self.closeCode(try channel.readOutbound(as: WebSocketFrame.self)) == 1000)
+        #expect(!channel.isActive)
+    }
+
+    @Test func outboundMessagesUseTheRightFrameType() throws {
+        let (json, _) = try self.makeChannel(.init(serializer: .json))
+        try json.writeOutbound(TransportOutbound.message(Fixtures.goodbye))
+        let text = try #require(try json.readOutbound(as: WebSocketFrame.self))
+        #expect(text.opcode == .text && text.fin && text.maskKey == nil)
+        #expect(self.wirePayload(text) == Fixtures.encoded(Fixtures.goodbye, .json))
+
+        let (cbor, _) = try self.makeChannel(.init(serializer: .cbor))
+        let shared = ByteBufferAllocator().buffer(encoding: Fixtures.goodbye, with: .cbor)
+        try cbor.writeOutbound(TransportOutbound.serialized(shared))
+        let binary = try #require(try cbor.readOutbound(as: WebSocketFrame.self))
+        #expect(binary.opcode == .binary)
+        #expect(self.wirePayload(binary) == Fixtures.encoded(Fixtures.goodbye, .cbor))
+    }
+
+    @Test func jsonBatchedSplitsInboundAndTerminatesOutbound() throws {
+        let (channel, _) = try self.makeChannel(.init(serializer: .json, batched: true))
+        let batch = Array(Fixtures.helloJSON.utf8) + [0x1E] + Fixtures.encoded(Fixtures.goodbye, .json) + [0x1E]
+        try channel.writeInbound(self.clientFrame(.text, batch))
+        #expect(try channel.readInbound(as: TransportInbound.self)?.message == Fixtures.hello)
+        #expect(try channel.readInbound(as: TransportInbound.self)?.message == Fixtures.goodbye)
+
+        try channel.writeOutbound(TransportOutbound.message(Fixtures.goodbye))
+        let encoded = try #require(try channel.readOutbound(as: WebSocketFrame.self))
+        #expect(encoded.opcode == .text)
+        #expect(self.wirePayload(encoded) == Fixtures.encoded(Fixtures.goodbye, .json) + [0x1E])
+
+        let shared = ByteBufferAllocator().buffer(encoding: Fixtures.goodbye, with: .json)
+        try channel.writeOutbound(TransportOutbound.serialized(shared))
+        let framed = try #require(try channel.readOutbound(as: WebSocketFrame.self))
+        #expect(self.wirePayload(framed) == Fixtures.encoded(Fixtures.goodbye, .json) + [0x1E])
+        // The shared payload travels untouched (not copied into a new buffer).
+        #expect(framed.extensionData == shared)
+    }
+
+    @Test func jsonBatchedAdoptsAutobahnPythonSeparator() throws {
+        // autobahn-python writes b"\30" (octal: 0x18) where the spec says 0x1E.
+        let (channel, _) = try self.makeChannel(.init(serializer: .json, batched: true))
+        try channel.writeInbound(self.clientFrame(.text, Array(Fixtures.helloJSON.utf8) + [0x18]))
+        #expect(try channel.readInbound(as: TransportInbound.self)?.message == Fixtures.hello)
+
+        try channel.writeOutbound(TransportOutbound.message(Fixtures.goodbye))
+        let encoded = try #require(try channel.readOutbound(as: WebSocketFrame.self))
+        #expect(self.wirePayload(encoded) == Fixtures.encoded(Fixtures.goodbye, .json) + [0x18])
+        let shared = ByteBufferAllocator().buffer(encoding: Fixtures.goodbye, with: .json)
+        try channel.writeOutbound(TransportOutbound.serialized(shared))
+        let framed = try #require(try channel.readOutbound(as: WebSocketFrame.self))
+        #expect(self.wirePayload(framed) == Fixtures.encoded(Fixtures.goodbye, .json) + [0x18])
+    }
+
+    @Test func msgpackBatchedUsesLengthPrefixes() throws {
+        let (channel, _) = try self.makeChannel(.init(serializer: .msgpack, batched: true))
+        let hello = Fixtures.encoded(Fixtures.hello, .msgpack)
+        let prefix: [UInt8] = [0, 0, UInt8(hello.count >> 8), UInt8(hello.count & 0xFF)]
+        try channel.writeInbound(self.clientFrame(.binary, prefix + hello + prefix + hello))
+        #expect(try channel.readInbound(as: TransportInbound.self)?.message == Fixtures.hello)
+        #expect(try channel.readInbound(as: TransportInbound.self)?.message == Fixtures.hello)
+
+        let shared = ByteBufferAllocator().buffer(encoding: Fixtures.hello, with: .msgpack)
+        try channel.writeOutbound(TransportOutbound.serialized(shared))
+        let framed = try #require(try channel.readOutbound(as: WebSocketFrame.self))
+        #expect(framed.opcode == .binary)
+        #expect(self.wirePayload(framed) == prefix + hello)
+        #expect(framed.data == shared)
+
+        try channel.writeOutbound(TransportOutbound.message(Fixtures.hello))
+        let encoded = try #require(try channel.readOutbound(as: WebSocketFrame.self))
+        #expect(self.wirePayload(encoded) == prefix + hello)
+    }
+
+    @Test func emptyBatchIsAViolation() throws {
+        let (channel, _) = try self.makeChannel(.init(serializer: .cbor, batched: true))
+        try channel.writeInbound(self.clientFrame(.binary, []))
+        #expect(try channel.readInbound(as: TransportInbound.self)?.violation != nil)
+    }
+
+    @Test func tooLargeMessageClosesWith1009() throws {
+        let (channel, recorder) = try self.makeChannel(.init(serializer: .json), maxMessageSize: 16)
+        try channel.writeInbound(self.clientFrame(.text, [UInt8](repeating: 0x20, count: 17)))
+        #expect(self.closeCode(try channel.readOutbound(as: WebSocketFrame.self)) == 1009)
+        #expect(!channel.isActive)
+        #expect(recorder.transportErrors.map(\.code) == [.webSocketMessageTooLarge])
+    }
+
+    @Test func tooLargeFragmentedMessageClosesWith1009() throws {
+        let (channel, _) = try self.makeChannel(.init(serializer: .json), maxMessageSize: 16)
+        try channel.writeInbound(self.clientFrame(.text, [UInt8](repeating: 0x20, count: 10), fin: false))
+        try channel.writeInbound(self.clientFrame(.continuation, [UInt8](repeating: 0x20, count: 10), fin: true))
+        #expect(self.closeCode(try channel.readOutbound(as: WebSocketFrame.self)) == 1009)
+        #expect(!channel.isActive)
+    }
+
+    @Test func frameDecoderErrorsMapToCloseCodes() throws {
+        let (tooBig, _) = try self.makeChannel(.init(serializer: .json))
+        tooBig.pipeline.fireErrorCaught(NIOWebSocketError.invalidFrameLength)
+        #expect(self.closeCode(try tooBig.readOutbound(as: WebSocketFrame.self)) == 1009)
+        #expect(!tooBig.isActive)
+
+        let (fragmented, _) = try self.makeChannel(.init(serializer: .json))
+        fragmented.pipeline.fireErrorCaught(NIOWebSocketError.fragmentedControlFrame)
+        #expect(self.closeCode(try fragmented.readOutbound(as: WebSocketFrame.self)) == 1002)
+        #expect(!fragmented.isActive)
+    }
+
+    @Test func reservedBitsCloseWith1002() throws {
+        let (channel, _) = try self.makeChannel(.init(serializer: .json))
+        var frame = self.clientFrame(.text, Array("[]".utf8))
+        frame.rsv1 = true
+        try channel.writeInbound(frame)
+        #expect(self.closeCode(try channel.readOutbound(as: WebSocketFrame.self)) == 1002)
+        #expect(!channel.isActive)
+    }
+}

@@ -1,0 +1,191 @@
+#!/usr/bin/env python3
+"""Aggregates junction-bench JSON reports into the comparison table of bench/compare.sh.
+
+Reads RESULTS_DIR/raw/<case>.<router>.<rep>.json (written by `junction-bench ... --json`),
+takes the median over repetitions of every figure, and writes RESULTS_DIR/summary.md and
+RESULTS_DIR/summary.json. Prints the markdown table.
+
+Usage: summarize.py RESULTS_DIR [--median-of KEY]   (see compare.sh)
+       summarize.py RESULTS_DIR --metric CASE ROUTER METRIC   (prints one median, for scripting)
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+ROUTERS = ["junction", "crossbar", "baseline"]
+
+# (case, title, [(metric, label, higher_is_better)]) in table order. Metrics are keys of
+# `metrics`, or "latency.p50" etc. for latency percentiles (microseconds).
+CASES = [
+    ("rpc-ws-json", "RPC, WebSocket/JSON, 10 callers x 1 callee, window 10, 128 B", [
+        ("calls_per_s", "calls/s", True),
+        ("latency.p99", "p99 µs (closed loop)", False),
+    ]),
+    ("rpc-rs-msgpack", "RPC, RawSocket/MessagePack, 10 callers x 1 callee, window 10, 128 B", [
+        ("calls_per_s", "calls/s", True),
+    ]),
+    ("pubsub-1x1", "Pub/sub 1 -> 1, WebSocket/JSON, 128 B", [
+        ("deliveries_per_s", "deliveries/s", True),
+    ]),
+    ("pubsub-1x10", "Pub/sub 1 -> 10, WebSocket/JSON, 128 B", [
+        ("deliveries_per_s", "deliveries/s", True),
+        ("publishes_per_s", "publishes/s", True),
+    ]),
+    ("pubsub-1x100", "Pub/sub 1 -> 100, WebSocket/JSON, 128 B", [
+        ("deliveries_per_s", "deliveries/s", True),
+        ("publishes_per_s", "publishes/s", True),
+    ]),
+    ("pubsub-1x1000", "Pub/sub 1 -> 1000, WebSocket/JSON, 128 B", [
+        ("deliveries_per_s", "deliveries/s", True),
+        ("publishes_per_s", "publishes/s", True),
+        ("latency.p99", "p99 µs (closed loop)", False),
+    ]),
+    ("connect-ws", "Connect: TCP + WebSocket upgrade + HELLO/WELCOME + GOODBYE, 16 in parallel", [
+        ("sessions_per_s", "sessions/s", True),
+    ]),
+    ("idle-1000", "1 000 idle sessions (WebSocket/JSON)", [
+        ("kib_per_session", "KiB/session", False),
+    ]),
+    ("idle-10000", "10 000 idle sessions (WebSocket/JSON)", [
+        ("kib_per_session", "KiB/session", False),
+        ("open_sessions_per_s", "sessions opened/s", True),
+    ]),
+    ("rpc-open-junction50", "RPC open loop at 50% of Junction's max (WebSocket/JSON)", [
+        ("calls_per_s", "achieved calls/s", True),
+        ("latency.p50", "p50 µs", False),
+        ("latency.p99", "p99 µs", False),
+        ("latency.p999", "p99.9 µs", False),
+    ]),
+    ("rpc-open-crossbar50", "RPC open loop at 50% of Crossbar's max (WebSocket/JSON)", [
+        ("calls_per_s", "achieved calls/s", True),
+        ("latency.p50", "p50 µs", False),
+        ("latency.p99", "p99 µs", False),
+        ("latency.p999", "p99.9 µs", False),
+    ]),
+]
+
+# Junction with 1 vs 2 event loops, router and generator unpinned.
+LOOP_CASES = [
+    ("loops-rpc-many", "RPC WebSocket/JSON, 50 callers x 10 callees, window 10", "calls_per_s", "calls/s"),
+    ("loops-pubsub-1x1000", "Pub/sub 1 -> 1000, WebSocket/JSON", "deliveries_per_s", "deliveries/s"),
+]
+LOOP_ROUTERS = ["junction-1loop", "junction-2loops"]
+
+
+def load(results: Path) -> dict[tuple[str, str], list[dict]]:
+    runs: dict[tuple[str, str], list[dict]] = defaultdict(list)
+    for path in sorted((results / "raw").glob("*.json")):
+        parts = path.name[: -len(".json")].rsplit(".", 2)
+        if len(parts) != 3:
+            continue
+        case, router, _rep = parts
+        try:
+            runs[(case, router)].append(json.loads(path.read_text()))
+        except (OSError, json.JSONDecodeError) as error:
+            print(f"warning: skipping {path}: {error}", file=sys.stderr)
+    return runs
+
+
+def value(report: dict, metric: str) -> float | None:
+    if metric.startswith("latency."):
+        latency = report.get("latency_microseconds") or {}
+        return latency.get(metric.split(".", 1)[1])
+    return (report.get("metrics") or {}).get(metric)
+
+
+def median(runs: dict, case: str, router: str, metric: str) -> float | None:
+    values = [v for v in (value(r, metric) for r in runs.get((case, router), [])) if v is not None]
+    return statistics.median(values) if values else None
+
+
+def fmt(x: float | None) -> str:
+    if x is None:
+        return "n/a"
+    if abs(x) >= 100:
+        return f"{x:,.0f}"
+    return f"{x:.2f}"
+
+
+def ratio(a: float | None, b: float | None) -> str:
+    if a is None or b is None or b == 0:
+        return "n/a"
+    return f"{a / b:.2f}"
+
+
+def integrity(runs: dict, case: str, router: str) -> str:
+    """Lost/duplicated/out-of-order events summed over repetitions (pub/sub only)."""
+    reports = runs.get((case, router), [])
+    if not reports or "lost" not in (reports[0].get("metrics") or {}):
+        return ""
+    sums = [sum(int((r.get("metrics") or {}).get(k, 0)) for r in reports) for k in ("lost", "duplicated", "out_of_order")]
+    return "" if sums == [0, 0, 0] else f" (lost {sums[0]}, dup {sums[1]}, ooo {sums[2]})"
+
+
+def build(results: Path) -> tuple[str, dict]:
+    runs = load(results)
+    reps = max((len(v) for v in runs.values()), default=0)
+    lines = [
+        f"Medians of {reps} run(s). Junction/Crossbar ratio > 1 means Junction is better for throughput, "
+        "< 1 is better for latency and memory.",
+        "",
+        "| Scenario | Metric | Junction | Crossbar | J/C | Baseline | J/Baseline |",
+        "|---|---|---:|---:|---:|---:|---:|",
+    ]
+    table: dict = {"cases": {}, "loops": {}}
+    for case, title, metrics in CASES:
+        for metric, label, _higher in metrics:
+            j, c, b = (median(runs, case, r, metric) for r in ROUTERS)
+            if j is None and c is None and b is None:
+                continue
+            notes = "".join(integrity(runs, case, r) for r in ROUTERS if metric.endswith("deliveries_per_s"))
+            lines.append(
+                f"| {title} | {label}{notes} | {fmt(j)} | {fmt(c)} | {ratio(j, c)} | {fmt(b)} | {ratio(j, b)} |")
+            table["cases"].setdefault(case, {})[metric] = {"junction": j, "crossbar": c, "baseline": b}
+    loop_lines = []
+    for case, title, metric, label in LOOP_CASES:
+        one, two = (median(runs, case, r, metric) for r in LOOP_ROUTERS)
+        if one is None and two is None:
+            continue
+        loop_lines.append(f"| {title} | {label} | {fmt(one)} | {fmt(two)} | {ratio(two, one)} |")
+        table["loops"][case] = {"one_loop": one, "two_loops": two}
+    if loop_lines:
+        lines += [
+            "",
+            "Junction, 1 vs 2 event loops (router and generator unpinned, sharing both cores):",
+            "",
+            "| Scenario | Metric | 1 loop | 2 loops | 2/1 |",
+            "|---|---|---:|---:|---:|",
+        ] + loop_lines
+    machine = next((r[0].get("machine") for r in runs.values() if r), None)
+    if machine:
+        lines += ["", f"Machine: {machine.get('cpu_model')}, {machine.get('cores')} cores; {machine.get('uname')}"]
+    table["machine"] = machine
+    table["repetitions"] = reps
+    return "\n".join(lines) + "\n", table
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) >= 2 and "--metric" in argv:
+        i = argv.index("--metric")
+        case, router, metric = argv[i + 1 : i + 4]
+        m = median(load(Path(argv[1])), case, router, metric)
+        print("" if m is None else f"{m:.0f}")
+        return 0
+    if len(argv) != 2:
+        print(__doc__, file=sys.stderr)
+        return 2
+    results = Path(argv[1])
+    text, table = build(results)
+    (results / "summary.md").write_text(text)
+    (results / "summary.json").write_text(json.dumps(table, indent=2, sort_keys=True) + "\n")
+    print(text, end="")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
