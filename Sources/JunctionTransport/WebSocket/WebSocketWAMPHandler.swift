@@ -103,8 +103,8 @@ final class WebSocketWAMPHandler: ChannelDuplexHandler {
             return
         }
         switch self.stateMachine.closeRequested() {
-        case .sendCloseThenClose:
-            self.sendClose(code: .normalClosure, context: context, then: promise)
+        case .sendCloseThenClose(let code):
+            self.sendClose(code: code, context: context, then: promise)
         case .closeNow:
             context.close(mode: mode, promise: promise)
         }

@@ -38,8 +38,9 @@ struct WebSocketWAMPStateMachine {
     }
 
     enum CloseAction: Equatable {
-        /// Send Close 1000, then close the channel.
-        case sendCloseThenClose
+        /// Send Close with this code (1000, or the code a delivered violation calls for), then
+        /// close the channel.
+        case sendCloseThenClose(WebSocketErrorCode)
         /// A Close frame is already out (or we failed); just close.
         case closeNow
     }
@@ -57,6 +58,10 @@ struct WebSocketWAMPStateMachine {
     }
 
     private var state: State = .open
+    /// A message that broke WebSocket rules the WAMP layer also cares about (invalid UTF-8, wrong
+    /// frame type) is delivered as a violation so the session can ABORT; the close that follows
+    /// then carries the WebSocket code for it (1007, 1003) instead of 1000.
+    private var closeCodeAfterViolation: WebSocketErrorCode?
     /// JSON batch record separator: the spec's `0x1E` unless the peer's first batch used
     /// autobahn-python's `0x18` (see `WebSocketBatchFraming`).
     private(set) var recordSeparator: UInt8 = WebSocketBatchFraming.recordSeparator
@@ -133,7 +138,7 @@ struct WebSocketWAMPStateMachine {
             return .closeNow
         }
         self.state = .closing
-        return .sendCloseThenClose
+        return .sendCloseThenClose(self.closeCodeAfterViolation ?? .normalClosure)
     }
 
     func messageWillBeWritten() -> WriteAction {
@@ -154,11 +159,11 @@ struct WebSocketWAMPStateMachine {
             )
         }
         if opcode == .text && !data.isValidUTF8 {
-            return .fail(
-                self.failure(.dataInconsistentWithMessage, .webSocketInvalidUTF8, "text message is not valid UTF-8")
-            )
+            self.closeCodeAfterViolation = .dataInconsistentWithMessage
+            return .deliver(.violation(ProtocolViolation("text message is not valid UTF-8")))
         }
         guard opcode == self.dataOpcode else {
+            self.closeCodeAfterViolation = .unacceptableData
             return .deliver(
                 .violation(
                     ProtocolViolation(

@@ -13,7 +13,7 @@ import WAMPCore
     @Test func closeRequestSendsCloseOnceAndThenDropsWrites() {
         var machine = WebSocketWAMPStateMachine(subprotocol: .init(serializer: .json), maxMessageSize: 1024)
         #expect(machine.messageWillBeWritten() == .write)
-        #expect(machine.closeRequested() == .sendCloseThenClose)
+        #expect(machine.closeRequested() == .sendCloseThenClose(.normalClosure))
         #expect(machine.messageWillBeWritten() == .drop)
         #expect(machine.closeRequested() == .closeNow)
         guard case .ignore = machine.frameReceived(self.frame(.text, Array("[]".utf8))) else {
