@@ -37,6 +37,7 @@ public enum ConfigurationLoader {
     private static func configuration(_ root: inout NodeReader) throws(ConfigurationError) -> JunctionConfiguration {
         try root.allowKeys(["router", "realms", "transports", "limits"])
         var configuration = JunctionConfiguration(realms: [], transports: [])
+        var sessionLimits = SessionLimits()
         if var router = try root.optionalChild("router") {
             try router.allowKeys(["event_loops", "log_level"])
             configuration.eventLoops = try router.optionalInt("event_loops", range: 0...1024) ?? 0
@@ -45,12 +46,29 @@ public enum ConfigurationLoader {
                 ?? "info"
         }
         if var limits = try root.optionalChild("limits") {
-            try limits.allowKeys(["max_message_size"])
+            try limits.allowKeys([
+                "max_message_size", "outbound_queue_bytes", "outbound_queue_messages", "max_pending_calls_per_session",
+                "max_subscriptions_per_session", "max_registrations_per_session",
+            ])
             configuration.limits.maxMessageSize =
                 try limits.optionalInt("max_message_size", range: 512...(1 << 30)) ?? configuration.limits.maxMessageSize
+            configuration.limits.outboundQueueBytes =
+                try limits.optionalInt("outbound_queue_bytes", range: 1024...(1 << 32))
+                ?? configuration.limits.outboundQueueBytes
+            configuration.limits.outboundQueueMessages =
+                try limits.optionalInt("outbound_queue_messages", range: 1...(1 << 30))
+                ?? configuration.limits.outboundQueueMessages
+            sessionLimits.maxPendingCalls =
+                try limits.optionalInt("max_pending_calls_per_session", range: 1...(1 << 30)) ?? sessionLimits.maxPendingCalls
+            sessionLimits.maxSubscriptions =
+                try limits.optionalInt("max_subscriptions_per_session", range: 1...(1 << 30))
+                ?? sessionLimits.maxSubscriptions
+            sessionLimits.maxRegistrations =
+                try limits.optionalInt("max_registrations_per_session", range: 1...(1 << 30))
+                ?? sessionLimits.maxRegistrations
         }
         for var realm in try root.list("realms", nonEmpty: true) {
-            configuration.realms.append(try self.realm(&realm))
+            configuration.realms.append(try self.realm(&realm, sessionLimits: sessionLimits))
         }
         var names = Set<String>()
         for (index, realm) in configuration.realms.enumerated() where !names.insert(realm.name).inserted {
@@ -62,8 +80,10 @@ public enum ConfigurationLoader {
         return configuration
     }
 
-    private static func realm(_ node: inout NodeReader) throws(ConfigurationError) -> RealmConfiguration {
-        try node.allowKeys(["name", "roles", "anonymous_role", "uri_check"])
+    private static func realm(
+        _ node: inout NodeReader, sessionLimits: SessionLimits
+    ) throws(ConfigurationError) -> RealmConfiguration {
+        try node.allowKeys(["name", "roles", "anonymous_role", "uri_check", "slow_consumer"])
         let name = try node.string("name")
         guard URIValidation.isValid(name) else {
             throw node.error("name", "'\(name)' is not a valid realm URI")
@@ -86,9 +106,11 @@ public enum ConfigurationLoader {
         }
         let anonymous = try node.optionalString("anonymous_role") ?? "anonymous"
         let uriCheck = try node.optionalString("uri_check", oneOf: ["loose", "strict"]) ?? "loose"
+        let slowConsumer = try node.optionalString("slow_consumer", oneOf: ["drop", "disconnect"]) ?? "drop"
         return RealmConfiguration(
             name: name, roles: roles, anonymousRole: anonymous.isEmpty ? nil : anonymous,
-            uriRules: URIRules(rawValue: uriCheck)!)
+            uriRules: URIRules(rawValue: uriCheck)!, slowConsumer: SlowConsumerPolicy(rawValue: slowConsumer)!,
+            sessionLimits: sessionLimits)
     }
 
     private static func transport(_ node: inout NodeReader) throws(ConfigurationError) -> TransportConfiguration {
@@ -96,17 +118,25 @@ public enum ConfigurationLoader {
         let serializerNames = try node.optionalStringList("serializers", oneOf: ["json", "msgpack", "cbor"])
         let serializers = serializerNames?.compactMap(SerializerKind.init(name:)) ?? SerializerKind.allCases
         let maxMessageSize = try node.optionalInt("max_message_size", range: 512...(1 << 30))
+        var liveness = Liveness()
+        liveness.pingInterval = try node.optionalInt("ping_interval", range: 0...86400) ?? liveness.pingInterval
+        liveness.pingTimeout = try node.optionalInt("ping_timeout", range: 1...86400) ?? liveness.pingTimeout
+        liveness.maxConnections = try node.optionalInt("max_connections", range: 1...10_000_000) ?? liveness.maxConnections
+        let common: Set<String> = [
+            "type", "host", "port", "serializers", "max_message_size", "ping_interval", "ping_timeout", "max_connections",
+        ]
         switch type {
         case "websocket":
-            try node.allowKeys(["type", "host", "port", "path", "serializers", "max_message_size"])
+            try node.allowKeys(common.union(["path"]))
             let path = try node.optionalString("path") ?? "/ws"
             guard path.hasPrefix("/") else { throw node.error("path", "must start with '/'") }
-            return .webSocket(
-                WebSocketListener(
-                    host: try node.optionalString("host") ?? "127.0.0.1", port: try node.int("port", range: 0...65535),
-                    path: path, serializers: serializers, maxMessageSize: maxMessageSize))
+            var listener = WebSocketListener(
+                host: try node.optionalString("host") ?? "127.0.0.1", port: try node.int("port", range: 0...65535),
+                path: path, serializers: serializers, maxMessageSize: maxMessageSize)
+            listener.liveness = liveness
+            return .webSocket(listener)
         default:
-            try node.allowKeys(["type", "host", "port", "unix", "serializers", "max_message_size"])
+            try node.allowKeys(common.union(["unix"]))
             let endpoint: RawSocketListener.Endpoint
             if let path = try node.optionalString("unix") {
                 guard try node.optionalInt("port", range: 0...65535) == nil else {
@@ -117,8 +147,9 @@ public enum ConfigurationLoader {
                 endpoint = .tcp(
                     host: try node.optionalString("host") ?? "127.0.0.1", port: try node.int("port", range: 0...65535))
             }
-            return .rawSocket(
-                RawSocketListener(endpoint: endpoint, serializers: serializers, maxMessageSize: maxMessageSize))
+            var listener = RawSocketListener(endpoint: endpoint, serializers: serializers, maxMessageSize: maxMessageSize)
+            listener.liveness = liveness
+            return .rawSocket(listener)
         }
     }
 }

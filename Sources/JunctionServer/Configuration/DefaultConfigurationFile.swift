@@ -14,6 +14,14 @@ public enum DefaultConfigurationFile {
         limits:
           # Largest WAMP message accepted, in bytes (default 16 MiB). Transports may set a lower one.
           max_message_size: 16777216
+          # Per session: bytes / messages queued for a peer that reads too slowly before the realm's
+          # slow_consumer policy applies.
+          outbound_queue_bytes: 4194304
+          outbound_queue_messages: 10000
+          # Per session caps; hitting one gets an ERROR naming the limit.
+          max_pending_calls_per_session: 1000
+          max_subscriptions_per_session: 10000
+          max_registrations_per_session: 1000
 
         realms:
           - name: realm1
@@ -21,6 +29,8 @@ public enum DefaultConfigurationFile {
             uri_check: loose
             # Role given to clients that join without authentication ("" refuses them).
             anonymous_role: anonymous
+            # A subscriber that cannot keep up: drop (its events are dropped and counted) or disconnect.
+            slow_consumer: drop
             roles:
               - name: anonymous
                 permissions:
@@ -36,6 +46,11 @@ public enum DefaultConfigurationFile {
             port: 8080
             path: /ws
             serializers: [json, msgpack, cbor]
+            # Dead-peer detection: ping a silent peer every ping_interval seconds (0 = off) and close
+            # it if nothing arrives within ping_timeout seconds.
+            ping_interval: 30
+            ping_timeout: 10
+            max_connections: 100000
           # RawSocket over TCP.
           - type: rawsocket
             host: 127.0.0.1

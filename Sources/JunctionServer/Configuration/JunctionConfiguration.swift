@@ -31,6 +31,11 @@ public struct JunctionConfiguration: Sendable, Hashable {
 public struct Limits: Sendable, Hashable {
     /// Largest WAMP message accepted on any transport, in bytes (a transport may lower it).
     public var maxMessageSize: Int = 16 * 1024 * 1024
+    /// Bytes queued for one session (written but not yet accepted by the socket) before the
+    /// realm's slow-consumer policy applies.
+    public var outboundQueueBytes: Int = 4 * 1024 * 1024
+    /// Messages queued for one session before the slow-consumer policy applies.
+    public var outboundQueueMessages: Int = 10_000
 
     public init() {}
 }
@@ -48,6 +53,7 @@ public struct WebSocketListener: Sendable, Hashable {
     public var serializers: [SerializerKind]
     /// `nil`: the global `limits.max_message_size`.
     public var maxMessageSize: Int?
+    public var liveness = Liveness()
 
     public init(
         host: String, port: Int, path: String = "/ws", serializers: [SerializerKind] = SerializerKind.allCases,
@@ -70,10 +76,24 @@ public struct RawSocketListener: Sendable, Hashable {
     public var endpoint: Endpoint
     public var serializers: [SerializerKind]
     public var maxMessageSize: Int?
+    public var liveness = Liveness()
 
     public init(endpoint: Endpoint, serializers: [SerializerKind] = SerializerKind.allCases, maxMessageSize: Int? = nil) {
         self.endpoint = endpoint
         self.serializers = serializers
         self.maxMessageSize = maxMessageSize
     }
+}
+
+/// Dead-peer detection and connection caps of one listener.
+public struct Liveness: Sendable, Hashable {
+    /// Seconds between WebSocket pings / RawSocket PINGs to an otherwise silent peer; 0 disables.
+    public var pingInterval: Int = 30
+    /// Seconds to wait for any sign of life after a ping before closing the connection.
+    public var pingTimeout: Int = 10
+    /// Concurrent connections this listener accepts; more are refused (RawSocket error 4,
+    /// WebSocket HTTP 503).
+    public var maxConnections: Int = 100_000
+
+    public init() {}
 }
