@@ -14,15 +14,18 @@ public final class JunctionServer: Sendable {
     private let listeners: [any Channel]
     private let logger: Logger
     private let connections: ConnectionRegistry
+    /// Counters of dropped events and slow-consumer disconnects.
+    public let statistics: ServerStatistics
 
     /// Where each configured transport listens, in configuration order (resolves port 0).
     public let boundAddresses: [SocketAddress]
 
     private init(
         router: Router, configuration: JunctionConfiguration, group: any EventLoopGroup, ownsGroup: Bool,
-        listeners: [any Channel], connections: ConnectionRegistry, logger: Logger
+        listeners: [any Channel], connections: ConnectionRegistry, statistics: ServerStatistics, logger: Logger
     ) {
         self.connections = connections
+        self.statistics = statistics
         self.router = router
         self.configuration = configuration
         self.group = group
@@ -42,12 +45,13 @@ public final class JunctionServer: Sendable {
         let group = group ?? MultiThreadedEventLoopGroup(numberOfThreads: threads)
         let router = Router(realms: configuration.realms, group: group, logger: logger)
         let connections = ConnectionRegistry()
+        let statistics = ServerStatistics()
         var listeners: [any Channel] = []
         do {
             for transport in configuration.transports {
                 let channel = try await Self.bind(
                     transport, router: router, group: group, limits: configuration.limits,
-                    connections: connections, logger: logger)
+                    connections: connections, statistics: statistics, logger: logger)
                 logger.info("listening", metadata: ["transport": "\(Self.describe(transport, channel))"])
                 listeners.append(channel)
             }
@@ -58,7 +62,7 @@ public final class JunctionServer: Sendable {
         }
         return JunctionServer(
             router: router, configuration: configuration, group: group, ownsGroup: ownsGroup, listeners: listeners,
-            connections: connections, logger: logger)
+            connections: connections, statistics: statistics, logger: logger)
     }
 
     /// Says GOODBYE `wamp.close.system_shutdown` to every session, stops listening, and lets the
@@ -74,10 +78,10 @@ public final class JunctionServer: Sendable {
 
     private static func bind(
         _ transport: TransportConfiguration, router: Router, group: any EventLoopGroup, limits: Limits,
-        connections: ConnectionRegistry, logger: Logger
+        connections: ConnectionRegistry, statistics: ServerStatistics, logger: Logger
     ) async throws -> any Channel {
         let factory: SessionHandlerFactory = { info in
-            SessionChannelHandler(router: router, info: info, logger: logger)
+            SessionChannelHandler(router: router, info: info, limits: limits, statistics: statistics, logger: logger)
         }
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 1024)

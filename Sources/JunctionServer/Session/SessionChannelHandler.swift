@@ -2,6 +2,7 @@ import JunctionRouter
 import JunctionTransport
 import Logging
 import NIOCore
+import Synchronization
 import WAMPCore
 
 /// Connects one transport to the router: runs the session state machine on the connection's event
@@ -18,35 +19,51 @@ final class SessionChannelHandler: ChannelInboundHandler {
 
     private let router: Router
     private let info: TransportInfo
+    private let limits: Limits
+    private let statistics: ServerStatistics
     private var logger: Logger
     private var state = SessionStateMachine()
     private var realm: Realm?
     private var context: ChannelHandlerContext?
+    private var loopBoundSelf: NIOLoopBound<SessionChannelHandler>?
     private var peer: ChannelPeer?
     private var goodbyeTimer: Scheduled<Void>?
+    private var outbound: OutboundQueue<ByteBuffer>
+    /// A flush is due at the end of this read burst or event-loop tick: many messages for one
+    /// peer in one tick leave in one system call.
+    private var flushPending = false
+    private var flushScheduled = false
+    private var reading = false
 
-    init(router: Router, info: TransportInfo, logger: Logger) {
+    init(router: Router, info: TransportInfo, limits: Limits, statistics: ServerStatistics, logger: Logger) {
         self.router = router
         self.info = info
+        self.limits = limits
+        self.statistics = statistics
         self.logger = logger
+        self.outbound = OutboundQueue(
+            maxMessages: limits.outboundQueueMessages, maxBytes: limits.outboundQueueBytes, policy: .drop)
         self.logger[metadataKey: "peer"] = .string(info.peer)
         self.logger[metadataKey: "transport"] = .string("\(info.kind.rawValue)/\(info.serializer)")
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
-        self.peer = ChannelPeer(
-            handler: NIOLoopBound(self, eventLoop: context.eventLoop), serializer: self.info.serializer)
+        let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        self.loopBoundSelf = loopBound
+        self.peer = ChannelPeer(handler: loopBound, serializer: self.info.serializer)
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
         self.run(self.state.transportClosed())
         self.context = nil
+        self.loopBoundSelf = nil
         self.peer = nil
         self.goodbyeTimer?.cancel()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        self.reading = true
         switch self.unwrapInboundIn(data) {
         case .message(let message):
             self.run(self.state.received(message))
@@ -54,6 +71,17 @@ final class SessionChannelHandler: ChannelInboundHandler {
             self.logger.warning("protocol violation", metadata: ["error": "\(violation.message)"])
             self.run(self.state.receivedViolation(violation))
         }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        self.reading = false
+        self.flushIfPending()
+        context.fireChannelReadComplete()
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        self.drainOutbound()
+        context.fireChannelWritabilityChanged()
     }
 
     func channelInactive(context: ChannelHandlerContext) {
@@ -76,13 +104,84 @@ final class SessionChannelHandler: ChannelInboundHandler {
 
     func deliver(_ message: WAMPMessage) {
         guard let context = self.context, self.state.sessionID != nil else { return }
-        context.writeAndFlush(self.wrapOutboundOut(.message(message)), promise: nil)
+        let buffer = context.channel.allocator.buffer(encoding: message, with: self.info.serializer)
+        self.send(buffer, importance: .essential)
     }
 
     func deliver(_ message: SharedMessage) {
         guard let context = self.context, self.state.sessionID != nil else { return }
         let buffer = message.buffer(for: self.info.serializer, allocator: context.channel.allocator)
-        context.writeAndFlush(self.wrapOutboundOut(.serialized(buffer)), promise: nil)
+        if case .event = message.message {
+            self.send(buffer, importance: .event)
+        } else {
+            self.send(buffer, importance: .essential)
+        }
+    }
+
+    // MARK: Outbound path
+
+    /// Writes now if the channel can take it, otherwise queues within the limits and applies the
+    /// realm's slow-consumer policy.
+    private func send(_ buffer: ByteBuffer, importance: OutboundQueue<ByteBuffer>.Importance) {
+        guard let context = self.context else { return }
+        switch self.outbound.offer(
+            buffer, bytes: buffer.readableBytes, importance: importance, channelWritable: context.channel.isWritable)
+        {
+        case .write:
+            context.write(self.wrapOutboundOut(.serialized(buffer)), promise: nil)
+            self.requestFlush()
+        case .queued:
+            self.peer?.setOverloaded(self.outbound.isFull)
+        case .dropped:
+            self.statistics.eventDropped()
+            if self.outbound.droppedSinceDrained == 1 {
+                self.logger.warning(
+                    "slow consumer: dropping events until it catches up",
+                    metadata: ["queued": "\(self.outbound.count)", "queued_bytes": "\(self.outbound.queuedBytes)"])
+            }
+        case .disconnect:
+            self.statistics.slowConsumerDisconnected()
+            self.logger.warning(
+                "slow consumer: disconnecting",
+                metadata: ["queued": "\(self.outbound.count)", "queued_bytes": "\(self.outbound.queuedBytes)"])
+            let abort = WAMPMessage.Abort(
+                reason: "junction.error.slow_consumer", message: "the session could not keep up with its messages")
+            self.run(self.state.routerAbort(abort), bypassQueue: true)
+        }
+    }
+
+    /// Moves queued messages to the channel while it is writable.
+    private func drainOutbound() {
+        guard let context = self.context else { return }
+        var wrote = false
+        while let buffer = self.outbound.next(channelWritable: context.channel.isWritable) {
+            context.write(self.wrapOutboundOut(.serialized(buffer)), promise: nil)
+            wrote = true
+        }
+        if wrote { context.flush() }
+        if self.outbound.isEmpty {
+            self.peer?.setOverloaded(false)
+            let dropped = self.outbound.takeDroppedCount()
+            if dropped > 0 {
+                self.logger.warning("slow consumer caught up", metadata: ["dropped_events": "\(dropped)"])
+            }
+        }
+    }
+
+    private func requestFlush() {
+        self.flushPending = true
+        guard !self.reading, !self.flushScheduled, let loopBound = self.loopBoundSelf else { return }
+        self.flushScheduled = true
+        loopBound.eventLoop.execute {
+            loopBound.value.flushScheduled = false
+            loopBound.value.flushIfPending()
+        }
+    }
+
+    private func flushIfPending() {
+        guard self.flushPending else { return }
+        self.flushPending = false
+        self.context?.flush()
     }
 
     func routerGoodbye(reason: String, message: String?) {
@@ -102,7 +201,7 @@ final class SessionChannelHandler: ChannelInboundHandler {
 
     // MARK: Executing actions
 
-    private func run(_ action: SessionStateMachine.Action) {
+    private func run(_ action: SessionStateMachine.Action, bypassQueue: Bool = false) {
         switch action {
         case .none:
             break
@@ -116,10 +215,18 @@ final class SessionChannelHandler: ChannelInboundHandler {
                 realm.eventLoop.execute { realm.receive(message, from: session) }
             }
         case .send(let message):
-            self.context?.writeAndFlush(self.wrapOutboundOut(.message(message)), promise: nil)
+            guard let context = self.context else { return }
+            self.send(context.channel.allocator.buffer(encoding: message, with: self.info.serializer), importance: .essential)
         case .sendAndClose(let message, let leave):
             self.leaveRealm(leave)
             guard let context = self.context else { return }
+            // The session is over: whatever is still queued goes first (unless the queue itself is
+            // the problem), then the final message, then the transport closes.
+            if !bypassQueue {
+                while let buffer = self.outbound.next(channelWritable: true) {
+                    context.write(self.wrapOutboundOut(.serialized(buffer)), promise: nil)
+                }
+            }
             context.writeAndFlush(self.wrapOutboundOut(.message(message)), promise: nil)
             context.close(promise: nil)
         case .close(let leave):
@@ -154,6 +261,9 @@ final class SessionChannelHandler: ChannelInboundHandler {
             return
         }
         self.realm = realm
+        self.outbound = OutboundQueue(
+            maxMessages: self.limits.outboundQueueMessages, maxBytes: self.limits.outboundQueueBytes,
+            policy: realm.configuration.slowConsumer)
         let transport = "\(self.info.kind.rawValue)/\(self.info.serializer) \(self.info.peer)"
         if realm.eventLoop.inEventLoop {
             self.joinCompleted(realm.join(hello: hello, peer: peer, transport: transport))
@@ -183,6 +293,14 @@ extension SessionChannelHandler: Sendable {}
 final class ChannelPeer: PeerConnection {
     private let handler: NIOLoopBound<SessionChannelHandler>
     let serializer: SerializerKind
+    private let overloaded = Atomic<Bool>(false)
+
+    /// Whether the peer's outbound queue is full; the realm stops sending it new invocations.
+    var isOverloaded: Bool { self.overloaded.load(ordering: .relaxed) }
+
+    func setOverloaded(_ value: Bool) {
+        self.overloaded.store(value, ordering: .relaxed)
+    }
 
     init(handler: NIOLoopBound<SessionChannelHandler>, serializer: SerializerKind) {
         self.handler = handler
