@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "junction", targets: ["junction"]),
         .library(name: "WAMPCore", targets: ["WAMPCore"]),
+        .library(name: "JunctionClient", targets: ["JunctionClient"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -15,6 +16,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
     ],
     targets: [
         // Protocol core: values, messages, URIs, IDs, serializers. No NIO, no Foundation JSON.
@@ -53,10 +56,26 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
+        // Client library: WAMP sessions over WebSocket and RawSocket, authentication, reconnect.
+        .target(
+            name: "JunctionClient",
+            dependencies: [
+                "WAMPCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ]
+        ),
         .executableTarget(
             name: "junction",
             dependencies: [
                 "JunctionServer",
+                "JunctionClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -76,7 +95,21 @@ let package = Package(
             ],
             path: "Sources/JunctionBench"
         ),
+        .testTarget(
+            name: "JunctionBenchTests",
+            dependencies: ["junction-bench", .product(name: "NIOCore", package: "swift-nio")]
+        ),
         .testTarget(name: "WAMPCoreTests", dependencies: ["WAMPCore"]),
+        .testTarget(
+            name: "JunctionClientTests",
+            dependencies: [
+                "JunctionClient", "JunctionServer", "junction",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(
             name: "JunctionTransportTests",
             dependencies: [

@@ -34,7 +34,7 @@ fi
 HOST=127.0.0.1
 J_WS=18180; J_RS=18181
 C_WS=18280; C_RS=18281
-B_WS=18390
+B_WS=18390; B_RS=18391
 ROUTER_CPU=0
 GEN_CPU=1
 SCRATCH=.build-bench-release
@@ -213,10 +213,11 @@ start_crossbar() {
 start_baseline() {
     local cpus=$1
     stop_routers
-    taskset -c "$cpus" "$BIN/junction-bench" baseline-server --host $HOST --port $B_WS >> "$OUT/baseline.log" 2>&1 &
+    taskset -c "$cpus" "$BIN/junction-bench" baseline-server --host $HOST --port $B_WS --rawsocket-port $B_RS \
+        >> "$OUT/baseline.log" 2>&1 &
     local pid=$!
     ROUTER_PIDS=("$pid")
-    if ! wait_ports "$pid" 10 $B_WS; then
+    if ! wait_ports "$pid" 10 $B_WS $B_RS; then
         log "baseline server did not start (see $OUT/baseline.log)"
         stop_routers
         return 1
@@ -244,6 +245,7 @@ rs_url() {
     case "$1" in
         junction*) echo "rs://$HOST:$J_RS" ;;
         crossbar) echo "rs://$HOST:$C_RS" ;;
+        baseline) echo "rs://$HOST:$B_RS" ;;
     esac
 }
 
@@ -265,6 +267,7 @@ bench() {
         rm -f "$json"
         return 1
     fi
+    python3 bench/summarize.py --brief "$json" | tee -a "$OUT/compare.log"
     local pids=("${ROUTER_PIDS[@]}")
     for pid in "${pids[@]}"; do
         if ! kill -0 "$pid" 2>/dev/null; then
@@ -289,7 +292,7 @@ scenario() {
                 args+=("$a")
             done
             log "$case on $router (rep $rep/$REPS)"
-            bench "$case" "$router" "$GEN_CPU" "$rep" "${args[@]}" || true
+            bench "$case" "$router" "$GEN_CPU" "$rep" "${args[@]}" --router-pid "$MEASURE_PID" || true
         done
     done
 }
@@ -314,9 +317,18 @@ if [[ ! -x .venv-crossbar/bin/crossbar ]]; then
     .venv-crossbar/bin/pip install --quiet crossbar 'numpy<2'
 fi
 
-for port in $J_WS $J_RS $C_WS $C_RS $B_WS; do
+for port in $J_WS $J_RS $C_WS $C_RS $B_WS $B_RS; do
     port_free "$port" || { echo "port $port on $HOST is in use; stop whatever listens there" >&2; exit 1; }
 done
+
+# Other work on the machine skews every figure: wait (bounded) for a quiet moment, and record it.
+load1() { cut -d' ' -f1 /proc/loadavg; }
+for _ in $(seq 1 24); do
+    awk -v l="$(load1)" 'BEGIN { exit !(l < 0.8) }' && break
+    log "load average $(load1): waiting for the machine to quiet down (max 2 min)"
+    sleep 5
+done
+awk -v l="$(load1)" 'BEGIN { exit !(l >= 0.8) }' && log "WARNING: load average $(load1) at start; figures may be skewed"
 
 COMMON=(--duration "$DURATION" --warmup "$WARMUP")
 ALL="junction crossbar baseline"
@@ -329,6 +341,7 @@ PAIR="junction crossbar"
     echo "reps: $REPS duration: $DURATION warmup: $WARMUP quick: $QUICK"
     echo "crossbar: $(.venv-crossbar/bin/pip show crossbar 2>/dev/null | awk '/^Version/ {print $2}')"
     echo "git: $(git rev-parse --short HEAD 2>/dev/null) $(git status --porcelain 2>/dev/null | wc -l) changed files"
+    echo "loadavg at start: $(cat /proc/loadavg)"
 } > "$OUT/environment.txt"
 
 # ---------------------------------------------------------------- scenarios (pinned)
@@ -337,7 +350,7 @@ for router in $ALL; do
     start_router "$router" || continue
     RPC=(rpc --callers 10 --callees 1 --window 10 --payload 128 "${COMMON[@]}")
     scenario rpc-ws-json "$router" "${RPC[@]}" --url '{ws}' --serializer json
-    [[ $router != baseline ]] && scenario rpc-rs-msgpack "$router" "${RPC[@]}" --url '{rs}' --serializer msgpack
+    scenario rpc-rs-msgpack "$router" "${RPC[@]}" --url '{rs}' --serializer msgpack
     for fanout in 1 10 100 1000; do
         scenario "pubsub-1x$fanout" "$router" pubsub --publishers 1 --subscribers $fanout --payload 128 \
             --window 64 "${COMMON[@]}" --url '{ws}' --serializer json
@@ -383,10 +396,11 @@ if [[ -x $BIN/junction ]]; then
         for rep in $(seq 1 "$REPS"); do
             log "loops-rpc-many on $label (rep $rep/$REPS)"
             bench loops-rpc-many "$label" "" "$rep" rpc --callers 50 --callees 10 --window 10 --payload 128 \
-                "${COMMON[@]}" --url "$(ws_url junction)" --serializer json || true
+                "${COMMON[@]}" --url "$(ws_url junction)" --serializer json --router-pid "$MEASURE_PID" || true
             log "loops-pubsub-1x1000 on $label (rep $rep/$REPS)"
             bench loops-pubsub-1x1000 "$label" "" "$rep" pubsub --publishers 1 --subscribers 1000 --payload 128 \
-                --window 64 "${COMMON[@]}" --url "$(ws_url junction)" --serializer json || true
+                --window 64 "${COMMON[@]}" --url "$(ws_url junction)" --serializer json --router-pid "$MEASURE_PID" \
+                || true
         done
     done
 fi
@@ -394,5 +408,6 @@ stop_routers
 
 # ---------------------------------------------------------------- summary
 
+echo "loadavg at end: $(cat /proc/loadavg)" >> "$OUT/environment.txt"
 log "done in $(( $(date +%s) - STARTED )) s with $FAILURES failed run(s); results in $OUT"
 python3 bench/summarize.py "$OUT" | tee "$OUT/table.txt"

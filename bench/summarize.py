@@ -5,8 +5,9 @@ Reads RESULTS_DIR/raw/<case>.<router>.<rep>.json (written by `junction-bench ...
 takes the median over repetitions of every figure, and writes RESULTS_DIR/summary.md and
 RESULTS_DIR/summary.json. Prints the markdown table.
 
-Usage: summarize.py RESULTS_DIR [--median-of KEY]   (see compare.sh)
+Usage: summarize.py RESULTS_DIR   (writes summary.md and summary.json, prints the table)
        summarize.py RESULTS_DIR --metric CASE ROUTER METRIC   (prints one median, for scripting)
+       summarize.py --brief REPORT.json   (one line: the report's headline figure)
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ ROUTERS = ["junction", "crossbar", "baseline"]
 CASES = [
     ("rpc-ws-json", "RPC, WebSocket/JSON, 10 callers x 1 callee, window 10, 128 B", [
         ("calls_per_s", "calls/s", True),
-        ("latency.p99", "p99 µs (closed loop)", False),
     ]),
     ("rpc-rs-msgpack", "RPC, RawSocket/MessagePack, 10 callers x 1 callee, window 10, 128 B", [
         ("calls_per_s", "calls/s", True),
@@ -43,7 +43,6 @@ CASES = [
     ("pubsub-1x1000", "Pub/sub 1 -> 1000, WebSocket/JSON, 128 B", [
         ("deliveries_per_s", "deliveries/s", True),
         ("publishes_per_s", "publishes/s", True),
-        ("latency.p99", "p99 µs (closed loop)", False),
     ]),
     ("connect-ws", "Connect: TCP + WebSocket upgrade + HELLO/WELCOME + GOODBYE, 16 in parallel", [
         ("sessions_per_s", "sessions/s", True),
@@ -146,6 +145,24 @@ def build(results: Path) -> tuple[str, dict]:
             lines.append(
                 f"| {title} | {label}{notes} | {fmt(j)} | {fmt(c)} | {ratio(j, c)} | {fmt(b)} | {ratio(j, b)} |")
             table["cases"].setdefault(case, {})[metric] = {"junction": j, "crossbar": c, "baseline": b}
+    cpu_lines = []
+    for case, title, _metrics in CASES:
+        cells = []
+        for router in ROUTERS:
+            r_cpu = median(runs, case, router, "router_cpu_pct")
+            g_cpu = median(runs, case, router, "generator_cpu_pct")
+            cells.append("n/a" if r_cpu is None and g_cpu is None else f"{fmt(r_cpu)} / {fmt(g_cpu)}")
+        if any(cell != "n/a" for cell in cells):
+            cpu_lines.append(f"| {title} | " + " | ".join(cells) + " |")
+    if cpu_lines:
+        lines += [
+            "",
+            "CPU use over the measurement window, % of one core, router / generator (closed loop: the router "
+            "should be near 100 and the generator clearly below, or the generator was the bottleneck):",
+            "",
+            "| Scenario | Junction | Crossbar | Baseline |",
+            "|---|---:|---:|---:|",
+        ] + cpu_lines
     loop_lines = []
     for case, title, metric, label in LOOP_CASES:
         one, two = (median(runs, case, r, metric) for r in LOOP_ROUTERS)
@@ -164,12 +181,33 @@ def build(results: Path) -> tuple[str, dict]:
     machine = next((r[0].get("machine") for r in runs.values() if r), None)
     if machine:
         lines += ["", f"Machine: {machine.get('cpu_model')}, {machine.get('cores')} cores; {machine.get('uname')}"]
+    loads = sorted(
+        float((r.get("machine") or {}).get("load_average", "0").split()[0] or 0)
+        for reports in runs.values() for r in reports)
+    if loads:
+        lines.append(
+            f"1-min load average when reports were written: median {statistics.median(loads):.2f}, max {loads[-1]:.2f} "
+            "(the router and the generator account for up to 2.0).")
     table["machine"] = machine
     table["repetitions"] = reps
     return "\n".join(lines) + "\n", table
 
 
+def brief(path: Path) -> str:
+    """One line with the headline figure of a report (progress output of compare.sh)."""
+    report = json.loads(path.read_text())
+    metric = report["primary_metric"]
+    line = f"    {metric} = {report['metrics'][metric]:,.1f}"
+    latency = report.get("latency_microseconds")
+    if latency:
+        line += f"  (p50 {latency['p50']:,.0f} µs, p99 {latency['p99']:,.0f} µs)"
+    return line
+
+
 def main(argv: list[str]) -> int:
+    if len(argv) == 3 and argv[1] == "--brief":
+        print(brief(Path(argv[2])))
+        return 0
     if len(argv) >= 2 and "--metric" in argv:
         i = argv.index("--metric")
         case, router, metric = argv[i + 1 : i + 4]

@@ -8,8 +8,12 @@ echo "== swift build (debug, with tests)"
 swift build --build-tests
 
 echo "== swift test"
-swift test --skip-build 2>&1 | tee .build/swift-test.log
-swift_summary=$(grep -E "^(✔|✘|􀟈|􀢄)? ?Test run with [0-9]+ tests" .build/swift-test.log | tail -1 || true)
+# The Crossbar-backed client tests run in their own step below, which installs Crossbar first.
+swift test --skip-build --skip CrossbarLiveTests 2>&1 | tee .build/swift-test.log
+swift_summary=$(grep -E "Test run with [0-9]+ tests" .build/swift-test.log | tail -1 || true)
+
+echo "== client library against Crossbar"
+Tests/ClientInterop/run.sh
 
 echo "== interop (autobahn-python)"
 JUNCTION_BIN="$PWD/.build/debug/junction" Tests/Interop/run.sh

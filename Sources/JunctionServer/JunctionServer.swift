@@ -92,32 +92,43 @@ public final class JunctionServer: Sendable {
         case .webSocket(let listener):
             let configuration = WebSocketConfiguration(
                 path: listener.path, serializers: Set(listener.serializers),
-                maxMessageSize: listener.maxMessageSize ?? limits.maxMessageSize)
+                maxMessageSize: listener.maxMessageSize ?? limits.maxMessageSize,
+                ping: PingConfiguration(
+                    intervalSeconds: listener.liveness.pingInterval, timeoutSeconds: listener.liveness.pingTimeout))
+            let limiter = ConnectionLimiter(maxConnections: listener.liveness.maxConnections)
             return try await bootstrap.childChannelInitializer { channel in
                 connections.add(channel)
+                let admitted = limiter.admit(channel)
                 return channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.configureWAMPWebSocketServer(
-                        configuration: configuration, sessionHandler: factory)
+                        configuration: configuration, connectionLimitReached: !admitted, sessionHandler: factory)
                 }
             }.bind(host: listener.host, port: listener.port).get()
         case .rawSocket(let listener):
             let configuration = RawSocketConfiguration(
-                maxMessageLength: listener.maxMessageSize ?? limits.maxMessageSize, serializers: listener.serializers)
+                maxMessageLength: listener.maxMessageSize ?? limits.maxMessageSize, serializers: listener.serializers,
+                ping: PingConfiguration(
+                    intervalSeconds: listener.liveness.pingInterval, timeoutSeconds: listener.liveness.pingTimeout))
+            let limiter = ConnectionLimiter(maxConnections: listener.liveness.maxConnections)
             switch listener.endpoint {
             case .tcp(let host, let port):
                 return try await bootstrap.childChannelInitializer { channel in
                     connections.add(channel)
+                    let admitted = limiter.admit(channel)
                     return channel.eventLoop.makeCompletedFuture {
                         try channel.pipeline.syncOperations.configureWAMPRawSocketServer(
-                            configuration: configuration, kind: .rawSocketTCP, sessionHandler: factory)
+                            configuration: configuration, kind: .rawSocketTCP, connectionLimitReached: !admitted,
+                            sessionHandler: factory)
                     }
                 }.bind(host: host, port: port).get()
             case .unix(let path):
                 return try await bootstrap.childChannelInitializer { channel in
                     connections.add(channel)
+                    let admitted = limiter.admit(channel)
                     return channel.eventLoop.makeCompletedFuture {
                         try channel.pipeline.syncOperations.configureWAMPRawSocketServer(
-                            configuration: configuration, kind: .rawSocketUnix, sessionHandler: factory)
+                            configuration: configuration, kind: .rawSocketUnix, connectionLimitReached: !admitted,
+                            sessionHandler: factory)
                     }
                 }.bind(unixDomainSocketPath: path, cleanupExistingSocketFile: true).get()
             }

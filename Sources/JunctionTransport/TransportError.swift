@@ -19,6 +19,8 @@ public struct TransportError: Error, Sendable, Hashable, CustomStringConvertible
             case webSocketMessageTooLarge = "websocket_message_too_large"
             case webSocketInvalidUTF8 = "websocket_invalid_utf8"
             case pipelineSetupFailed = "pipeline_setup_failed"
+            case peerUnresponsive = "peer_unresponsive"
+            case upgradeTimeout = "upgrade_timeout"
         }
 
         private let base: Base
@@ -48,6 +50,10 @@ public struct TransportError: Error, Sendable, Hashable, CustomStringConvertible
         public static let webSocketInvalidUTF8 = Code(.webSocketInvalidUTF8)
         /// The pipeline could not be rearranged after a successful handshake.
         public static let pipelineSetupFailed = Code(.pipelineSetupFailed)
+        /// The peer sent nothing, not even an answer to our ping, within the ping timeout; closed.
+        public static let peerUnresponsive = Code(.peerUnresponsive)
+        /// WebSocket: no complete HTTP upgrade request arrived in time; closed.
+        public static let upgradeTimeout = Code(.upgradeTimeout)
 
         public var description: String { self.base.rawValue }
     }

@@ -108,6 +108,10 @@ router:
   event_loops: 1
 realms:
   - name: {REALM}
+    event_history:
+      - uri: com.example.interop.history.
+        match: prefix
+        limit: 5
     roles:
       - name: anonymous
         permissions:
@@ -205,21 +209,24 @@ def _router_command(workdir: Path, host, ws_port, ws_path, rs_port, unix_path) -
     return [binary, "start", "--cbdir", str(cbdir), "--loglevel", "info"]
 
 
-def _stop(proc: subprocess.Popen) -> None:
+def _stop(proc: subprocess.Popen) -> str:
+    """SIGTERM the router's process group, SIGKILL it after 5 s. Returns what happened."""
     if proc.poll() is not None:
-        return
+        return f"had already exited with code {proc.returncode}"
     try:
         os.killpg(proc.pid, signal.SIGTERM)
     except ProcessLookupError:
-        return
+        return "had already exited"
     try:
         proc.wait(timeout=5)
+        return f"exited with code {proc.returncode} after SIGTERM"
     except subprocess.TimeoutExpired:
         try:
             os.killpg(proc.pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
         proc.wait(timeout=5)
+        return "did not exit within 5 s of SIGTERM and was killed"
 
 
 @pytest.fixture(scope="session")
@@ -254,21 +261,21 @@ def router(request):
     while True:
         if proc.poll() is not None:
             log_file.close()
-            pytest.fail(
+            pytest.exit(
                 f"router exited during startup with code {proc.returncode}\n"
                 f"command: {' '.join(cmd)}\n--- router log ---\n{r.log_tail()}",
-                pytrace=False,
+                returncode=3,
             )
         if _tcp_accepts(host, ws_port) and _tcp_accepts(host, rs_port) and _unix_accepts(unix_path):
             break
         if time.monotonic() > deadline:
             _stop(proc)
             log_file.close()
-            pytest.fail(
+            pytest.exit(
                 f"router did not accept connections within {STARTUP_TIMEOUT:.0f}s "
                 f"(ws {host}:{ws_port}, rawsocket {host}:{rs_port}, unix {unix_path})\n"
                 f"command: {' '.join(cmd)}\n--- router log ---\n{r.log_tail()}",
-                pytrace=False,
+                returncode=3,
             )
         time.sleep(0.1)
 
@@ -276,10 +283,11 @@ def router(request):
     try:
         yield r
     finally:
-        _stop(proc)
+        how = _stop(proc)
         log_file.close()
-        failed = request.session.testsfailed
-        if failed:
+        if proc.returncode not in (0, -signal.SIGTERM):
+            sys.stderr.write(f"\nnote: the router {how}\n")
+        if request.session.testsfailed:
             sys.stderr.write(f"\nrouter log kept at {log_path}\n")
         else:
             shutil.rmtree(workdir, ignore_errors=True)
@@ -287,13 +295,20 @@ def router(request):
 
 @pytest.fixture(autouse=True)
 def _router_still_running(request):
-    """After every test that used the router, the router process must still be running."""
-    yield
+    """Every test that used the router must leave it running; once it has died, stop the run."""
     if "router" not in request.fixturenames:
+        yield
         return
     r = request.getfixturevalue("router")
     if not r.alive():
-        pytest.fail(f"router process died (exit code {r.process.returncode})", pytrace=False)
+        pytest.exit(
+            f"router process died earlier (exit code {r.process.returncode}); stopping\n"
+            f"--- router log ---\n{r.log_tail()}",
+            returncode=3,
+        )
+    yield
+    if not r.alive():
+        pytest.fail(f"router process died during this test (exit code {r.process.returncode})", pytrace=False)
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -303,7 +318,7 @@ def pytest_runtest_makereport(item, call):
     r = getattr(item.config, "_interop_router", None)
     if r is None or not rep.failed or "router" not in getattr(item, "fixturenames", ()):
         return
-    rep.sections.append(("router log (tail)", r.log_tail(6000)))
+    rep.sections.append(("router log (tail)", r.log_tail(4000)))
 
 
 def pytest_report_header(config):

@@ -21,19 +21,24 @@ die() { say "ERROR: $*"; exit 2; }
 
 hash_of() { "$PYTHON" -c 'import hashlib,sys; print(hashlib.sha256(open(sys.argv[1],"rb").read()+sys.argv[2].encode()).hexdigest())' "$1" "$2"; }
 
-# ensure_venv DIR MARKER_INPUT PIP_ARGS...
-# (Re)creates DIR when missing or when the hash of MARKER_INPUT (plus the Python version) changed.
+# ensure_venv DIR KEY PIP_ARGS...
+# Creates the venv DIR if it is missing (or unusable), and (re)installs PIP_ARGS into it unless
+# its marker file already holds KEY (a hash of the requirements and the Python version).
 ensure_venv() {
     local dir="$1" key="$2"; shift 2
     local marker="$dir/.interop-requirements.sha256"
-    if [[ -x "$dir/bin/python" && -f "$marker" && "$(cat "$marker")" == "$key" ]]; then
+    if [[ -f "$marker" && "$(cat "$marker")" == "$key" ]] && "$dir/bin/python" -c "" 2>/dev/null; then
         return 0
     fi
-    say "setting up $dir"
-    rm -rf "$dir"
-    "$PYTHON" -m venv "$dir" || die "could not create a venv with $PYTHON (apt-get install python3-venv?)"
-    PIP_DISABLE_PIP_VERSION_CHECK=1 "$dir/bin/python" -m pip install --quiet --no-input "$@" </dev/null \
-        || { rm -rf "$dir"; die "pip install into $dir failed"; }
+    if ! "$dir/bin/python" -c "" 2>/dev/null; then
+        say "creating venv $dir"
+        rm -rf "$dir"
+        "$PYTHON" -m venv "$dir" || die "could not create a venv with $PYTHON (apt-get install python3-venv?)"
+    fi
+    say "installing into $dir: $*"
+    rm -f "$marker"
+    PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INPUT=1 "$dir/bin/python" -m pip install --quiet "$@" </dev/null \
+        || die "pip install into $dir failed"
     echo "$key" >"$marker"
 }
 
@@ -41,7 +46,6 @@ command -v "$PYTHON" >/dev/null || die "$PYTHON not found"
 PYVER="$("$PYTHON" -c 'import sys; print("%d.%d.%d" % sys.version_info[:3])')"
 
 REQS="$HERE/requirements.txt"
-ensure_venv "$REPO/.venv" "$(hash_of "$REQS" "$PYVER")" -r "$REQS"
 
 case "$ROUTER_KIND" in
 junction)
@@ -53,8 +57,8 @@ junction)
     say "router: $JUNCTION_BIN"
     ;;
 crossbar)
-    CB_REQS="crossbar==26.10.1 numpy<2"
-    ensure_venv "$REPO/.venv-crossbar" "$(hash_of /dev/null "$PYVER $CB_REQS")" crossbar==26.10.1 'numpy<2'
+    # Crossbar is only a reference router for checking the tests; it gets its own venv.
+    ensure_venv "$REPO/.venv-crossbar" "$(hash_of /dev/null "$PYVER crossbar==26.10.1 numpy<2")" crossbar==26.10.1 'numpy<2'
     export CROSSBAR_BIN="${CROSSBAR_BIN:-$REPO/.venv-crossbar/bin/crossbar}"
     say "router: crossbar ($CROSSBAR_BIN)"
     ;;
@@ -64,13 +68,14 @@ crossbar)
 esac
 export INTEROP_ROUTER="$ROUTER_KIND"
 
+ensure_venv "$REPO/.venv" "$(hash_of "$REQS" "$PYVER")" -r "$REQS"
+
 # Run the whole suite unless paths were given (e.g. Tests/Interop/test_rpc.py::test_call_args_kwargs).
 targets=("$HERE")
 for arg in "$@"; do
     if [[ "$arg" != -* && -e "${arg%%::*}" ]]; then targets=(); break; fi
 done
 
-cd "$REPO"
 set +e
 "$REPO/.venv/bin/python" -m pytest "${targets[@]}" -q \
     --timeout="$TIMEOUT" --timeout-method=signal -rfEX "$@" </dev/null

@@ -1,6 +1,7 @@
 """Publish & subscribe between autobahn sessions."""
 
 import asyncio
+import json
 import time
 import uuid
 
@@ -8,7 +9,7 @@ import pytest
 from autobahn.wamp.types import PublishOptions
 
 from wamp_client import ApplicationError, SessionPool, client_uri_checks_disabled, run, wait
-from wamp_raw import ERROR, UNSUBSCRIBE, RawWamp
+from wamp_raw import ERROR, EVENT, PUBLISH, PUBLISHED, SUBSCRIBE, SUBSCRIBED, UNSUBSCRIBE, RawWamp
 
 ACK = PublishOptions(acknowledge=True)
 
@@ -298,3 +299,38 @@ def test_cross_transport_event(router):
                 assert kwargs == CROSS_KWARGS, key
 
     run(body())
+
+
+def test_json_binary_wire_format(router, transport):
+    """On the wire, binary for a JSON peer is a string: "\\u0000" followed by standard (padded)
+    base64; binary from a JSON peer reaches a msgpack peer as a real binary value."""
+    t = topic("wire")
+    json_peer = RawWamp.session(router, transport, "json")
+    msgpack_peer = RawWamp.session(router, transport, "msgpack")
+    try:
+        for peer in (json_peer, msgpack_peer):
+            req = peer.request(SUBSCRIBE, {}, t)
+            msg = peer.recv()
+            assert msg[:2] == [SUBSCRIBED, req], msg
+
+        # msgpack -> json
+        req = msgpack_peer.request(PUBLISH, {"acknowledge": True, "exclude_me": True}, t, [b"\x00\x01\xfe\xff", b"", b"hi!"], {"k": b"\xfb\xff"})
+        msg = msgpack_peer.recv()
+        assert msg[:2] == [PUBLISHED, req], msg
+        event = json.loads(json_peer.recv_bytes().decode("utf-8"))
+        assert event[0] == EVENT, event
+        assert event[4] == ["\u0000AAH+/w==", "\u0000", "\u0000aGkh"], event
+        assert event[5] == {"k": "\u0000+/8="}, event
+
+        # json -> msgpack
+        req = json_peer.request(PUBLISH, {"acknowledge": True}, t, ["\u0000AAH+/w==", "plain"], {"k": "\u0000aGkh"})
+        msg = json_peer.recv()
+        assert msg[:2] == [PUBLISHED, req], msg
+        event = msgpack_peer.recv()
+        assert event[0] == EVENT, event
+        assert event[4] == [b"\x00\x01\xfe\xff", "plain"], event
+        assert type(event[4][0]) is bytes and type(event[4][1]) is str
+        assert event[5] == {"k": b"hi!"}, event
+    finally:
+        json_peer.close()
+        msgpack_peer.close()

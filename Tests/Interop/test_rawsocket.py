@@ -36,6 +36,7 @@ def test_handshake_accepts_each_serializer(rs_stream, serializer):
     assert reply[2:] == b"\x00\x00", reply.hex()
 
 
+@pytest.mark.crossbar_xfail("closes the connection without the handshake error reply")
 @pytest.mark.parametrize("ser_id", [4, 5, 9, 15])
 def test_handshake_unsupported_serializer(rs_stream, ser_id):
     rs_stream.send(RawSocketConn.handshake_bytes(ser_id))
@@ -110,6 +111,7 @@ def test_several_frames_in_one_write(router, serializer):
         peer.close()
 
 
+@pytest.mark.crossbar_xfail("does not answer RawSocket PING with PONG")
 @pytest.mark.parametrize("when", ["before-hello", "in-session"])
 @pytest.mark.parametrize("payload", [b"", b"ping-\x00\xff-payload", bytes(range(256)) * 4])
 def test_ping_pong(router, serializer, when, payload):
@@ -157,8 +159,10 @@ def test_frame_longer_than_router_maximum(router, serializer):
         peer.close()
 
 
+@pytest.mark.crossbar_xfail("sends nothing at all (its WELCOME exceeds 512 octets) and keeps the connection open")
 def test_router_respects_client_max_length(router, serializer):
-    """A client asking for at most 2**9 octets per message never gets a longer frame."""
+    """A client asking for at most 2**9 octets per message never gets a longer frame. The router
+    may refuse the handshake (error 2), drop oversize messages, or close the connection."""
     codec = w.CODECS[serializer]
     s = Stream.tcp(router.host, router.rs_port)
     publisher = None
@@ -167,41 +171,37 @@ def test_router_respects_client_max_length(router, serializer):
         reply = conn.handshake(SERIALIZER_IDS[serializer], length_exp=0)
         if reply == b"\x7f\x20\x00\x00":
             assert s.expect_eof() == b""
-            return  # "maximum message length unacceptable" is a legitimate answer
+            return  # "maximum message length unacceptable"
         assert reply[0] == RS_MAGIC and reply[1] & 0x0F == SERIALIZER_IDS[serializer], reply.hex()
 
-        def frames():
+        def receive():
             while True:
                 ftype, payload = conn.recv_frame()
                 assert len(payload) <= 512, f"router sent a {len(payload)}-octet frame to a client that accepts 512"
                 if ftype == RS_PING:
                     conn.send_frame(payload, RS_PONG)
-                    continue
-                if ftype == w.RS_REGULAR:
-                    yield codec.decode(payload)
+                elif ftype == w.RS_REGULAR:
+                    return codec.decode(payload)
 
-        received = frames()
-        hello = codec.encode([w.HELLO, "realm1", {"roles": {"subscriber": {}}}])
-        conn.send_frame(hello)
-        msg = next(received)
-        assert msg[0] == w.WELCOME, msg
-        topic = "com.example.interop.smallclient"
-        sub = codec.encode([w.SUBSCRIBE, 1, {}, topic])
-        conn.send_frame(sub)
-        msg = next(received)
-        assert msg[:2] == [w.SUBSCRIBED, 1], msg
-
-        publisher = RawWamp.session(router, "rawsocket-tcp", "json")
-        publisher.request(w.PUBLISH, {}, topic, ["x" * 2048])
-        publisher.request(w.PUBLISH, {"acknowledge": True}, topic, ["small"])
-        assert publisher.recv()[0] == w.PUBLISHED
         try:
+            conn.send_frame(codec.encode([w.HELLO, "realm1", {"roles": {"subscriber": {}}}]))
+            msg = receive()
+            assert msg[0] == w.WELCOME, msg
+            topic = "com.example.interop.smallclient"
+            conn.send_frame(codec.encode([w.SUBSCRIBE, 1, {}, topic]))
+            msg = receive()
+            assert msg[:2] == [w.SUBSCRIBED, 1], msg
+
+            publisher = RawWamp.session(router, "rawsocket-tcp", "json")
+            publisher.request(w.PUBLISH, {}, topic, ["x" * 2048])
+            publisher.request(w.PUBLISH, {"acknowledge": True}, topic, ["small"])
+            assert publisher.recv()[0] == w.PUBLISHED
             while True:
-                msg = next(received)
+                msg = receive()
                 if msg[0] == w.EVENT and msg[4:5] == [["small"]]:
                     break
         except Closed:
-            pass  # dropping the connection is also allowed; an oversize frame is not
+            pass  # closing the connection is allowed; sending an oversize frame is not
     finally:
         s.close()
         if publisher is not None:

@@ -4,7 +4,7 @@ import uuid
 
 import pytest
 from wamp_client import SessionPool, run, wait
-from wamp_raw import ABORT, GOODBYE, WELCOME, RawWamp
+from wamp_raw import GOODBYE, WELCOME, RawWamp
 
 
 def test_join_welcome_details(router, transport, serializer):
@@ -75,13 +75,3 @@ def test_raw_goodbye_reply(router, transport, serializer):
     finally:
         peer.close()
 
-
-def test_raw_unknown_realm(router, transport, serializer):
-    peer = RawWamp.connect(router, transport, serializer)
-    try:
-        peer.send([1, "com.example.nosuchrealm", {"roles": {"caller": {}}}])
-        # The spec does not require the router to drop the transport after this ABORT.
-        msg = peer.expect_abort("wamp.error.no_such_realm", then_closed=False)
-        assert msg[0] == ABORT
-    finally:
-        peer.close()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import struct
 
 os.environ.pop("AUTOBAHN_USE_UJSON", None)
 
@@ -17,7 +18,7 @@ import txaio  # noqa: E402
 
 txaio.use_asyncio()
 
-from autobahn.asyncio.rawsocket import WampRawSocketClientFactory  # noqa: E402
+from autobahn.asyncio.rawsocket import WampRawSocketClientFactory, WampRawSocketClientProtocol  # noqa: E402
 from autobahn.asyncio.wamp import ApplicationSession  # noqa: E402
 from autobahn.asyncio.websocket import WampWebSocketClientFactory  # noqa: E402
 from autobahn.wamp import message as _wamp_message  # noqa: E402
@@ -49,6 +50,22 @@ async def wait(fut, timeout: float = DEFAULT_TIMEOUT, what: str = "operation"):
         return await asyncio.wait_for(asyncio.ensure_future(fut), timeout)
     except asyncio.TimeoutError:
         raise AssertionError(f"timed out after {timeout:.1f}s waiting for {what}") from None
+
+
+class _RawSocketClientProtocol(WampRawSocketClientProtocol):
+    """autobahn's asyncio RawSocket client does not implement PING/PONG; a router keep-alive
+    PING would otherwise kill the connection. Answer PINGs as the spec requires."""
+
+    def ping(self, data):
+        if self.transport is not None:
+            self.transport.write(struct.pack("!L", (2 << 24) | len(data)) + data)
+
+    def pong(self, data):
+        pass
+
+
+class _RawSocketClientFactory(WampRawSocketClientFactory):
+    protocol = _RawSocketClientProtocol
 
 
 @contextlib.contextmanager
@@ -127,10 +144,10 @@ class SessionPool:
             factory = WampWebSocketClientFactory(make_session, url=r.ws_url, serializers=[ser])
             conn = loop.create_connection(factory, r.host, r.ws_port)
         elif transport == "rawsocket-tcp":
-            factory = WampRawSocketClientFactory(make_session, serializer=ser)
+            factory = _RawSocketClientFactory(make_session, serializer=ser)
             conn = loop.create_connection(factory, r.host, r.rs_port)
         elif transport == "rawsocket-unix":
-            factory = WampRawSocketClientFactory(make_session, serializer=ser)
+            factory = _RawSocketClientFactory(make_session, serializer=ser)
             conn = loop.create_unix_connection(factory, r.unix_path)
         else:
             raise ValueError(f"unknown transport {transport!r}")

@@ -23,7 +23,8 @@ from dataclasses import dataclass
 import cbor2
 import msgpack
 
-DEFAULT_TIMEOUT = 5.0
+# How long to wait for the router to answer (or to close) before failing; every receive is bounded.
+DEFAULT_TIMEOUT = float(os.environ.get("INTEROP_RAW_TIMEOUT", "3"))
 
 # WAMP message type codes
 HELLO = 1
@@ -345,7 +346,9 @@ class WebSocketConn:
         self.stream = stream
         self.close_received = None
 
-    def request_upgrade(self, host: str, port: int, path: str, protocols, timeout: float = DEFAULT_TIMEOUT, extra_headers=()) -> HttpResponse:
+    def request_upgrade(
+        self, host: str, port: int, path: str, protocols, timeout: float = DEFAULT_TIMEOUT, extra_headers=(), version: str = "13"
+    ) -> HttpResponse:
         key = base64.b64encode(os.urandom(16)).decode("ascii")
         lines = [
             f"GET {path} HTTP/1.1",
@@ -353,7 +356,7 @@ class WebSocketConn:
             "Upgrade: websocket",
             "Connection: Upgrade",
             f"Sec-WebSocket-Key: {key}",
-            "Sec-WebSocket-Version: 13",
+            f"Sec-WebSocket-Version: {version}",
         ]
         if protocols:
             lines.append("Sec-WebSocket-Protocol: " + ", ".join(protocols))
@@ -437,18 +440,22 @@ class WebSocketConn:
                 return "eof"
             if op == WS_CLOSE:
                 self.close_received = payload
-                # Complete the closing handshake, then the server must drop TCP.
-                try:
-                    self.send_frame(WS_CLOSE, payload[:2])
-                except OSError:
-                    return "close-frame"
-                self.stream.expect_eof(max(0.001, deadline - time.monotonic()))
+                self.finish_close(max(0.001, deadline - time.monotonic()))
                 return "close-frame"
             if op == WS_PING:
                 try:
                     self.send_frame(WS_PONG, payload)
                 except OSError:
                     return "eof"
+
+    def finish_close(self, timeout: float = DEFAULT_TIMEOUT) -> None:
+        """After the server's close frame: answer it (closing handshake), then the server must drop TCP."""
+        payload = self.close_received or b""
+        try:
+            self.send_frame(WS_CLOSE, payload[:2])
+        except OSError:
+            return
+        self.stream.expect_eof(timeout)
 
     def close(self):
         self.stream.close()
@@ -516,13 +523,17 @@ class RawWamp:
     def send(self, msg) -> None:
         self.send_bytes(self.codec.encode(msg))
 
-    def recv(self, timeout: float = DEFAULT_TIMEOUT):
+    def recv_bytes(self, timeout: float = DEFAULT_TIMEOUT) -> bytes:
+        """The next WAMP message as the router serialized it."""
         if self.kind == "websocket":
             op, data = self.conn.recv_message(timeout)
             expected = WS_TEXT if self.codec.ws_text else WS_BINARY
             assert op == expected, f"router sent opcode {op} on a {self.codec.name} WebSocket session"
-        else:
-            data = self.conn.recv_message_bytes(timeout)
+            return data
+        return self.conn.recv_message_bytes(timeout)
+
+    def recv(self, timeout: float = DEFAULT_TIMEOUT):
+        data = self.recv_bytes(timeout)
         msg = self.codec.decode(data)
         assert isinstance(msg, list) and msg and isinstance(msg[0], int), f"router sent a malformed message: {msg!r}"
         return msg

@@ -16,7 +16,8 @@ import WAMPCore
     }
 
     func join(_ peer: FakePeer = FakePeer()) -> (UInt64, FakePeer) {
-        let hello = WAMPMessage.Hello(realm: "realm1", details: ["roles": ["caller": [:], "callee": [:]]])
+        let hello = WAMPMessage.Hello(
+            realm: "realm1", details: ["roles": ["caller": [:], "callee": [:], "publisher": [:], "subscriber": [:]]])
         guard case .welcome(let id, let details) = self.realm.join(hello: hello, peer: peer, transport: "test") else {
             Issue.record("join refused")
             return (0, peer)

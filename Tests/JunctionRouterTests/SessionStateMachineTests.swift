@@ -72,6 +72,7 @@ import WAMPCore
             .unsubscribe(.init(request: 3, subscription: 1)), .call(.init(request: 4, procedure: "p")),
             .register(.init(request: 5, procedure: "p")), .unregister(.init(request: 6, registration: 1)),
             .yield(.init(request: 1)), .error(.init(requestType: .invocation, request: 1, error: "e")),
+            .cancel(.init(request: 4, options: ["mode": "kill"])),
         ]
         for message in messages {
             #expect(machine.received(message) == .route(message, session: 42))

@@ -1,17 +1,17 @@
 import NIOCore
-import NIOWebSocket
 import WAMPCore
 
-/// One baseline connection after the WebSocket upgrade: answers just enough WAMP for the load
+/// One baseline connection (WebSocket or RawSocket): answers just enough WAMP for the load
 /// generator's scenarios, reading only the message type and request id of each message.
 ///
-/// Replies are written as complete, pre-framed WebSocket frames (the frame encoder is removed
-/// from the pipeline), so an EVENT is framed once and shared by all subscribers.
+/// Replies are written as complete, pre-framed frames through `outlet` (below any NIO encoder),
+/// so an EVENT is framed once and the same bytes are shared by all subscribers.
 final class BaselineHandler: ChannelInboundHandler {
-    typealias InboundIn = WebSocketFrame
+    typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
     private let replies: BaselineReplies
+    private let framing: BaselineFraming
     private let hubs: BaselineHubs
     private var hub: BaselineHub?
     private var context: ChannelHandlerContext?
@@ -21,8 +21,9 @@ final class BaselineHandler: ChannelInboundHandler {
     private var lastPublication: UInt64 = 0
     private static let sessionIDs = SessionIDSource()
 
-    init(serializer: SerializerKind, hubs: BaselineHubs, outlet: ChannelHandlerContext) {
+    init(serializer: SerializerKind, framing: BaselineFraming, hubs: BaselineHubs, outlet: ChannelHandlerContext) {
         self.replies = BaselineReplies.all[serializer]!
+        self.framing = framing
         self.hubs = hubs
         self.outlet = outlet
     }
@@ -40,25 +41,13 @@ final class BaselineHandler: ChannelInboundHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let frame = self.unwrapInboundIn(data)
-        switch frame.opcode {
-        case .text, .binary:
-            let payload = frame.unmaskedData
-            do {
-                try payload.withUnsafeReadableBytes { bytes throws(ScanError) in
-                    try self.handle(bytes, context: context)
-                }
-            } catch {
-                context.close(promise: nil)
+        let message = self.unwrapInboundIn(data)
+        do {
+            try message.withUnsafeReadableBytes { bytes throws(ScanError) in
+                try self.handle(bytes, context: context)
             }
-        case .ping:
-            self.write(opcode: 0xA, context: context) { $0.writeImmutableBuffer(frame.unmaskedData) }
-        case .connectionClose:
-            self.write(opcode: 0x8, context: context) { $0.writeInteger(UInt16(1000)) }
-            self.flushNow()
+        } catch {
             context.close(promise: nil)
-        default:
-            break
         }
     }
 
@@ -86,7 +75,7 @@ final class BaselineHandler: ChannelInboundHandler {
             try scanner.skip()
             try scanner.skip()
             let tail = scanner.remainder
-            self.write(opcode: self.opcode, context: context) { buffer in
+            self.write(context: context) { buffer in
                 self.replies.withTail(
                     type: MessageType.result.rawValue, id: request, extra: nil, tail: tail,
                     tailCount: max(0, count - 4), into: &buffer)
@@ -99,7 +88,7 @@ final class BaselineHandler: ChannelInboundHandler {
             self.lastPublication += 1
             let publication = self.lastPublication
             let tail = scanner.remainder
-            let event = self.frame(opcode: self.opcode, allocator: context.channel.allocator) { buffer in
+            let event = self.framing.frame(allocator: context.channel.allocator) { buffer in
                 self.replies.withTail(
                     type: MessageType.event.rawValue, id: 1, extra: publication, tail: tail,
                     tailCount: max(0, count - 4), into: &buffer)
@@ -109,13 +98,11 @@ final class BaselineHandler: ChannelInboundHandler {
                 self.write(template: self.replies.published, request, publication, context: context)
             }
         case MessageType.goodbye.rawValue:
-            self.write(opcode: self.opcode, context: context) { $0.writeBytes(self.replies.goodbye) }
+            self.write(context: context) { $0.writeBytes(self.replies.goodbye) }
         default:
             break  // YIELD, UNSUBSCRIBE, ...: not needed by the scenarios
         }
     }
-
-    private var opcode: UInt8 { self.replies.kind == .json ? 0x1 : 0x2 }
 
     /// Queues a frame for this connection; true if the connection now needs a flush.
     func writeWithoutFlush(_ frame: ByteBuffer) -> Bool {
@@ -132,41 +119,11 @@ final class BaselineHandler: ChannelInboundHandler {
     }
 
     private func write(template: MessageTemplate, _ s0: UInt64, _ s1: UInt64 = 0, context: ChannelHandlerContext) {
-        self.write(opcode: self.opcode, context: context) { template.write(into: &$0, s0, s1) }
+        self.write(context: context) { template.write(into: &$0, s0, s1) }
     }
 
-    private func write(opcode: UInt8, context: ChannelHandlerContext, _ body: (inout ByteBuffer) -> Void) {
-        let frame = self.frame(opcode: opcode, allocator: context.channel.allocator, body)
-        _ = self.writeWithoutFlush(frame)
-    }
-
-    /// A complete server frame (FIN, no mask) around what `body` writes.
-    private func frame(opcode: UInt8, allocator: ByteBufferAllocator, _ body: (inout ByteBuffer) -> Void)
-        -> ByteBuffer
-    {
-        var buffer = FrameHeadroom.makeBuffer(allocator, capacity: 128)
-        body(&buffer)
-        let length = buffer.readableBytes
-        var header: (UInt64, UInt64) = (0, 0)
-        let headerLength = withUnsafeMutableBytes(of: &header) { raw -> Int in
-            raw[0] = 0x80 | opcode
-            if length < 126 {
-                raw[1] = UInt8(length)
-                return 2
-            } else if length <= 0xFFFF {
-                raw[1] = 126
-                raw[2] = UInt8(length >> 8)
-                raw[3] = UInt8(length & 0xFF)
-                return 4
-            }
-            raw[1] = 127
-            for index in 0..<8 { raw[2 + index] = UInt8((UInt64(length) >> (56 - 8 * UInt64(index))) & 0xFF) }
-            return 10
-        }
-        withUnsafeBytes(of: &header) { raw in
-            FrameHeadroom.prepend(UnsafeRawBufferPointer(rebasing: raw[0..<headerLength]), to: &buffer)
-        }
-        return buffer
+    private func write(context: ChannelHandlerContext, _ body: (inout ByteBuffer) -> Void) {
+        _ = self.writeWithoutFlush(self.framing.frame(allocator: context.channel.allocator, body))
     }
 }
 

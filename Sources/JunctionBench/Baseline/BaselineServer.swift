@@ -17,10 +17,12 @@ import WAMPCore
 /// framed once) plus PUBLISHED if `acknowledge` is set, GOODBYE with GOODBYE.
 /// What it does not: validate anything beyond the message type and request id, route CALLs to
 /// callees (a CALL is answered directly, so an RPC costs it 2 frames instead of a router's 4),
-/// topics, realms, authorization, RawSocket, batched WebSocket.
+/// topics, realms, authorization, batched WebSocket. With `rawSocketPort` it also serves the
+/// same over RawSocket (any serializer the client asks for).
 struct BaselineServer {
     var host: String
     var port: Int
+    var rawSocketPort: Int?
     var threads: Int
 
     func run() throws {
@@ -49,8 +51,25 @@ struct BaselineServer {
             }
             .bind(to: address).wait()
         print("baseline-server listening on ws://\(self.host):\(channel.localAddress?.port ?? self.port)/ (any path)")
+        var rawChannel: (any Channel)?
+        if let rawSocketPort = self.rawSocketPort {
+            let rawAddress = try SocketAddress.makeAddressResolvingHost(self.host, port: rawSocketPort)
+            let raw = try ServerBootstrap(group: group)
+                .serverChannelOption(.backlog, value: 4096)
+                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+                .childChannelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(BaselineRawSocketHandler(hubs: hubs))
+                    }
+                }
+                .bind(to: rawAddress).wait()
+            print("baseline-server listening on rs://\(self.host):\(raw.localAddress?.port ?? rawSocketPort)")
+            rawChannel = raw
+        }
         fflush(nil)
         try channel.closeFuture.wait()
+        try rawChannel?.close().wait()
     }
 
     private static func upgrader(hubs: BaselineHubs) -> NIOWebSocketServerUpgrader {
@@ -74,7 +93,10 @@ struct BaselineServer {
                         NIOWebSocketFrameAggregator(
                             minNonFinalFragmentSize: 0, maxAccumulatedFrameCount: 64,
                             maxAccumulatedFrameSize: 16 << 20),
-                        BaselineHandler(serializer: kind, hubs: hubs, outlet: outletContext),
+                        BaselineWebSocketAdapter(outlet: outletContext),
+                        BaselineHandler(
+                            serializer: kind, framing: .webSocket(opcode: kind == .json ? 0x1 : 0x2), hubs: hubs,
+                            outlet: outletContext),
                     ])
                 }
             })

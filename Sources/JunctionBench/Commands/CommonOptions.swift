@@ -34,6 +34,11 @@ struct CommonOptions: ParsableArguments {
     @Option(help: "Label recorded in the report (e.g. junction, crossbar, baseline).")
     var label: String?
 
+    @Option(
+        name: .customLong("router-pid"),
+        help: "Router process(es) to watch: CPU use over the window (idle: VmRSS). Repeat to sum several.")
+    var routerPIDs: [Int32] = []
+
     func validate() throws {
         guard SerializerKind(name: self.serializer) != nil else {
             throw ValidationError("unknown serializer \(self.serializer)")

@@ -91,15 +91,13 @@ struct IdleCommand: ParsableCommand {
 
     @OptionGroup var options: CommonOptions
     @Option(help: "Idle sessions to open.") var sessions = 1000
-    @Option(name: .customLong("router-pid"), help: "Router process whose VmRSS is measured (repeat to sum several).")
-    var routerPIDs: [Int32] = []
     @Option(help: "Handshakes in flight while opening.") var concurrency = 100
     @Option(name: .customLong("settle-seconds"), help: "Longest wait for the router's RSS to settle.")
     var settleSeconds = 20.0
 
     func run() throws {
         let report = try IdleScenario(
-            options: self.options, sessions: max(1, self.sessions), routerPIDs: self.routerPIDs,
+            options: self.options, sessions: max(1, self.sessions), routerPIDs: self.options.routerPIDs,
             concurrency: max(1, self.concurrency), maximumSettleSeconds: self.settleSeconds
         ).run()
         try report.emit(jsonPath: self.options.json)
@@ -112,11 +110,13 @@ struct BaselineServerCommand: ParsableCommand {
         abstract: "Bare SwiftNIO WebSocket server answering just enough WAMP for the scenarios (no routing).")
 
     @Option(help: "Loopback address to listen on.") var host = "127.0.0.1"
-    @Option(help: "Port to listen on.") var port = 8090
+    @Option(help: "WebSocket port to listen on.") var port = 8090
+    @Option(name: .customLong("rawsocket-port"), help: "Also serve RawSocket on this port.") var rawSocketPort: Int?
     @Option(help: "Event-loop threads.") var threads = 1
 
     func run() throws {
         FileDescriptorLimit.raiseToMaximum()
-        try BaselineServer(host: self.host, port: self.port, threads: self.threads).run()
+        try BaselineServer(host: self.host, port: self.port, rawSocketPort: self.rawSocketPort, threads: self.threads)
+            .run()
     }
 }

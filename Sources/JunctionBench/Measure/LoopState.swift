@@ -54,6 +54,8 @@ struct WindowSnapshot: Sendable {
     var seconds = 0.0
     /// Requests still unanswered when the window closed (open loop only).
     var unfinished = 0
+    /// Set on the merged snapshot by `LoadGroup.measure`.
+    var cpu: CPUUsage?
 
     func merged(with other: WindowSnapshot) -> WindowSnapshot {
         var latency = self.latency

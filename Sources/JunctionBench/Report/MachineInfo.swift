@@ -8,11 +8,15 @@ struct MachineInfo: Codable, Sendable {
     var cores: Int
     /// CPUs this process may run on (reflects `taskset`).
     var allowedCPUs: String
+    /// `/proc/loadavg` when the report was written: a busy machine makes every figure suspect.
+    var loadAverage: String
 
     static func current() -> MachineInfo {
         MachineInfo(
             uname: Self.run("/bin/uname", ["-a"]) ?? "unknown", cpuModel: Self.cpuModel(),
-            cores: ProcessInfo.processInfo.activeProcessorCount, allowedCPUs: Self.allowedCPUs())
+            cores: ProcessInfo.processInfo.activeProcessorCount, allowedCPUs: Self.allowedCPUs(),
+            loadAverage: (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?
+                .trimmingCharacters(in: .whitespacesAndNewlines) ?? "unknown")
     }
 
     private static func cpuModel() -> String {

@@ -24,18 +24,20 @@ struct ConnectScenario {
                     return done.futureResult
                 }.wait())
         }
-        let measured = try group.measure(warmup: self.options.warmup, duration: self.options.duration)
+        let measured = try group.measure(
+            warmup: self.options.warmup, duration: self.options.duration, routerPIDs: self.options.routerPIDs)
         control.stop()
         try? waitAll(finished, timeout: .seconds(15), what: "connections to finish", on: group.handles[0].loop)
 
         var parameters = self.options.reportParameters
         parameters["concurrency"] = "\(self.concurrency)"
-        let metrics = [
+        var metrics = [
             "sessions_per_s": measured.rate(measured.counters.completed),
             "sessions_total": Double(measured.counters.completed),
             "errors": Double(measured.counters.errors),
             "window_s": measured.seconds,
         ]
+        measured.cpu?.add(to: &metrics)
         return BenchReport(
             scenario: "connect", label: self.options.label, parameters: parameters, primaryMetric: "sessions_per_s",
             metrics: metrics, latency: measured.latency.summary)

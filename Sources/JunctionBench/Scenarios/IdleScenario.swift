@@ -34,6 +34,7 @@ struct IdleScenario {
         group.goodbyeAll(channels: channels, timeout: .seconds(30))
 
         var parameters = self.options.reportParameters
+        for key in ["duration_s", "warmup_s", "mode"] { parameters[key] = nil }
         parameters["sessions"] = "\(self.sessions)"
         parameters["router_pids"] = self.routerPIDs.map(String.init).joined(separator: ",")
         var metrics = [

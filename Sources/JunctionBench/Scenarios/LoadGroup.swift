@@ -39,12 +39,18 @@ final class LoadGroup: Sendable {
     }
 
     /// Warm-up, then a measurement window of `duration` seconds; returns the merged window.
-    func measure(warmup: Double, duration: Double, chargingUnfinished: Bool = false) throws -> WindowSnapshot {
+    /// Also measures the CPU use of the generator and of `routerPIDs` over the window.
+    func measure(
+        warmup: Double, duration: Double, routerPIDs: [Int32], chargingUnfinished: Bool = false
+    ) throws -> WindowSnapshot {
         Self.sleep(seconds: warmup)
         _ = try self.onEveryLoop { $0.startWindow() }
+        let probe = CPUUsage.Probe(routerPIDs: routerPIDs)
         Self.sleep(seconds: duration)
-        return try self.onEveryLoop { $0.endWindow(chargingUnfinished: chargingUnfinished) }
+        var merged = try self.onEveryLoop { $0.endWindow(chargingUnfinished: chargingUnfinished) }
             .reduce(WindowSnapshot()) { $0.merged(with: $1) }
+        merged.cpu = probe.finish()
+        return merged
     }
 
     /// Sends GOODBYE on every tracked session and waits (bounded) for the connections to close.

@@ -71,7 +71,8 @@ struct PubSubScenario {
         if let rate = self.options.ratePerSecond {
             try group.startPacing(rate: rate, tick: self.options.tick, control: control)
         }
-        let measured = try group.measure(warmup: self.options.warmup, duration: self.options.duration)
+        let measured = try group.measure(
+            warmup: self.options.warmup, duration: self.options.duration, routerPIDs: self.options.routerPIDs)
         control.stop()
         let tally = try self.drain(group)
         group.goodbyeAll(channels: channels)
@@ -94,6 +95,7 @@ struct PubSubScenario {
             "errors": Double(measured.counters.errors),
             "window_s": measured.seconds,
         ]
+        measured.cpu?.add(to: &metrics)
         if self.acknowledge { metrics["acknowledged_per_s"] = measured.rate(measured.counters.acknowledged) }
         if let rate = self.options.ratePerSecond { metrics["target_rate_per_s"] = rate }
         return BenchReport(

@@ -62,7 +62,8 @@ struct RPCScenario {
             try group.startPacing(rate: rate, tick: self.options.tick, control: control)
         }
         let measured = try group.measure(
-            warmup: self.options.warmup, duration: self.options.duration, chargingUnfinished: paced)
+            warmup: self.options.warmup, duration: self.options.duration, routerPIDs: self.options.routerPIDs,
+            chargingUnfinished: paced)
         control.stop()
         LoadGroup.sleep(seconds: 0.2)
         group.goodbyeAll(channels: channels)
@@ -79,6 +80,7 @@ struct RPCScenario {
             "errors": Double(measured.counters.errors),
             "window_s": measured.seconds,
         ]
+        measured.cpu?.add(to: &metrics)
         if paced {
             metrics["unfinished_at_end"] = Double(measured.unfinished)
             metrics["target_rate_per_s"] = self.options.ratePerSecond

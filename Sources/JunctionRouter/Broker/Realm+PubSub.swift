@@ -3,12 +3,6 @@ import WAMPCore
 extension Realm {
     func handleSubscribe(_ subscribe: WAMPMessage.Subscribe, from record: SessionRecord) {
         let match = subscribe.options["match"]?.stringValue.flatMap(MatchPolicy.init(rawValue:)) ?? .exact
-        guard match == .exact else {
-            self.reply(
-                record, error: WAMPErrorURI.invalidArgument, to: .subscribe, request: subscribe.request,
-                message: "pattern-based subscriptions are not supported")
-            return
-        }
         guard self.isValidURI(subscribe.topic, match: match) else {
             self.reply(
                 record, error: WAMPErrorURI.invalidURI, to: .subscribe, request: subscribe.request,
@@ -19,20 +13,49 @@ extension Realm {
             self.reply(record, error: WAMPErrorURI.notAuthorized, to: .subscribe, request: subscribe.request)
             return
         }
-        let (id, _) = self.broker.subscribe(session: record.id, topic: subscribe.topic, match: match)
+        let existing = self.broker.lookup(subscribe.topic, match: match)
+        let alreadyIn = existing.map { record.subscriptions.contains($0) } ?? false
+        if !alreadyIn, record.subscriptions.count >= self.configuration.sessionLimits.maxSubscriptions {
+            self.reply(
+                record, error: WAMPErrorURI.limitExceeded, to: .subscribe, request: subscribe.request,
+                message: "at most \(self.configuration.sessionLimits.maxSubscriptions) subscriptions per session")
+            return
+        }
+        let (id, created, added) = self.broker.subscribe(
+            session: record.id, topic: subscribe.topic, match: match, now: self.timestamp())
         record.subscriptions.insert(id)
         record.peer.send(.subscribed(.init(request: subscribe.request, subscription: id)))
+        if created, let subscription = self.broker.subscriptions[id] {
+            self.publishMetaEvent(
+                MetaTopic.subscriptionOnCreate, args: [.uint(record.id), .dict(Self.metaDetails(of: subscription))])
+        }
+        if added {
+            self.publishMetaEvent(MetaTopic.subscriptionOnSubscribe, args: [.uint(record.id), .uint(id)])
+        }
+        if subscribe.options["get_retained"]?.boolValue == true {
+            self.sendRetainedEvents(subscription: id, to: record)
+        }
     }
 
     func handleUnsubscribe(_ unsubscribe: WAMPMessage.Unsubscribe, from record: SessionRecord) {
-        let (found, _) = self.broker.unsubscribe(session: record.id, subscription: unsubscribe.subscription)
-        guard found else {
+        guard record.subscriptions.contains(unsubscribe.subscription) else {
             self.reply(
                 record, error: WAMPErrorURI.noSuchSubscription, to: .unsubscribe, request: unsubscribe.request)
             return
         }
-        record.subscriptions.remove(unsubscribe.subscription)
+        self.removeSubscriber(record.id, from: unsubscribe.subscription)
         record.peer.send(.unsubscribed(.init(request: unsubscribe.request)))
+    }
+
+    /// Takes a session out of a subscription, with the meta events the spec asks for.
+    func removeSubscriber(_ session: UInt64, from subscription: UInt64) {
+        let (found, deleted) = self.broker.unsubscribe(session: session, subscription: subscription)
+        self.sessions[session]?.subscriptions.remove(subscription)
+        guard found else { return }
+        self.publishMetaEvent(MetaTopic.subscriptionOnUnsubscribe, args: [.uint(session), .uint(subscription)])
+        if deleted {
+            self.publishMetaEvent(MetaTopic.subscriptionOnDelete, args: [.uint(session), .uint(subscription)])
+        }
     }
 
     func handlePublish(_ publish: WAMPMessage.Publish, from record: SessionRecord) {
@@ -51,18 +74,127 @@ extension Realm {
             }
             return
         }
-        let publication = WAMPID.random()
-        if let subscription = self.broker.subscription(forPublicationTo: publish.topic) {
-            let excludeMe = publish.options["exclude_me"]?.boolValue ?? true
-            let event = SharedMessage(
-                .event(.init(subscription: subscription.id, publication: publication, details: [:], payload: publish.payload)))
-            for subscriber in subscription.subscribers {
-                if excludeMe && subscriber == record.id { continue }
-                self.sessions[subscriber]?.peer.send(event)
-            }
+        if Self.usesPassthru(publish.options), !record.supportsPassthru(as: "publisher") {
+            self.abort(record, message: "PUBLISH in payload passthru mode without announcing payload_passthru_mode")
+            return
         }
+        let discloseMe = publish.options["disclose_me"]?.boolValue ?? false
+        if discloseMe, self.configuration.disclosure == .refuse {
+            if acknowledge {
+                self.reply(
+                    record, error: WAMPErrorURI.discloseMeDisallowed, to: .publish, request: publish.request,
+                    message: "this realm does not disclose publishers")
+            }
+            return
+        }
+        let publication = self.publish(
+            to: publish.topic, payload: publish.payload, options: publish.options, publisher: record)
         if acknowledge {
             record.peer.send(.published(.init(request: publish.request, publication: publication)))
+        }
+    }
+
+    /// Routes a publication to every matching subscription: one EVENT per subscription, encoded
+    /// once per serializer (its details are the same for every receiver), sent to the
+    /// subscribers the filter admits. Also retains it and records it in the event history.
+    /// `publisher` is nil for the router's own publications (meta events, testaments).
+    @discardableResult
+    func publish(to topic: String, payload: Payload, options: WAMPDict, publisher: SessionRecord?) -> UInt64 {
+        let publication = WAMPID.random()
+        let excludeMe = publisher != nil && (options["exclude_me"]?.boolValue ?? true)
+        let filter = PublicationFilter(options: options, publisher: publisher?.id, excludeMe: excludeMe)
+        let details = self.eventDetails(options: options, publisher: publisher)
+        self.broker.forEachSubscription(matching: topic) { subscription in
+            var eventDetails = details
+            if subscription.match != .exact { eventDetails["topic"] = .string(topic) }
+            let event = SharedMessage(
+                .event(
+                    .init(
+                        subscription: subscription.id, publication: publication, details: eventDetails,
+                        payload: payload)))
+            for subscriber in subscription.subscribers {
+                guard let receiver = self.sessions[subscriber],
+                    filter.isOpen
+                        || filter.admits(session: subscriber, authid: receiver.authid, authrole: receiver.authrole)
+                else { continue }
+                receiver.peer.send(event)
+            }
+        }
+        if options["retain"]?.boolValue == true {
+            self.retained[topic] = RetainedEvent(
+                topic: topic, publication: publication, details: details, payload: payload, filter: filter)
+        }
+        if self.history.isEnabled {
+            self.history.record(
+                topic: topic, publication: publication, details: details, payload: payload, filter: filter,
+                now: self.clock.now())
+        }
+        return publication
+    }
+
+    /// EVENT details shared by all receivers: publisher disclosure, trust level, ppt options.
+    private func eventDetails(options: WAMPDict, publisher: SessionRecord?) -> WAMPDict {
+        var details: WAMPDict = [:]
+        if let publisher {
+            let disclose: Bool
+            switch self.configuration.disclosure {
+            case .onRequest: disclose = options["disclose_me"]?.boolValue ?? false
+            case .refuse: disclose = false
+            case .always: disclose = true
+            }
+            if disclose {
+                details["publisher"] = .uint(publisher.id)
+                details["publisher_authid"] = .string(publisher.authid)
+                details["publisher_authrole"] = .string(publisher.authrole)
+            }
+            if let level = self.configuration.trustLevels[publisher.authrole] {
+                details["trustlevel"] = .uint(UInt64(max(0, level)))
+            }
+        }
+        Self.copyPassthruOptions(from: options, into: &details)
+        return details
+    }
+
+    /// Sends a new subscriber the retained events it asked for (`get_retained`) and may receive.
+    private func sendRetainedEvents(subscription id: UInt64, to record: SessionRecord) {
+        guard let subscription = self.broker.subscriptions[id] else { return }
+        let candidates: [RetainedEvent]
+        if subscription.match == .exact {
+            candidates = self.retained[subscription.topic].map { [$0] } ?? []
+        } else {
+            candidates = self.retained.values.filter {
+                subscription.match.matches(pattern: subscription.topic, uri: $0.topic)
+            }.sorted { $0.topic < $1.topic }
+        }
+        for event in candidates
+        where event.filter.admits(session: record.id, authid: record.authid, authrole: record.authrole) {
+            var details = event.details
+            details["retained"] = true
+            if subscription.match != .exact { details["topic"] = .string(event.topic) }
+            record.peer.send(
+                .event(.init(subscription: id, publication: event.publication, details: details, payload: event.payload)))
+        }
+    }
+
+    /// Subscription details as the meta API gives them.
+    static func metaDetails(of subscription: Broker.Subscription) -> WAMPDict {
+        [
+            "id": .uint(subscription.id), "created": .string(subscription.created),
+            "uri": .string(subscription.topic), "match": .string(subscription.match.rawValue),
+        ]
+    }
+
+    /// Whether options put a message in payload passthru mode.
+    static func usesPassthru(_ options: WAMPDict) -> Bool {
+        options["ppt_scheme"] != nil
+    }
+
+    /// Forwards the `ppt_*` options unchanged (payload passthru mode); the payload itself is
+    /// forwarded as received and never decoded.
+    static func copyPassthruOptions(from options: WAMPDict, into details: inout WAMPDict) {
+        guard Self.usesPassthru(options) else { return }
+        for (key, value) in options where key.hasPrefix("ppt_") {
+            details[key] = value
         }
     }
 }

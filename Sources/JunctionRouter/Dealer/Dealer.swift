@@ -4,13 +4,27 @@ import WAMPCore
 ///
 /// A value type with no I/O. Invocation request ids are session-scoped per callee: sequential from
 /// 1, which also lets the dealer tell a YIELD for a stale invocation (dropped silently) from one
-/// for an invocation it never issued (a protocol violation).
+/// for an invocation it never issued (a protocol violation). Procedures are matched through
+/// `URIPatternIndex` (exact, then longest prefix, then most specific wildcard).
 struct Dealer {
+    struct Callee: Hashable {
+        let session: UInt64
+        /// `REGISTER.Options.disclose_caller`.
+        let discloseCaller: Bool
+        /// `REGISTER.Options.forward_timeout`.
+        let forwardTimeout: Bool
+    }
+
     struct Registration {
         let id: UInt64
         let procedure: String
-        let callee: UInt64
-        let options: WAMPDict
+        let match: MatchPolicy
+        let invoke: InvocationPolicy
+        /// When the registration was created, ISO 8601 (for the meta API).
+        let created: String
+        /// In registration order: `first` takes the head, `last` the tail.
+        var callees: [Callee]
+        var nextRoundRobin = 0
     }
 
     /// Identifies an invocation from the callee's side: `(callee session, INVOCATION.Request)`.
@@ -23,103 +37,232 @@ struct Dealer {
         let caller: UInt64
         let callerRequest: UInt64
         let registration: UInt64
+        let callee: UInt64
+        let invocationRequest: UInt64
+        let procedure: String
+        /// `CALL.Options.receive_progress`: progressive YIELDs become progressive RESULTs.
+        let receiveProgress: Bool
+        /// Started with `CALL.Options.progress` (progressive call invocations).
+        let progressive: Bool
+        /// The caller is still sending progressive CALLs.
+        var callerStreaming: Bool
+        /// A CANCEL with mode `kill` was sent on: a second CANCEL changes nothing.
+        var killRequested = false
+
+        var key: InvocationKey { InvocationKey(callee: self.callee, request: self.invocationRequest) }
     }
 
     private(set) var registrations: [UInt64: Registration] = [:]
-    private var byProcedure: [String: UInt64] = [:]
+    private var index = URIPatternIndex()
     private var bySession: [UInt64: Set<UInt64>] = [:]
     private var registrationIDs = SequentialIDGenerator()
     private var invocationIDs: [UInt64: SequentialIDGenerator] = [:]
     private var lastInvocationID: [UInt64: UInt64] = [:]
     private(set) var pending: [InvocationKey: PendingCall] = [:]
-    private var pendingByCaller: [UInt64: Set<InvocationKey>] = [:]
+    /// Per caller: `CALL.Request` → invocation, for CANCEL and progressive continuations.
+    private var pendingByCaller: [UInt64: [UInt64: InvocationKey]] = [:]
     private var pendingByCallee: [UInt64: Set<InvocationKey>] = [:]
+    /// Per caller: request ids of recently finished progressive calls, so a late continuation is
+    /// dropped instead of starting a new call (the spec's grace-period table, bounded by count).
+    private var finishedProgressive: [UInt64: [UInt64]] = [:]
+    static let finishedProgressiveMemory = 64
 
-    enum RegisterOutcome {
-        case registered(UInt64)
+    enum RegisterOutcome: Equatable {
+        case registered(UInt64, created: Bool)
         case alreadyExists
+        /// The procedure is registered with another invocation policy.
+        case policyMismatch(InvocationPolicy)
     }
 
-    mutating func register(session: UInt64, procedure: String, options: WAMPDict) -> RegisterOutcome {
-        if self.byProcedure[procedure] != nil { return .alreadyExists }
+    mutating func register(
+        session: UInt64, procedure: String, match: MatchPolicy, invoke: InvocationPolicy, callee: Callee, now: String
+    ) -> RegisterOutcome {
+        if let id = self.index.id(for: procedure, match: match), var registration = self.registrations[id] {
+            guard registration.invoke == invoke else { return .policyMismatch(registration.invoke) }
+            if invoke == .single || registration.callees.contains(where: { $0.session == session }) {
+                return .alreadyExists
+            }
+            registration.callees.append(callee)
+            self.registrations[id] = registration
+            self.bySession[session, default: []].insert(id)
+            return .registered(id, created: false)
+        }
         let id = self.registrationIDs.next()
-        self.registrations[id] = Registration(id: id, procedure: procedure, callee: session, options: options)
-        self.byProcedure[procedure] = id
+        self.registrations[id] = Registration(
+            id: id, procedure: procedure, match: match, invoke: invoke, created: now, callees: [callee])
+        self.index.insert(procedure, match: match, id: id)
         self.bySession[session, default: []].insert(id)
-        return .registered(id)
+        return .registered(id, created: true)
     }
 
-    /// Removes a registration owned by `session`; `nil` when there is no such registration of its.
-    mutating func unregister(session: UInt64, registration id: UInt64) -> Registration? {
-        guard let registration = self.registrations[id], registration.callee == session else { return nil }
-        self.registrations[id] = nil
-        self.byProcedure[registration.procedure] = nil
+    /// Removes `session` from a registration; `nil` when it is not a callee of it. `deleted` says
+    /// whether the registration went away with its last callee.
+    mutating func unregister(session: UInt64, registration id: UInt64) -> (registration: Registration, deleted: Bool)? {
+        guard var registration = self.registrations[id],
+            let position = registration.callees.firstIndex(where: { $0.session == session })
+        else { return nil }
+        registration.callees.remove(at: position)
         self.bySession[session]?.remove(id)
-        return registration
+        if self.bySession[session]?.isEmpty == true { self.bySession[session] = nil }
+        if registration.callees.isEmpty {
+            self.registrations[id] = nil
+            self.index.remove(registration.procedure, match: registration.match)
+            return (registration, true)
+        }
+        if registration.nextRoundRobin >= registration.callees.count { registration.nextRoundRobin = 0 }
+        self.registrations[id] = registration
+        return (registration, false)
     }
 
+    /// The registration a call to `procedure` goes to.
     func registration(for procedure: String) -> Registration? {
-        guard let id = self.byProcedure[procedure] else { return nil }
+        guard let id = self.index.bestMatch(for: procedure) else { return nil }
         return self.registrations[id]
     }
 
-    /// Records a call routed to `registration` and returns the INVOCATION request id.
-    mutating func startInvocation(caller: UInt64, callerRequest: UInt64, registration: Registration) -> UInt64 {
-        let request = self.invocationIDs[registration.callee, default: SequentialIDGenerator()].next()
-        self.lastInvocationID[registration.callee] = request
-        let key = InvocationKey(callee: registration.callee, request: request)
-        self.pending[key] = PendingCall(caller: caller, callerRequest: callerRequest, registration: registration.id)
-        self.pendingByCaller[caller, default: []].insert(key)
-        self.pendingByCallee[registration.callee, default: []].insert(key)
+    /// The registration for exactly this pattern (`wamp.registration.lookup`).
+    func lookup(_ procedure: String, match: MatchPolicy) -> UInt64? {
+        self.index.id(for: procedure, match: match)
+    }
+
+    func registrationIDs(of session: UInt64) -> Set<UInt64> {
+        self.bySession[session] ?? []
+    }
+
+    /// Picks the callee for a new call per the registration's invocation policy.
+    mutating func pickCallee(of id: UInt64) -> Callee? {
+        guard var registration = self.registrations[id], !registration.callees.isEmpty else { return nil }
+        switch registration.invoke {
+        case .single, .first:
+            return registration.callees.first
+        case .last:
+            return registration.callees.last
+        case .random:
+            return registration.callees.randomElement()
+        case .roundrobin:
+            let index = registration.nextRoundRobin % registration.callees.count
+            registration.nextRoundRobin = (index + 1) % registration.callees.count
+            self.registrations[id] = registration
+            return registration.callees[index]
+        }
+    }
+
+    /// How many calls `caller` has in flight.
+    func pendingCount(caller: UInt64) -> Int {
+        self.pendingByCaller[caller]?.count ?? 0
+    }
+
+    /// The in-flight call a caller's request refers to (CANCEL, progressive continuation).
+    func pendingCall(caller: UInt64, request: UInt64) -> PendingCall? {
+        guard let key = self.pendingByCaller[caller]?[request] else { return nil }
+        return self.pending[key]
+    }
+
+    /// Whether `request` is a progressive call of `caller` that finished recently.
+    func isFinishedProgressive(caller: UInt64, request: UInt64) -> Bool {
+        self.finishedProgressive[caller]?.contains(request) ?? false
+    }
+
+    /// Records a call routed to `callee` and returns the INVOCATION request id.
+    mutating func startInvocation(
+        caller: UInt64, callerRequest: UInt64, registration: Registration, callee: UInt64, procedure: String,
+        receiveProgress: Bool, callerStreaming: Bool
+    ) -> UInt64 {
+        let request = self.invocationIDs[callee, default: SequentialIDGenerator()].next()
+        self.lastInvocationID[callee] = request
+        let key = InvocationKey(callee: callee, request: request)
+        self.pending[key] = PendingCall(
+            caller: caller, callerRequest: callerRequest, registration: registration.id, callee: callee,
+            invocationRequest: request, procedure: procedure, receiveProgress: receiveProgress,
+            progressive: callerStreaming, callerStreaming: callerStreaming)
+        self.pendingByCaller[caller, default: [:]][callerRequest] = key
+        self.pendingByCallee[callee, default: []].insert(key)
         return request
+    }
+
+    /// A progressive CALL continued an in-flight call; `streaming` false ends the caller's stream.
+    mutating func continueInvocation(_ key: InvocationKey, streaming: Bool) {
+        self.pending[key]?.callerStreaming = streaming
+    }
+
+    mutating func markKillRequested(_ key: InvocationKey) {
+        self.pending[key]?.killRequested = true
     }
 
     enum CompletionOutcome {
         case completed(PendingCall)
-        /// An invocation the dealer issued but no longer tracks (its caller left): drop silently.
+        /// A progressive YIELD: the call stays in flight.
+        case progress(PendingCall)
+        /// An invocation the dealer issued but no longer tracks (caller left, canceled, timed
+        /// out): drop silently.
         case stale
         /// An invocation id the dealer never issued to this callee: a protocol violation.
         case neverIssued
     }
 
-    /// Ends an invocation answered by YIELD or ERROR from `callee`.
-    mutating func completeInvocation(callee: UInt64, request: UInt64) -> CompletionOutcome {
+    /// Ends (or, for a progressive YIELD, continues) an invocation answered by `callee`.
+    mutating func completeInvocation(callee: UInt64, request: UInt64, progress: Bool = false) -> CompletionOutcome {
         let key = InvocationKey(callee: callee, request: request)
-        guard let call = self.pending.removeValue(forKey: key) else {
+        guard let call = self.pending[key] else {
             return request <= self.lastInvocationID[callee, default: 0] ? .stale : .neverIssued
         }
-        self.pendingByCaller[call.caller]?.remove(key)
-        if self.pendingByCaller[call.caller]?.isEmpty == true { self.pendingByCaller[call.caller] = nil }
-        self.pendingByCallee[callee]?.remove(key)
-        if self.pendingByCallee[callee]?.isEmpty == true { self.pendingByCallee[callee] = nil }
-        return .completed(call)
+        if progress { return .progress(call) }
+        return .completed(self.forget(key)!)
     }
 
-    /// Forgets everything of a session that left. Returns the calls that were waiting on it as a
-    /// callee (their callers must get an ERROR) and its registrations.
-    mutating func removeSession(_ session: UInt64) -> (orphanedCalls: [PendingCall], registrations: [Registration]) {
-        // Calls it made: drop the pending invocations (their late YIELDs become stale).
-        for key in self.pendingByCaller.removeValue(forKey: session) ?? [] {
-            self.pending[key] = nil
-            self.pendingByCallee[key.callee]?.remove(key)
-            if self.pendingByCallee[key.callee]?.isEmpty == true { self.pendingByCallee[key.callee] = nil }
+    /// Forgets an in-flight call (completed, canceled, timed out) and returns it.
+    @discardableResult
+    mutating func forget(_ key: InvocationKey) -> PendingCall? {
+        guard let call = self.pending.removeValue(forKey: key) else { return nil }
+        self.pendingByCaller[call.caller]?[call.callerRequest] = nil
+        if self.pendingByCaller[call.caller]?.isEmpty == true { self.pendingByCaller[call.caller] = nil }
+        self.pendingByCallee[call.callee]?.remove(key)
+        if self.pendingByCallee[call.callee]?.isEmpty == true { self.pendingByCallee[call.callee] = nil }
+        if call.progressive { self.rememberProgressive(caller: call.caller, request: call.callerRequest) }
+        return call
+    }
+
+    /// Remembers a finished progressive call's request id for late continuations.
+    mutating func rememberProgressive(caller: UInt64, request: UInt64) {
+        var finished = self.finishedProgressive[caller] ?? []
+        finished.append(request)
+        if finished.count > Self.finishedProgressiveMemory { finished.removeFirst() }
+        self.finishedProgressive[caller] = finished
+    }
+
+    /// What a session's departure ends: calls it was serving (their callers get an ERROR), calls
+    /// it made (their callees may get an INTERRUPT), and its registrations.
+    struct Departure {
+        var orphanedCalls: [PendingCall] = []
+        var abandonedCalls: [PendingCall] = []
+        var registrations: [(registration: Registration, deleted: Bool)] = []
+    }
+
+    /// Forgets everything of a session that left.
+    mutating func removeSession(_ session: UInt64) -> Departure {
+        var departure = Departure()
+        for key in (self.pendingByCaller[session] ?? [:]).values {
+            if let call = self.forget(key) { departure.abandonedCalls.append(call) }
         }
-        // Calls it was serving: their callers get an error.
-        var orphaned: [PendingCall] = []
-        for key in self.pendingByCallee.removeValue(forKey: session) ?? [] {
-            guard let call = self.pending.removeValue(forKey: key) else { continue }
-            self.pendingByCaller[call.caller]?.remove(key)
-            if self.pendingByCaller[call.caller]?.isEmpty == true { self.pendingByCaller[call.caller] = nil }
-            orphaned.append(call)
+        for key in self.pendingByCallee[session] ?? [] {
+            if let call = self.forget(key) { departure.orphanedCalls.append(call) }
         }
+        self.finishedProgressive[session] = nil
         self.invocationIDs[session] = nil
         self.lastInvocationID[session] = nil
-        var removed: [Registration] = []
-        for id in self.bySession.removeValue(forKey: session) ?? [] {
-            guard let registration = self.registrations.removeValue(forKey: id) else { continue }
-            self.byProcedure[registration.procedure] = nil
-            removed.append(registration)
+        for id in (self.bySession[session] ?? []).sorted() {
+            if let removed = self.unregister(session: session, registration: id) {
+                departure.registrations.append(removed)
+            }
         }
-        return (orphaned.sorted { $0.callerRequest < $1.callerRequest }, removed)
+        departure.orphanedCalls.sort { $0.callerRequest < $1.callerRequest }
+        departure.abandonedCalls.sort { $0.invocationRequest < $1.invocationRequest }
+        return departure
+    }
+
+    /// The keys of calls in flight to `callee` on one registration (used when it is revoked).
+    func pendingKeys(callee: UInt64, registration: UInt64) -> [InvocationKey] {
+        (self.pendingByCallee[callee] ?? []).filter { self.pending[$0]?.registration == registration }
+            .sorted { $0.request < $1.request }
     }
 }

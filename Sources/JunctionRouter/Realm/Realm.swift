@@ -14,11 +14,22 @@ public final class Realm: @unchecked Sendable {
     var sessions: [UInt64: SessionRecord] = [:]
     var broker = Broker()
     var dealer = Dealer()
-    private var closed = false
+    /// Dealer-side call timeouts (`CALL.Options.timeout`), cancelled when the call ends.
+    var callTimers: [Dealer.InvocationKey: Scheduled<Void>] = [:]
+    /// The retained event of each topic (`PUBLISH.Options.retain`).
+    var retained: [String: RetainedEvent] = [:]
+    /// Events kept for `wamp.subscription.get_events`, per configured history rule.
+    var history: EventHistory
+    let clock: WallClock
+    private(set) var closed = false
 
-    public init(configuration: RealmConfiguration, eventLoop: any EventLoop, logger: Logger) {
+    public init(
+        configuration: RealmConfiguration, eventLoop: any EventLoop, logger: Logger, clock: WallClock = .system
+    ) {
         self.configuration = configuration
         self.eventLoop = eventLoop
+        self.clock = clock
+        self.history = EventHistory(rules: configuration.eventHistory)
         var logger = logger
         logger[metadataKey: "realm"] = .string(configuration.name)
         self.logger = logger
@@ -32,11 +43,53 @@ public final class Realm: @unchecked Sendable {
         return self.sessions.count
     }
 
-    /// What the router announces in WELCOME: only features that actually work.
+    /// What the router announces in WELCOME: exactly the features that work (and have tests).
     static let routerRoles: WAMPDict = [
-        "broker": ["features": ["publisher_exclusion": true]],
-        "dealer": ["features": [:]],
+        "broker": [
+            "features": [
+                "publisher_exclusion": true,
+                "publisher_identification": true,
+                "subscriber_blackwhite_listing": true,
+                "pattern_based_subscription": true,
+                "publication_trustlevels": true,
+                "subscription_revocation": true,
+                "event_retention": true,
+                "event_history": true,
+                "session_meta_api": true,
+                "subscription_meta_api": true,
+                "payload_passthru_mode": true,
+            ]
+        ],
+        "dealer": [
+            "features": [
+                "progressive_call_results": true,
+                "progressive_call_invocations": true,
+                "call_timeout": true,
+                "call_canceling": true,
+                "caller_identification": true,
+                "call_trustlevels": true,
+                "pattern_based_registration": true,
+                "shared_registration": true,
+                "registration_revocation": true,
+                "session_meta_api": true,
+                "registration_meta_api": true,
+                "testament_meta_api": true,
+                "payload_passthru_mode": true,
+            ]
+        ],
     ]
+
+    /// The router roles announced to a client: the broker to publishers and subscribers, the
+    /// dealer to callers and callees (both when the client names neither). Keeps WELCOME small
+    /// enough for a RawSocket client that accepts only 512-octet messages.
+    static func routerRoles(for clientRoles: WAMPDict) -> WAMPDict {
+        let pubsub = clientRoles["publisher"] != nil || clientRoles["subscriber"] != nil
+        let rpc = clientRoles["caller"] != nil || clientRoles["callee"] != nil
+        var roles: WAMPDict = [:]
+        if pubsub || !rpc { roles["broker"] = Self.routerRoles["broker"] }
+        if rpc || !pubsub { roles["dealer"] = Self.routerRoles["dealer"] }
+        return roles
+    }
 
     /// The outcome of a HELLO.
     public enum JoinOutcome: Sendable {
@@ -71,30 +124,54 @@ public final class Realm: @unchecked Sendable {
             "authrole": .string(role.name),
             "authmethod": "anonymous",
             "authprovider": "static",
-            "roles": .dict(Self.routerRoles),
+            "roles": .dict(Self.routerRoles(for: hello.roles)),
             "x_cb_node": "junction",
             "agent": "Junction/0.1",
         ]
+        self.publishMetaEvent(MetaTopic.sessionOnJoin, args: [.dict(record.details)])
         return .welcome(session: id, details: details)
     }
 
-    /// Forgets a session: its subscriptions and registrations go away, calls it was serving fail,
-    /// calls it made are dropped. Safe to call for a session that already left.
+    /// Forgets a session: its testaments are published, its subscriptions and registrations go
+    /// away (with meta events), calls it was serving fail, callees of calls it made are
+    /// interrupted when they support it. Safe to call for a session that already left.
     public func leave(session id: UInt64, reason: String = "transport closed") {
         self.eventLoop.preconditionInEventLoop()
         guard let record = self.sessions.removeValue(forKey: id) else { return }
-        for subscription in record.subscriptions {
-            _ = self.broker.unsubscribe(session: id, subscription: subscription)
+        self.publishTestaments(of: record)
+        for subscription in record.subscriptions.sorted() {
+            self.removeSubscriber(id, from: subscription)
         }
-        let (orphaned, _) = self.dealer.removeSession(id)
-        for call in orphaned {
+        let departure = self.dealer.removeSession(id)
+        for call in departure.orphanedCalls {
+            self.cancelTimer(call.key)
             self.sessions[call.caller]?.peer.send(
                 .error(
                     .init(
                         requestType: .call, request: call.callerRequest, error: WAMPErrorURI.canceled,
                         payload: .init(args: ["callee disconnected from in-flight request"]))))
         }
+        for call in departure.abandonedCalls {
+            self.cancelTimer(call.key)
+            self.interrupt(call, mode: .killnowait, reason: WAMPErrorURI.canceled)
+        }
+        for (registration, deleted) in departure.registrations {
+            self.publishMetaEvent(MetaTopic.registrationOnUnregister, args: [.uint(id), .uint(registration.id)])
+            if deleted {
+                self.publishMetaEvent(MetaTopic.registrationOnDelete, args: [.uint(id), .uint(registration.id)])
+            }
+        }
+        self.publishMetaEvent(
+            MetaTopic.sessionOnLeave, args: [.uint(id), .string(record.authid), .string(record.authrole)])
         self.logger.info("session left", metadata: ["session": "\(id)", "reason": "\(reason)"])
+    }
+
+    /// Ends a session from the router's side (meta API kill): it is forgotten first, then gets
+    /// GOODBYE with `reason` (and `message` in its details).
+    func kill(_ record: SessionRecord, reason: String, message: String?) {
+        self.revokeAll(of: record, reason: reason)
+        self.leave(session: record.id, reason: "killed: \(reason)")
+        record.peer.goodbye(reason: reason, message: message)
     }
 
     /// Handles a message of an established session.
@@ -106,6 +183,7 @@ public final class Realm: @unchecked Sendable {
         case .subscribe(let subscribe): self.handleSubscribe(subscribe, from: record)
         case .unsubscribe(let unsubscribe): self.handleUnsubscribe(unsubscribe, from: record)
         case .call(let call): self.handleCall(call, from: record)
+        case .cancel(let cancel): self.handleCancel(cancel, from: record)
         case .register(let register): self.handleRegister(register, from: record)
         case .unregister(let unregister): self.handleUnregister(unregister, from: record)
         case .yield(let yield): self.handleYield(yield, from: record)
@@ -119,7 +197,7 @@ public final class Realm: @unchecked Sendable {
     public func shutdown() {
         self.eventLoop.preconditionInEventLoop()
         self.closed = true
-        for id in Array(self.sessions.keys) {
+        for id in self.sessions.keys.sorted() {
             guard let record = self.sessions[id] else { continue }
             self.leave(session: id, reason: "router shutdown")
             record.peer.goodbye(reason: WAMPErrorURI.systemShutdown, message: "the router is shutting down")

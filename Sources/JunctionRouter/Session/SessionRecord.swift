@@ -11,6 +11,8 @@ final class SessionRecord {
     let clientRoles: WAMPDict
     let transport: String
     var subscriptions: Set<UInt64> = []
+    /// Testaments to publish when the session goes away, per scope, in the order they were added.
+    var testaments: [TestamentScope: [Testament]] = [:]
 
     init(
         id: UInt64, peer: any PeerConnection, authid: String, role: Role, authmethod: String, clientRoles: WAMPDict,
@@ -26,4 +28,43 @@ final class SessionRecord {
     }
 
     var authrole: String { self.role.name }
+
+    /// Whether the client announced `HELLO.Details.roles.<role>.features.<feature> = true`.
+    func supports(_ feature: String, as role: String) -> Bool {
+        self.clientRoles[role]?["features"]?[feature]?.boolValue ?? false
+    }
+
+    /// Call canceling, under the spec's spelling and the one its progressive-invocations section uses.
+    var calleeSupportsCanceling: Bool {
+        self.supports("call_canceling", as: "callee") || self.supports("call_cancelling", as: "callee")
+    }
+
+    /// Payload passthru mode under its spec name or autobahn's older `payload_transparency`.
+    func supportsPassthru(as role: String) -> Bool {
+        self.supports("payload_passthru_mode", as: role) || self.supports("payload_transparency", as: role)
+    }
+
+    /// `wamp.session.get` / `wamp.session.on_join` details.
+    var details: WAMPDict {
+        [
+            "session": .uint(self.id),
+            "authid": .string(self.authid),
+            "authrole": .string(self.authrole),
+            "authmethod": .string(self.authmethod),
+            "authprovider": "static",
+            "transport": ["type": .string(self.transport)],
+        ]
+    }
+}
+
+/// When a testament is published (`wamp.session.add_testament`, kwarg `scope`).
+enum TestamentScope: String, Hashable, CaseIterable {
+    case detached, destroyed
+}
+
+/// A publication a session asked the router to make when it goes away.
+struct Testament {
+    var topic: String
+    var payload: Payload
+    var options: WAMPDict
 }

@@ -87,7 +87,7 @@ public struct SessionStateMachine: Sendable {
 
     private mutating func receivedWhileEstablished(_ message: WAMPMessage, session: UInt64) -> Action {
         switch message {
-        case .publish, .subscribe, .unsubscribe, .call, .register, .unregister, .yield:
+        case .publish, .subscribe, .unsubscribe, .call, .cancel, .register, .unregister, .yield:
             return .route(message, session: session)
         case .error(let error):
             guard error.requestType == .invocation else {

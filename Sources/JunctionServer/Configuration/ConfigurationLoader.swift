@@ -83,14 +83,20 @@ public enum ConfigurationLoader {
     private static func realm(
         _ node: inout NodeReader, sessionLimits: SessionLimits
     ) throws(ConfigurationError) -> RealmConfiguration {
-        try node.allowKeys(["name", "roles", "anonymous_role", "uri_check", "slow_consumer"])
+        try node.allowKeys([
+            "name", "roles", "anonymous_role", "uri_check", "slow_consumer", "disclosure", "event_history",
+        ])
         let name = try node.string("name")
         guard URIValidation.isValid(name) else {
             throw node.error("name", "'\(name)' is not a valid realm URI")
         }
         var roles: [Role] = []
+        var trustLevels: [String: Int] = [:]
         for var role in try node.list("roles", nonEmpty: false) {
-            try role.allowKeys(["name", "permissions"])
+            try role.allowKeys(["name", "permissions", "trust_level"])
+            if let level = try role.optionalInt("trust_level", range: 0...Int(Int32.max)) {
+                trustLevels[try role.string("name")] = level
+            }
             var permissions: [Permission] = []
             for var permission in try role.list("permissions", nonEmpty: false) {
                 try permission.allowKeys(["uri", "match", "allow"])
@@ -107,10 +113,23 @@ public enum ConfigurationLoader {
         let anonymous = try node.optionalString("anonymous_role") ?? "anonymous"
         let uriCheck = try node.optionalString("uri_check", oneOf: ["loose", "strict"]) ?? "loose"
         let slowConsumer = try node.optionalString("slow_consumer", oneOf: ["drop", "disconnect"]) ?? "drop"
+        let disclosure =
+            try node.optionalString("disclosure", oneOf: Set(DisclosurePolicy.allCases.map(\.rawValue))) ?? "on_request"
+        var eventHistory: [EventHistoryRule] = []
+        for var rule in try node.list("event_history", nonEmpty: false) {
+            try rule.allowKeys(["uri", "match", "limit", "max_age"])
+            let match = try rule.optionalString("match", oneOf: ["exact", "prefix", "wildcard"]) ?? "exact"
+            eventHistory.append(
+                EventHistoryRule(
+                    uri: try rule.string("uri"), match: MatchPolicy(rawValue: match)!,
+                    limit: try rule.optionalInt("limit", range: 1...1_000_000),
+                    maxAge: try rule.optionalInt("max_age", range: 1...(366 * 86_400))))
+        }
         return RealmConfiguration(
             name: name, roles: roles, anonymousRole: anonymous.isEmpty ? nil : anonymous,
             uriRules: URIRules(rawValue: uriCheck)!, slowConsumer: SlowConsumerPolicy(rawValue: slowConsumer)!,
-            sessionLimits: sessionLimits)
+            sessionLimits: sessionLimits, eventHistory: eventHistory, disclosure: DisclosurePolicy(rawValue: disclosure)!,
+            trustLevels: trustLevels)
     }
 
     private static func transport(_ node: inout NodeReader) throws(ConfigurationError) -> TransportConfiguration {

@@ -31,8 +31,19 @@ public enum DefaultConfigurationFile {
             anonymous_role: anonymous
             # A subscriber that cannot keep up: drop (its events are dropped and counted) or disconnect.
             slow_consumer: drop
+            # Caller/publisher identification: on_request (disclose_me, disclose_caller), refuse
+            # (disclose_me is answered with an ERROR) or always.
+            disclosure: on_request
+            # Event history for wamp.subscription.get_events, per topic pattern: keep the last
+            # `limit` events and/or those younger than `max_age` seconds. None by default:
+            # event_history:
+            #   - uri: com.example.log.
+            #     match: prefix
+            #     limit: 100
+            #     max_age: 3600
             roles:
               - name: anonymous
+                # trust_level: 1   # EVENT/INVOCATION.Details.trustlevel for this role's publications and calls
                 permissions:
                   # The most specific matching rule wins: exact, then longest prefix, then wildcard.
                   - uri: ""

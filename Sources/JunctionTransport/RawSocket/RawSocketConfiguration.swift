@@ -16,17 +16,22 @@ public struct RawSocketConfiguration: Sendable, Hashable {
     /// less is refused with handshake error 2 ("maximum message length unacceptable").
     /// Default: 512 bytes, the smallest value the protocol can express, i.e. accept everyone.
     public var minimumPeerMaxMessageLength: Int
+    /// Dead-peer detection after the handshake (RawSocket PING); `nil` disables it.
+    /// Default: PING after 30 s of silence, close 10 s later if nothing arrived.
+    public var ping: PingConfiguration?
 
     public init(
         maxMessageLength: Int = 1 << 24,
         serializers: some Sequence<SerializerKind> = SerializerKind.allCases,
         handshakeTimeout: TimeAmount? = .seconds(10),
-        minimumPeerMaxMessageLength: Int = 512
+        minimumPeerMaxMessageLength: Int = 512,
+        ping: PingConfiguration? = PingConfiguration()
     ) {
         self.maxMessageLength = maxMessageLength
         self.serializers = Set(serializers)
         self.handshakeTimeout = handshakeTimeout
         self.minimumPeerMaxMessageLength = minimumPeerMaxMessageLength
+        self.ping = ping
     }
 
     /// The `LENGTH` nibble we send in the handshake reply: `maxMessageLength` as `2^(9 + n)`.

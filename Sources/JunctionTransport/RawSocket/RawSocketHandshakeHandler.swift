@@ -122,7 +122,8 @@ final class RawSocketHandshakeHandler: ChannelInboundHandler, RemovableChannelHa
         )
         let wampHandler = RawSocketWAMPHandler(
             serializer: negotiated.serializer,
-            peerMaxMessageLength: negotiated.peerMaxMessageLength
+            peerMaxMessageLength: negotiated.peerMaxMessageLength,
+            ping: self.configuration.ping
         )
         let operations = context.pipeline.syncOperations
         try operations.addHandlers(

@@ -4,7 +4,8 @@ import WAMPCore
 /// Sits between the RawSocket frame decoder and the session handler after the handshake:
 /// frames in, `TransportInbound` out; `TransportOutbound` in, framed bytes out.
 ///
-/// Thin glue around `RawSocketConnectionStateMachine`. Payloads of `.serialized` messages are
+/// Thin glue around `RawSocketConnectionStateMachine`, plus a `DeadPeerTimer` that sends a PING
+/// to a silent client and closes the connection if nothing arrives in time. Payloads of `.serialized` messages are
 /// written as they are, behind a separate 4-octet prefix, so one encoded publication can be
 /// shared by many connections.
 final class RawSocketWAMPHandler: ChannelDuplexHandler {
@@ -14,15 +15,38 @@ final class RawSocketWAMPHandler: ChannelDuplexHandler {
     typealias OutboundOut = ByteBuffer
 
     private var stateMachine: RawSocketConnectionStateMachine
+    private let deadPeerTimer: DeadPeerTimer?
 
-    init(serializer: SerializerKind, peerMaxMessageLength: Int) {
+    init(serializer: SerializerKind, peerMaxMessageLength: Int, ping: PingConfiguration? = nil) {
         self.stateMachine = RawSocketConnectionStateMachine(
             serializer: serializer,
             peerMaxMessageLength: peerMaxMessageLength
         )
+        self.deadPeerTimer = ping.map(DeadPeerTimer.init(configuration:))
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        if context.channel.isActive {
+            self.startDeadPeerTimer(context: context)
+        }
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        self.startDeadPeerTimer(context: context)
+        context.fireChannelActive()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        self.deadPeerTimer?.stop()
+        context.fireChannelInactive()
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.deadPeerTimer?.stop()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        self.deadPeerTimer?.inboundReceived()
         let frame = Self.unwrapInboundIn(data)
         switch self.stateMachine.frameReceived(frame) {
         case .deliver(let inbound):
@@ -63,6 +87,24 @@ final class RawSocketWAMPHandler: ChannelDuplexHandler {
             }
             self.writeFrame(context: context, kind: .message, payload: payload, promise: promise)
         }
+    }
+
+    private func startDeadPeerTimer(context: ChannelHandlerContext) {
+        self.deadPeerTimer?.start(
+            on: context.eventLoop,
+            sendPing: {
+                let empty = context.channel.allocator.buffer(capacity: 0)
+                self.writeFrame(context: context, kind: .ping, payload: empty, promise: nil)
+                context.flush()
+            },
+            peerIsDead: {
+                // Close first, so nothing more is read or written; then say why.
+                context.close(promise: nil)
+                context.fireErrorCaught(
+                    TransportError(code: .peerUnresponsive, detail: "no answer to a RawSocket PING within the timeout")
+                )
+            }
+        )
     }
 
     /// Checks the client's limit; on refusal fails `promise` and reports the error.

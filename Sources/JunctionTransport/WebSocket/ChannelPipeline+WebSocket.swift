@@ -10,21 +10,30 @@ extension ChannelPipeline.SynchronousOperations {
     /// step. Installs an HTTP/1.1 server pipeline with a WebSocket upgrader for
     /// `configuration.path`. The subprotocol is the first WAMP one the client offers that the
     /// configuration allows; requests that cannot be upgraded get a short HTTP error response
-    /// (404 wrong path, 426 plain request, 400 no WAMP subprotocol, ...) and are closed.
+    /// (404 wrong path, 426 plain request, 400 no WAMP subprotocol, ...) and are closed, and so
+    /// is a connection that sends no complete request within `configuration.upgradeTimeout`.
     ///
     /// After a successful upgrade the pipeline is: frame encoder, frame decoder
-    /// (`maxFrameSize`), `NIOWebSocketFrameAggregator` (`maxMessageSize`), the WAMP handler and
-    /// finally the handler `sessionHandler` returns for the negotiated `TransportInfo`. That
-    /// handler then gets a `TransportReadyEvent` followed by `TransportInbound` values. Calling
-    /// `close` on the channel sends a Close 1000 frame before the connection is closed. Transport
-    /// problems after the upgrade are fired at it as `TransportError`s.
+    /// (`maxFrameSize`), the WebSocket handler (RFC 6455 rules, reassembly up to
+    /// `maxMessageSize`, dead-peer pings, WAMP framing) and finally the handler `sessionHandler`
+    /// returns for the negotiated `TransportInfo`. That handler then gets a `TransportReadyEvent`
+    /// followed by `TransportInbound` values. Calling `close` on the channel sends a Close 1000
+    /// frame before the connection is closed. Transport problems after the upgrade are fired at
+    /// it as `TransportError`s.
+    ///
+    /// - Parameter connectionLimitReached: the listener is full: answer the request with HTTP 503
+    ///   and close, without upgrading.
     public func configureWAMPWebSocketServer(
         configuration: WebSocketConfiguration,
+        connectionLimitReached: Bool = false,
         sessionHandler: @escaping SessionHandlerFactory
     ) throws {
+        if connectionLimitReached {
+            try self.configureRefusingWebSocketServer(configuration: configuration)
+            return
+        }
         let upgrader = NIOWebSocketServerUpgrader(
-            // A single frame never needs to be larger than a whole message.
-            maxFrameSize: min(configuration.maxFrameSize, configuration.maxMessageSize, Int(UInt32.max)),
+            maxFrameSize: configuration.effectiveMaxFrameSize,
             automaticErrorHandling: false,
             shouldUpgrade: { channel, head in
                 switch WebSocketUpgradeDecision(request: head, configuration: configuration) {
@@ -61,7 +70,55 @@ extension ChannelPipeline.SynchronousOperations {
             withServerUpgrade: (upgraders: [upgrader], completionHandler: { _ in })
         )
         try self.addHandler(
-            WebSocketHTTPRejectionHandler(configuration: configuration),
+            WebSocketHTTPRejectionHandler(configuration: configuration, endpoint: .wamp),
+            name: WebSocketHTTPRejectionHandler.name
+        )
+    }
+
+    /// Sets up a connection for the WebSocket echo endpoint that Autobahn|Testsuite checks
+    /// (`junction ws-echo`): every text or binary message is sent back unchanged.
+    ///
+    /// Everything but the meaning of a message is the WAMP pipeline's own code: the same upgrade
+    /// checks (minus the subprotocol), rejection handler and upgrade timeout, frame decoder and
+    /// encoder, `WebSocketConnectionStateMachine` (masking, reassembly, UTF-8, control frames,
+    /// close handshake) and dead-peer pings. Only `WebSocketEchoCodec` replaces the WAMP codec.
+    public func configureWebSocketEchoServer(configuration: WebSocketConfiguration) throws {
+        let upgrader = NIOWebSocketServerUpgrader(
+            maxFrameSize: configuration.effectiveMaxFrameSize,
+            automaticErrorHandling: false,
+            shouldUpgrade: { channel, head in
+                let rejection = WebSocketUpgradeDecision.handshakeRejection(request: head, configuration: configuration)
+                return channel.eventLoop.makeSucceededFuture(rejection == nil ? HTTPHeaders() : nil)
+            },
+            upgradePipelineHandler: { channel, _ in
+                channel.eventLoop.makeCompletedFuture {
+                    let operations = channel.pipeline.syncOperations
+                    operations.removeHandler(name: WebSocketHTTPRejectionHandler.name, promise: nil)
+                    try operations.addHandler(
+                        WebSocketEchoHandler(codec: WebSocketEchoCodec(), configuration: configuration)
+                    )
+                }
+            }
+        )
+        try self.configureHTTPServerPipeline(
+            withServerUpgrade: (upgraders: [upgrader], completionHandler: { _ in })
+        )
+        try self.addHandler(
+            WebSocketHTTPRejectionHandler(configuration: configuration, endpoint: .echo),
+            name: WebSocketHTTPRejectionHandler.name
+        )
+    }
+
+    /// A full listener: every request is answered with 503 and the connection closed.
+    fileprivate func configureRefusingWebSocketServer(configuration: WebSocketConfiguration) throws {
+        try self.configureHTTPServerPipeline()
+        try self.addHandler(
+            WebSocketHTTPRejectionHandler(
+                configuration: configuration,
+                endpoint: .refuseAll(
+                    .init(status: .serviceUnavailable, message: "Connection limit reached; try again later")
+                )
+            ),
             name: WebSocketHTTPRejectionHandler.name
         )
     }
@@ -80,16 +137,18 @@ extension ChannelPipeline.SynchronousOperations {
             batched: subprotocol.batched,
             peer: peer
         )
-        let wampHandler = WebSocketWAMPHandler(subprotocol: subprotocol, maxMessageSize: configuration.maxMessageSize)
-        try self.addHandlers([
-            NIOWebSocketFrameAggregator(
-                minNonFinalFragmentSize: 0,
-                maxAccumulatedFrameCount: configuration.maxFragmentsPerMessage,
-                maxAccumulatedFrameSize: configuration.maxMessageSize
-            ),
-            wampHandler,
-            sessionHandler(info),
-        ])
+        let wampHandler = WebSocketWAMPHandler(
+            codec: WebSocketWAMPCodec(subprotocol: subprotocol),
+            configuration: configuration
+        )
+        try self.addHandlers([wampHandler, sessionHandler(info)])
         try self.context(handler: wampHandler).fireUserInboundEventTriggered(TransportReadyEvent(info: info))
+    }
+}
+
+extension WebSocketConfiguration {
+    /// The frame decoder's limit: a single frame never needs to be larger than a whole message.
+    var effectiveMaxFrameSize: Int {
+        min(self.maxFrameSize, self.maxMessageSize, Int(UInt32.max))
     }
 }

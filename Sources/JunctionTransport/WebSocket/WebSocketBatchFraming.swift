@@ -13,7 +13,7 @@ import WAMPCore
 ///
 /// autobahn-python (and so Crossbar.io) terminates JSON batch records with `b"\30"`, a Python octal
 /// escape, i.e. `0x18` instead of the spec's `0x1E`. Neither byte can occur unescaped in JSON text,
-/// so the separator is a parameter: `WebSocketWAMPStateMachine` adopts `0x18` for a connection
+/// so the separator is a parameter: `WebSocketWAMPCodec` adopts `0x18` for a connection
 /// whose first batch ends with it.
 enum WebSocketBatchFraming {
     /// The JSON record separator of the spec (ASCII RS).

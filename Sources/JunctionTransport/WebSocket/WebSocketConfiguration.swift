@@ -1,3 +1,4 @@
+import NIOCore
 import WAMPCore
 
 /// Settings for the WAMP-over-WebSocket listener.
@@ -19,6 +20,13 @@ public struct WebSocketConfiguration: Sendable, Hashable {
     /// Most fragments one message may be split into (a guard against floods of tiny frames).
     /// Default: 4096.
     public var maxFragmentsPerMessage: Int
+    /// Dead-peer detection after the upgrade (WebSocket Ping); `nil` disables it.
+    /// Default: ping after 30 s of silence, close 10 s later if nothing arrived.
+    public var ping: PingConfiguration?
+    /// How long a new connection may take to send a complete upgrade request before it is
+    /// closed (so idle or trickling pre-upgrade connections cannot pile up); `nil` waits forever.
+    /// Default: 10 seconds.
+    public var upgradeTimeout: TimeAmount?
 
     public init(
         path: String = "/ws",
@@ -26,7 +34,9 @@ public struct WebSocketConfiguration: Sendable, Hashable {
         batchedAllowed: Bool = true,
         maxMessageSize: Int = 16 << 20,
         maxFrameSize: Int = 16 << 20,
-        maxFragmentsPerMessage: Int = 4096
+        maxFragmentsPerMessage: Int = 4096,
+        ping: PingConfiguration? = PingConfiguration(),
+        upgradeTimeout: TimeAmount? = .seconds(10)
     ) {
         self.path = path
         self.serializers = Set(serializers)
@@ -34,5 +44,7 @@ public struct WebSocketConfiguration: Sendable, Hashable {
         self.maxMessageSize = maxMessageSize
         self.maxFrameSize = maxFrameSize
         self.maxFragmentsPerMessage = maxFragmentsPerMessage
+        self.ping = ping
+        self.upgradeTimeout = upgradeTimeout
     }
 }

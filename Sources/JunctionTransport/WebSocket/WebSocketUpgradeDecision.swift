@@ -24,26 +24,8 @@ public enum WebSocketUpgradeDecision: Sendable, Equatable {
     /// Checks, in order: path (404), method (405), `Upgrade: websocket` (426), WebSocket version
     /// 13 (426), a single `Sec-WebSocket-Key` (400), and a WAMP subprotocol we speak (400).
     public init(request: HTTPRequestHead, configuration: WebSocketConfiguration) {
-        let path = request.uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
-        guard path == configuration.path else {
-            self = .reject(Rejection(status: .notFound, message: "Not Found"))
-            return
-        }
-        guard request.method == .GET else {
-            self = .reject(Rejection(status: .methodNotAllowed, message: "WAMP WebSocket endpoint: use GET"))
-            return
-        }
-        let upgrade = request.headers[canonicalForm: "upgrade"]
-        guard upgrade.contains(where: { $0.lowercased() == "websocket" }) else {
-            self = .reject(Rejection(status: .upgradeRequired, message: Self.upgradeRequiredMessage(configuration)))
-            return
-        }
-        guard request.headers[canonicalForm: "sec-websocket-version"] == ["13"] else {
-            self = .reject(Rejection(status: .upgradeRequired, message: "Unsupported WebSocket version; use 13"))
-            return
-        }
-        guard request.headers["sec-websocket-key"].count == 1 else {
-            self = .reject(Rejection(status: .badRequest, message: "Missing or repeated Sec-WebSocket-Key"))
+        if let rejection = Self.handshakeRejection(request: request, configuration: configuration) {
+            self = .reject(rejection)
             return
         }
         guard
@@ -63,6 +45,33 @@ public enum WebSocketUpgradeDecision: Sendable, Equatable {
             return
         }
         self = .upgrade(subprotocol)
+    }
+
+    /// The checks every WebSocket endpoint makes, WAMP or echo: path (404), method (405),
+    /// `Upgrade: websocket` (426), WebSocket version 13 (426), a single `Sec-WebSocket-Key` (400).
+    /// `nil` if the request is a valid WebSocket upgrade for `configuration.path`.
+    public static func handshakeRejection(
+        request: HTTPRequestHead,
+        configuration: WebSocketConfiguration
+    ) -> Rejection? {
+        let path = request.uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
+        guard path == configuration.path else {
+            return Rejection(status: .notFound, message: "Not Found")
+        }
+        guard request.method == .GET else {
+            return Rejection(status: .methodNotAllowed, message: "WebSocket endpoint: use GET")
+        }
+        let upgrade = request.headers[canonicalForm: "upgrade"]
+        guard upgrade.contains(where: { $0.lowercased() == "websocket" }) else {
+            return Rejection(status: .upgradeRequired, message: Self.upgradeRequiredMessage(configuration))
+        }
+        guard request.headers[canonicalForm: "sec-websocket-version"] == ["13"] else {
+            return Rejection(status: .upgradeRequired, message: "Unsupported WebSocket version; use 13")
+        }
+        guard request.headers["sec-websocket-key"].count == 1 else {
+            return Rejection(status: .badRequest, message: "Missing or repeated Sec-WebSocket-Key")
+        }
+        return nil
     }
 
     /// The subprotocols the configuration allows, unbatched first.

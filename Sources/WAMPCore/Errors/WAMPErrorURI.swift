@@ -30,4 +30,14 @@ public enum WAMPErrorURI {
     public static let optionNotAllowed = "wamp.error.option_not_allowed"
     public static let runtimeError = "wamp.error.runtime_error"
     public static let payloadSizeExceeded = "wamp.error.payload_size_exceeded"
+    /// A CALL with `disclose_me` in a realm that refuses caller disclosure (Caller Identification).
+    public static let discloseMeNotAllowed = "wamp.error.disclose_me.not_allowed"
+    /// A PUBLISH with `disclose_me` in a realm that refuses publisher disclosure.
+    public static let discloseMeDisallowed = "wamp.error.option_disallowed.disclose_me"
+    /// Not in the spec: Junction's answer when a per-session limit (pending calls, subscriptions,
+    /// registrations) would be exceeded.
+    /// A shared REGISTER whose `invoke` policy differs from the registration's (Crossbar's URI).
+    public static let procedureExistsWithDifferentInvocationPolicy =
+        "wamp.error.procedure_exists_with_different_invocation_policy"
+    public static let limitExceeded = "wamp.error.limit_exceeded"
 }

@@ -9,20 +9,16 @@ import WAMPCore
 @Suite struct WebSocketWAMPHandlerTests {
     private static let maskKey: WebSocketMaskingKey = [0x12, 0x34, 0x56, 0x78]
 
-    /// An upgraded connection as the WAMP handler sees it: aggregator, WAMP handler, session.
+    /// An upgraded connection as the WAMP handler sees it: WebSocket/WAMP handler, session.
     private func makeChannel(
         _ subprotocol: WAMPWebSocketSubprotocol,
         maxMessageSize: Int = 1 << 20
     ) throws -> (EmbeddedChannel, SessionRecorder) {
         let recorder = SessionRecorder()
         let channel = EmbeddedChannel()
+        let configuration = WebSocketConfiguration(maxMessageSize: maxMessageSize, maxFragmentsPerMessage: 16)
         try channel.pipeline.syncOperations.addHandlers([
-            NIOWebSocketFrameAggregator(
-                minNonFinalFragmentSize: 0,
-                maxAccumulatedFrameCount: 16,
-                maxAccumulatedFrameSize: maxMessageSize
-            ),
-            WebSocketWAMPHandler(subprotocol: subprotocol, maxMessageSize: maxMessageSize),
+            WebSocketWAMPHandler(codec: WebSocketWAMPCodec(subprotocol: subprotocol), configuration: configuration),
             recorder,
         ])
         try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
@@ -91,14 +87,69 @@ import WAMPCore
         #expect(channel.isActive)
     }
 
-    @Test func invalidUTF8InTextIsAViolationThenClosesWith1007() throws {
-        let (channel, _) = try self.makeChannel(.init(serializer: .json))
+    @Test func invalidUTF8InTextFailsTheConnectionWith1007() throws {
+        // RFC 6455 section 8.1: invalid UTF-8 fails the WebSocket connection; nothing is delivered.
+        let (channel, recorder) = try self.makeChannel(.init(serializer: .json))
         try channel.writeInbound(self.clientFrame(.text, [0x5B, 0xC0, 0xAF, 0x5D]))
-        // The session layer gets the chance to ABORT; its close then carries 1007.
-        #expect(try channel.readInbound(as: TransportInbound.self)?.violation != nil)
-        #expect(channel.isActive)
-        channel.close(promise: nil)
+        #expect(try channel.readInbound(as: TransportInbound.self) == nil)
         #expect(self.closeCode(try channel.readOutbound(as: WebSocketFrame.self)) == 1007)
+        #expect(!channel.isActive)
+        #expect(recorder.transportErrors.map(\.code) == [.webSocketInvalidUTF8])
+    }
+
+    @Test func invalidUTF8FailsAtTheFragmentThatProvesIt() throws {
+        let (channel, _) = try self.makeChannel(.init(serializer: .json))
+        try channel.writeInbound(self.clientFrame(.text, Array("[1,\"".utf8) + [0xCE], fin: false))
+        #expect(channel.isActive)  // 0xCE may still be completed by the next fragment
+        try channel.writeInbound(self.clientFrame(.continuation, [0xBA, 0xF4, 0x90], fin: false))
+        #expect(self.closeCode(try channel.readOutbound(as: WebSocketFrame.self)) == 1007)
+        #expect(!channel.isActive)
+    }
+
+    @Test func codePointSplitAcrossFragmentsIsAccepted() throws {
+        let (channel, _) = try self.makeChannel(.init(serializer: .json))
+        try channel.writeInbound(self.clientFrame(.text, Array("[6,{},\"".utf8) + [0xE2, 0x82], fin: false))
+        try channel.writeInbound(self.clientFrame(.continuation, [0xAC] + Array("\"]".utf8), fin: true))
+        #expect(try channel.readInbound(as: TransportInbound.self)?.message != nil)
+    }
+
+    @Test func unmaskedClientFrameClosesWith1002() throws {
+        let (channel, _) = try self.makeChannel(.init(serializer: .json))
+        try channel.writeInbound(WebSocketFrame(fin: true, opcode: .text, data: ByteBuffer(string: "[]")))
+        #expect(self.closeCode(try channel.readOutbound(as: WebSocketFrame.self)) == 1002)
+        #expect(!channel.isActive)
+    }
+
+    @Test func badFragmentationClosesWith1002() throws {
+        let (orphan, _) = try self.makeChannel(.init(serializer: .json))
+        try orphan.writeInbound(self.clientFrame(.continuation, Array("[]".utf8)))
+        #expect(self.closeCode(try orphan.readOutbound(as: WebSocketFrame.self)) == 1002)
+
+        let (interleaved, _) = try self.makeChannel(.init(serializer: .json))
+        try interleaved.writeInbound(self.clientFrame(.text, Array("[".utf8), fin: false))
+        try interleaved.writeInbound(self.clientFrame(.text, Array("[]".utf8)))
+        #expect(self.closeCode(try interleaved.readOutbound(as: WebSocketFrame.self)) == 1002)
+    }
+
+    @Test func pingBetweenFragmentsIsAnswered() throws {
+        let (channel, _) = try self.makeChannel(.init(serializer: .json))
+        let bytes = Array(Fixtures.helloJSON.utf8)
+        try channel.writeInbound(self.clientFrame(.text, Array(bytes[..<5]), fin: false))
+        try channel.writeInbound(self.clientFrame(.ping, [9]))
+        #expect(try channel.readOutbound(as: WebSocketFrame.self)?.opcode == .pong)
+        try channel.writeInbound(self.clientFrame(.continuation, Array(bytes[5...]), fin: true))
+        #expect(try channel.readInbound(as: TransportInbound.self)?.message == Fixtures.hello)
+    }
+
+    @Test func tooManyFragmentsCloseWith1009() throws {
+        let (channel, _) = try self.makeChannel(.init(serializer: .json))
+        try channel.writeInbound(self.clientFrame(.text, [0x20], fin: false))
+        for _ in 0..<15 {
+            try channel.writeInbound(self.clientFrame(.continuation, [0x20], fin: false))
+        }
+        #expect(channel.isActive)
+        try channel.writeInbound(self.clientFrame(.continuation, [0x20], fin: false))
+        #expect(self.closeCode(try channel.readOutbound(as: WebSocketFrame.self)) == 1009)
     }
 
     @Test func wrongFrameTypeViolationClosesWith1003() throws {

@@ -1,0 +1,38 @@
+import Benchmark
+import WAMPCore
+
+/// Encode and decode of CALL, EVENT and RESULT in every serializer: the per-message work of the
+/// router's hot path. Each measured operation is 1 000 messages (`scalingFactor: .kilo`), so
+/// time and allocation figures are per message once divided by 1 000 (the tool's "(K)" column).
+let benchmarks: @Sendable () -> Void = {
+    Benchmark.defaultConfiguration = .init(
+        metrics: [.wallClock, .cpuTotal, .throughput, .mallocCountTotal, .instructions],
+        scalingFactor: .kilo,
+        maxDuration: .seconds(2),
+        maxIterations: 10_000,
+        thresholds: [
+            // Allocations are deterministic: any change is a finding.
+            .mallocCountTotal: .init(relative: [.p90: 0], absolute: [.p90: 0]),
+            .wallClock: .init(relative: [.p90: 15]),
+        ]
+    )
+
+    for kind in SerializerKind.allCases {
+        let serializer = kind.serializer
+        for (name, message) in SampleMessages.all {
+            let bytes = message.encoded(with: serializer)
+
+            Benchmark("Decode.\(name).\(kind)") { benchmark in
+                for _ in benchmark.scaledIterations {
+                    blackHole(try WAMPMessage(from: serializer.decode(bytes)))
+                }
+            }
+
+            Benchmark("Encode.\(name).\(kind)") { benchmark in
+                for _ in benchmark.scaledIterations {
+                    blackHole(message.encoded(with: serializer))
+                }
+            }
+        }
+    }
+}
