@@ -39,7 +39,9 @@ ROUTER_CPU=0
 GEN_CPU=1
 SCRATCH=.build-bench-release
 BIN=$SCRATCH/release
-OUT=bench/results/$(date +%Y%m%d-%H%M%S)$([[ $QUICK == 1 ]] && echo -quick)
+SUFFIX=""
+[[ $QUICK == 1 ]] && SUFFIX=-quick
+OUT=bench/results/$(date +%Y%m%d-%H%M%S)$SUFFIX
 WORK=$OUT/work
 mkdir -p "$OUT/raw" "$WORK"
 STARTED=$(date +%s)

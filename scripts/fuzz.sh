@@ -21,10 +21,12 @@ ALL=(FuzzJSON FuzzMessagePack FuzzCBOR FuzzMessageValidation FuzzRawSocket FuzzW
 TARGETS=("${@:-${ALL[@]}}")
 SUITE=${WAMP_TESTSUITE:-$ROOT/../shared/wamp-testsuite}
 
-# `-Xswiftc -sanitize=fuzzer,address`, not `--sanitize=fuzzer`: SwiftPM's flag links libFuzzer but
-# leaves the Swift code without coverage instrumentation, so libFuzzer would mutate blindly
-# ("no interesting inputs were found"; no `cov:` in its log). This instruments every Swift module.
-BUILD=(swift build --package-path Fuzz -c release -Xswiftc -sanitize=fuzzer,address --scratch-path "$SCRATCH")
+# Both flags are needed: SwiftPM's `--sanitize=fuzzer` links libFuzzer (and lets it provide `main`)
+# but leaves the Swift code without coverage instrumentation, so libFuzzer would mutate blindly
+# ("no interesting inputs were found", no `cov:` in its log); `-Xswiftc -sanitize=fuzzer,address`
+# instruments every Swift module.
+BUILD=(swift build --package-path Fuzz -c release --sanitize=fuzzer --sanitize=address
+    -Xswiftc -sanitize=fuzzer,address --scratch-path "$SCRATCH")
 echo "== building fuzz targets (release, -sanitize=fuzzer,address)"
 "${BUILD[@]}"
 BIN=$("${BUILD[@]}" --show-bin-path)

@@ -149,7 +149,10 @@ import WAMPCore
     }
 
     @Test func welcomeAnnouncesTheRolesTheClientUses() {
-        #expect(Realm.routerRoles(for: ["subscriber": [:]]).keys.sorted() == ["broker"])
+        let subscriberOnly = Realm.routerRoles(for: ["subscriber": [:]])
+        #expect(subscriberOnly.keys.sorted() == ["broker"])
+        #expect(subscriberOnly["broker"]?["features"]?["publisher_exclusion"] == nil)
+        #expect(subscriberOnly["broker"]?["features"]?["pattern_based_subscription"] == true)
         #expect(Realm.routerRoles(for: ["callee": [:]]).keys.sorted() == ["dealer"])
         #expect(Realm.routerRoles(for: ["caller": [:], "publisher": [:]]).keys.sorted() == ["broker", "dealer"])
     }

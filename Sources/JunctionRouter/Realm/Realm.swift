@@ -80,13 +80,22 @@ public final class Realm: @unchecked Sendable {
     ]
 
     /// The router roles announced to a client: the broker to publishers and subscribers, the
-    /// dealer to callers and callees (both when the client names neither). Keeps WELCOME small
-    /// enough for a RawSocket client that accepts only 512-octet messages.
+    /// dealer to callers and callees (both when the client names neither), and publisher-only
+    /// broker features only to publishers. Keeps WELCOME small enough for a RawSocket client
+    /// that accepts only 512-octet messages.
     static func routerRoles(for clientRoles: WAMPDict) -> WAMPDict {
         let pubsub = clientRoles["publisher"] != nil || clientRoles["subscriber"] != nil
         let rpc = clientRoles["caller"] != nil || clientRoles["callee"] != nil
         var roles: WAMPDict = [:]
-        if pubsub || !rpc { roles["broker"] = Self.routerRoles["broker"] }
+        if pubsub || !rpc {
+            var broker = Self.routerRoles["broker"]?["features"]?.dictValue ?? [:]
+            if clientRoles["publisher"] == nil {
+                // Features the spec defines between publisher and broker only.
+                broker["publisher_exclusion"] = nil
+                broker["subscriber_blackwhite_listing"] = nil
+            }
+            roles["broker"] = ["features": .dict(broker)]
+        }
         if rpc || !pubsub { roles["dealer"] = Self.routerRoles["dealer"] }
         return roles
     }
