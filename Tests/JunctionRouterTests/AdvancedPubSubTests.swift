@@ -148,13 +148,19 @@ import WAMPCore
         #expect(rudePeer.ended == ["abort:\(WAMPErrorURI.protocolViolation)"])
     }
 
-    @Test func welcomeAnnouncesTheRolesTheClientUses() {
+    @Test func welcomeAnnouncesBothRolesAndTheFeaturesTheClientUses() {
         let subscriberOnly = Realm.routerRoles(for: ["subscriber": [:]])
-        #expect(subscriberOnly.keys.sorted() == ["broker"])
+        #expect(subscriberOnly.keys.sorted() == ["broker", "dealer"])
+        #expect(subscriberOnly["dealer"] == [:])
         #expect(subscriberOnly["broker"]?["features"]?["publisher_exclusion"] == nil)
         #expect(subscriberOnly["broker"]?["features"]?["pattern_based_subscription"] == true)
-        #expect(Realm.routerRoles(for: ["callee": [:]]).keys.sorted() == ["dealer"])
-        #expect(Realm.routerRoles(for: ["caller": [:], "publisher": [:]]).keys.sorted() == ["broker", "dealer"])
+        let calleeOnly = Realm.routerRoles(for: ["callee": [:]])
+        #expect(calleeOnly.keys.sorted() == ["broker", "dealer"])
+        #expect(calleeOnly["broker"] == [:])
+        #expect(calleeOnly["dealer"]?["features"]?["call_canceling"] == true)
+        let both = Realm.routerRoles(for: ["caller": [:], "publisher": [:]])
+        #expect(both["broker"]?["features"]?["publisher_exclusion"] == true)
+        #expect(both["dealer"]?["features"]?["call_timeout"] == true)
     }
 
     @Test func routerAnnouncesExactlyTheFeaturesThatWork() {

@@ -79,14 +79,16 @@ public final class Realm: @unchecked Sendable {
         ],
     ]
 
-    /// The router roles announced to a client: the broker to publishers and subscribers, the
-    /// dealer to callers and callees (both when the client names neither), and publisher-only
-    /// broker features only to publishers. Keeps WELCOME small enough for a RawSocket client
-    /// that accepts only 512-octet messages.
+    /// The router roles announced to a client. Both roles are always announced (the spec requires
+    /// WELCOME to name the router's roles); their feature lists go only to clients that play the
+    /// matching roles (broker features to publishers and subscribers, dealer features to callers
+    /// and callees, all of them when the client names none of these), and publisher-only broker
+    /// features only to publishers. Keeps WELCOME small enough for a RawSocket client that accepts
+    /// only 512-octet messages.
     static func routerRoles(for clientRoles: WAMPDict) -> WAMPDict {
         let pubsub = clientRoles["publisher"] != nil || clientRoles["subscriber"] != nil
         let rpc = clientRoles["caller"] != nil || clientRoles["callee"] != nil
-        var roles: WAMPDict = [:]
+        var roles: WAMPDict = ["broker": [:], "dealer": [:]]
         if pubsub || !rpc {
             var broker = Self.routerRoles["broker"]?["features"]?.dictValue ?? [:]
             if clientRoles["publisher"] == nil {
