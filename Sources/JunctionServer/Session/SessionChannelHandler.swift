@@ -34,12 +34,15 @@ final class SessionChannelHandler: ChannelInboundHandler {
     private var flushPending = false
     private var flushScheduled = false
     private var reading = false
+    private let serializer: any WAMPSerializer
+    private var scratch: [UInt8] = []
 
     init(router: Router, info: TransportInfo, limits: Limits, statistics: ServerStatistics, logger: Logger) {
         self.router = router
         self.info = info
         self.limits = limits
         self.statistics = statistics
+        self.serializer = info.serializer.serializer
         self.logger = logger
         self.outbound = OutboundQueue(
             maxMessages: limits.outboundQueueMessages, maxBytes: limits.outboundQueueBytes, policy: .drop)
@@ -104,8 +107,7 @@ final class SessionChannelHandler: ChannelInboundHandler {
 
     func deliver(_ message: WAMPMessage) {
         guard let context = self.context, self.state.sessionID != nil else { return }
-        let buffer = context.channel.allocator.buffer(encoding: message, with: self.info.serializer)
-        self.send(buffer, importance: .essential)
+        self.send(self.encode(message, allocator: context.channel.allocator), importance: .essential)
     }
 
     func deliver(_ message: SharedMessage) {
@@ -119,6 +121,16 @@ final class SessionChannelHandler: ChannelInboundHandler {
     }
 
     // MARK: Outbound path
+
+    /// Encodes a message for this peer alone, reusing one scratch array per connection so the
+    /// only allocation per message is the `ByteBuffer` itself.
+    private func encode(_ message: WAMPMessage, allocator: ByteBufferAllocator) -> ByteBuffer {
+        self.scratch.removeAll(keepingCapacity: true)
+        self.serializer.encode(message.wireValue, into: &self.scratch)
+        var buffer = allocator.buffer(capacity: self.scratch.count)
+        buffer.writeBytes(self.scratch)
+        return buffer
+    }
 
     /// Writes now if the channel can take it, otherwise queues within the limits and applies the
     /// realm's slow-consumer policy.
@@ -216,7 +228,7 @@ final class SessionChannelHandler: ChannelInboundHandler {
             }
         case .send(let message):
             guard let context = self.context else { return }
-            self.send(context.channel.allocator.buffer(encoding: message, with: self.info.serializer), importance: .essential)
+            self.send(self.encode(message, allocator: context.channel.allocator), importance: .essential)
         case .sendAndClose(let message, let leave):
             self.leaveRealm(leave)
             guard let context = self.context else { return }
