@@ -145,6 +145,34 @@ def build(results: Path) -> tuple[str, dict]:
             lines.append(
                 f"| {title} | {label}{notes} | {fmt(j)} | {fmt(c)} | {ratio(j, c)} | {fmt(b)} | {ratio(j, b)} |")
             table["cases"].setdefault(case, {})[metric] = {"junction": j, "crossbar": c, "baseline": b}
+    efficiency_lines = []
+    for case, title, metrics in CASES:
+        metric, label, higher = metrics[0]
+        if not higher or case.startswith(("idle", "rpc-open")):
+            continue
+        cells = []
+        for router in ROUTERS:
+            reports = runs.get((case, router), [])
+            per_cpu = [
+                value(r, metric) / (value(r, "router_cpu_pct") / 100)
+                for r in reports
+                if value(r, metric) is not None and (value(r, "router_cpu_pct") or 0) > 1
+            ]
+            cells.append(statistics.median(per_cpu) if per_cpu else None)
+        if any(cell is not None for cell in cells):
+            j, c, b = cells
+            efficiency_lines.append(
+                f"| {title} | {label} per router CPU-second | {fmt(j)} | {fmt(c)} | {ratio(j, c)} | {fmt(b)} "
+                f"| {ratio(j, b)} |")
+    if efficiency_lines:
+        lines += [
+            "",
+            "Throughput per CPU-second of the router (figure / router CPU share over the window): on a shared "
+            "machine the router rarely gets its whole core, and this normalizes for that:",
+            "",
+            "| Scenario | Metric | Junction | Crossbar | J/C | Baseline | J/Baseline |",
+            "|---|---|---:|---:|---:|---:|---:|",
+        ] + efficiency_lines
     cpu_lines = []
     for case, title, _metrics in CASES:
         cells = []

@@ -22,7 +22,12 @@ public func fuzzWebSocketUpgrade(_ data: UnsafePointer<UInt8>, _ size: Int) -> C
     var headers = HTTPHeaders()
     while let line = lines.next() {
         let parts = line.split(separator: ":", maxSplits: 1)
-        headers.add(name: String(parts.first ?? ""), value: parts.count > 1 ? String(parts[1]) : "")
+        let name = String(parts.first ?? "")
+        // NIO's HTTP parser only produces ASCII header names (`HTTPHeaders.add` traps otherwise).
+        guard name.utf8.allSatisfy({ $0 < 0x80 }) else {
+            continue
+        }
+        headers.add(name: name, value: parts.count > 1 ? String(parts[1]) : "")
     }
     let head = HTTPRequestHead(version: .http1_1, method: method, uri: uri, headers: headers)
     let configuration = WebSocketConfiguration(serializers: [.json, .cbor], batchedAllowed: size % 2 == 0)

@@ -8,11 +8,13 @@ protocol PacedRole: AnyObject {
 }
 
 /// Open-loop scheduling for the roles of one event loop: each role has its own schedule
-/// (`start + k × interval`), and a timer ticking every `tick` sends whatever is due.
+/// (`start + k × interval`); a timer wakes up when the earliest request is due (at most once per
+/// `tick`) and sends whatever is due by then.
 ///
 /// A request is stamped with the time it was *due*, so when the router (or the generator) falls
 /// behind, the backlog shows up as latency instead of silently lowering the rate: this is what
-/// avoids coordinated omission.
+/// avoids coordinated omission. Waking only when something is due keeps the generator's own cost
+/// proportional to the rate.
 final class Pacer {
     private struct Entry {
         let role: any PacedRole
@@ -21,26 +23,35 @@ final class Pacer {
     }
 
     private var entries: [Entry] = []
-    private var task: RepeatedTask?
+    private var task: Scheduled<Void>?
+    private var stopped = false
 
     func add(_ role: any PacedRole, firstAt: UInt64, interval: UInt64) {
         self.entries.append(Entry(role: role, next: firstAt, interval: Swift.max(interval, 1)))
     }
 
-    /// Starts ticking on `loop`; `control` stops it.
+    /// Starts pacing on `loop` (where this pacer lives); `control` stops it.
     func start(on loop: any EventLoop, tick: TimeAmount, control: RunControl, bound: NIOLoopBound<LoopState>) {
-        self.task = loop.scheduleRepeatedTask(initialDelay: .zero, delay: tick) { task in
-            guard !control.isStopping, let pacer = bound.value.pacer else {
-                task.cancel()
-                return
-            }
-            pacer.tick()
-        }
+        self.scheduleNext(on: loop, minimumDelay: UInt64(tick.nanoseconds), control: control, bound: bound)
     }
 
     func stop() {
+        self.stopped = true
         self.task?.cancel()
         self.task = nil
+    }
+
+    private func scheduleNext(
+        on loop: any EventLoop, minimumDelay: UInt64, control: RunControl, bound: NIOLoopBound<LoopState>
+    ) {
+        guard !self.stopped, !control.isStopping, let due = self.entries.lazy.map(\.next).min() else { return }
+        let now = MonotonicClock.now()
+        let delay = Swift.max(due > now ? due - now : 0, minimumDelay)
+        self.task = loop.scheduleTask(in: .nanoseconds(Int64(delay))) {
+            guard let pacer = bound.value.pacer else { return }
+            pacer.tick()
+            pacer.scheduleNext(on: loop, minimumDelay: minimumDelay, control: control, bound: bound)
+        }
     }
 
     private func tick() {

@@ -81,7 +81,11 @@ struct CBORReader {
                 throw DecodingError(reason: "indefinite byte string chunk is not a definite byte string",
                     offset: self.cursor.index &- 1)
             }
-            let length = try self.cursor.checkedLength(try self.readArgument(chunkHead & 0x1F))
+            // Read the argument first: `self.cursor.checkedLength(try self.readArgument(...))` would
+            // check against a copy of the cursor taken before the argument's bytes were consumed,
+            // letting a chunk claim bytes past the end (found by FuzzCBOR).
+            let declared = try self.readArgument(chunkHead & 0x1F)
+            let length = try self.cursor.checkedLength(declared)
             bytes.append(contentsOf: self.cursor.take(length))
         }
         return bytes
