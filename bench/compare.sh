@@ -204,9 +204,16 @@ start_crossbar() {
         stop_routers
         return 1
     fi
-    local worker
-    worker=$(ps --ppid "$controller" -o pid=,args= | awk '/RouterController|router/ {print $1; exit}')
-    [[ -n $worker ]] || worker=$(ps --ppid "$controller" -o pid= | head -1 | tr -d ' ')
+    local worker=""
+    for _ in $(seq 1 50); do
+        worker=$(ps --ppid "$controller" -o pid=,args= | awk '/RouterController|router/ {print $1; exit}')
+        [[ -n $worker ]] && break
+        sleep 0.2
+    done
+    if [[ -z $worker ]]; then
+        log "WARNING: Crossbar router worker not found; measuring the controller process instead"
+        worker=$controller
+    fi
     ROUTER_PIDS=("$worker" "$controller")
     CURRENT=crossbar
     MEASURE_PID=$worker  # the router worker alone holds the sessions
@@ -295,8 +302,9 @@ scenario() {
                 a=${a//\{rs\}/$(rs_url "$router")}
                 args+=("$a")
             done
+            [[ -n $MEASURE_PID ]] && args+=(--router-pid "$MEASURE_PID")
             log "$case on $router (rep $rep/$REPS)"
-            bench "$case" "$router" "$GEN_CPU" "$rep" "${args[@]}" --router-pid "$MEASURE_PID" || true
+            bench "$case" "$router" "$GEN_CPU" "$rep" "${args[@]}" || true
         done
     done
 }
