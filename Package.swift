@@ -17,11 +17,24 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
-        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.1.0"),
+        .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
+        .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.7.1"),
     ],
     targets: [
         // Protocol core: values, messages, URIs, IDs, serializers. No NIO, no Foundation JSON.
         .target(name: "WAMPCore"),
+        // Authentication building blocks shared by router and client: WAMP-CRA, cryptosign, JWT,
+        // constant-time comparison. No NIO.
+        .target(
+            name: "JunctionAuth",
+            dependencies: [
+                "WAMPCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+            ]
+        ),
         // Transports: WebSocket and RawSocket pipelines that turn bytes into WAMP messages and back.
         .target(
             name: "JunctionTransport",
@@ -36,7 +49,7 @@ let package = Package(
         .target(
             name: "JunctionRouter",
             dependencies: [
-                "WAMPCore",
+                "WAMPCore", "JunctionAuth",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -46,8 +59,11 @@ let package = Package(
         .target(
             name: "JunctionServer",
             dependencies: [
-                "WAMPCore", "JunctionTransport", "JunctionRouter",
+                "WAMPCore", "JunctionTransport", "JunctionRouter", "JunctionAuth",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "X509", package: "swift-certificates"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
@@ -60,7 +76,7 @@ let package = Package(
         .target(
             name: "JunctionClient",
             dependencies: [
-                "WAMPCore",
+                "WAMPCore", "JunctionAuth",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -101,9 +117,17 @@ let package = Package(
         ),
         .testTarget(name: "WAMPCoreTests", dependencies: ["WAMPCore"]),
         .testTarget(
+            name: "JunctionAuthTests",
+            dependencies: [
+                "JunctionAuth",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+            ]
+        ),
+        .testTarget(
             name: "JunctionClientTests",
             dependencies: [
-                "JunctionClient", "JunctionServer", "junction",
+                "JunctionClient", "JunctionServer", "JunctionAuth", "junction",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -120,12 +144,19 @@ let package = Package(
         ),
         .testTarget(
             name: "JunctionRouterTests",
-            dependencies: ["JunctionRouter", .product(name: "NIOEmbedded", package: "swift-nio")]
+            dependencies: [
+                "JunctionRouter", "JunctionAuth",
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
         ),
         .testTarget(
             name: "JunctionServerTests",
             dependencies: [
-                "JunctionServer",
+                "JunctionServer", "JunctionClient", "JunctionAuth",
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
             ]

@@ -46,11 +46,12 @@ public final class JunctionServer: Sendable {
         let router = Router(realms: configuration.realms, group: group, logger: logger)
         let connections = ConnectionRegistry()
         let statistics = ServerStatistics()
+        let security = SessionSecurity.Shared(limits: configuration.limits)
         var listeners: [any Channel] = []
         do {
             for transport in configuration.transports {
                 let channel = try await Self.bind(
-                    transport, router: router, group: group, limits: configuration.limits,
+                    transport, router: router, group: group, limits: configuration.limits, security: security,
                     connections: connections, statistics: statistics, logger: logger)
                 logger.info("listening", metadata: ["transport": "\(Self.describe(transport, channel))"])
                 listeners.append(channel)
@@ -78,10 +79,13 @@ public final class JunctionServer: Sendable {
 
     private static func bind(
         _ transport: TransportConfiguration, router: Router, group: any EventLoopGroup, limits: Limits,
-        connections: ConnectionRegistry, statistics: ServerStatistics, logger: Logger
+        security shared: SessionSecurity.Shared, connections: ConnectionRegistry, statistics: ServerStatistics,
+        logger: Logger
     ) async throws -> any Channel {
+        let security = shared.forListener(authMethods: transport.authMethods, limits: limits)
         let factory: SessionHandlerFactory = { info in
-            SessionChannelHandler(router: router, info: info, limits: limits, statistics: statistics, logger: logger)
+            SessionChannelHandler(
+                router: router, info: info, limits: limits, security: security, statistics: statistics, logger: logger)
         }
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 1024)
@@ -90,38 +94,47 @@ public final class JunctionServer: Sendable {
             .childChannelOption(.allowRemoteHalfClosure, value: false)
         switch transport {
         case .webSocket(let listener):
-            let configuration = WebSocketConfiguration(
+            var configuration = WebSocketConfiguration(
                 path: listener.path, serializers: Set(listener.serializers),
                 maxMessageSize: listener.maxMessageSize ?? limits.maxMessageSize,
                 ping: PingConfiguration(
                     intervalSeconds: listener.liveness.pingInterval, timeoutSeconds: listener.liveness.pingTimeout))
+            configuration.preSessionMaxMessageSize = limits.preSessionMaxMessageSize
             let limiter = ConnectionLimiter(maxConnections: listener.liveness.maxConnections)
+            let sslContext = try listener.tls.map(TLSContextFactory.makeContext)
             return try await bootstrap.childChannelInitializer { channel in
                 connections.add(channel)
                 let admitted = limiter.admit(channel)
                 return channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addTLSServerHandlers(sslContext, logger: logger)
                     try channel.pipeline.syncOperations.configureWAMPWebSocketServer(
                         configuration: configuration, connectionLimitReached: !admitted, sessionHandler: factory)
                 }
             }.bind(host: listener.host, port: listener.port).get()
         case .rawSocket(let listener):
-            let configuration = RawSocketConfiguration(
+            var configuration = RawSocketConfiguration(
                 maxMessageLength: listener.maxMessageSize ?? limits.maxMessageSize, serializers: listener.serializers,
                 ping: PingConfiguration(
                     intervalSeconds: listener.liveness.pingInterval, timeoutSeconds: listener.liveness.pingTimeout))
+            configuration.preSessionMaxMessageLength = limits.preSessionMaxMessageSize
             let limiter = ConnectionLimiter(maxConnections: listener.liveness.maxConnections)
             switch listener.endpoint {
             case .tcp(let host, let port):
+                let sslContext = try listener.tls.map(TLSContextFactory.makeContext)
                 return try await bootstrap.childChannelInitializer { channel in
                     connections.add(channel)
                     let admitted = limiter.admit(channel)
                     return channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addTLSServerHandlers(sslContext, logger: logger)
                         try channel.pipeline.syncOperations.configureWAMPRawSocketServer(
                             configuration: configuration, kind: .rawSocketTCP, connectionLimitReached: !admitted,
                             sessionHandler: factory)
                     }
                 }.bind(host: host, port: port).get()
             case .unix(let path):
+                guard listener.tls == nil else {
+                    throw ConfigurationError(key: "tls", line: nil, problem: "TLS needs a TCP endpoint, not unix '\(path)'")
+                }
                 return try await bootstrap.childChannelInitializer { channel in
                     connections.add(channel)
                     let admitted = limiter.admit(channel)
@@ -138,8 +151,8 @@ public final class JunctionServer: Sendable {
     private static func describe(_ transport: TransportConfiguration, _ channel: any Channel) -> String {
         let address = channel.localAddress.map { "\($0)" } ?? "?"
         switch transport {
-        case .webSocket(let listener): return "websocket \(address) path \(listener.path)"
-        case .rawSocket: return "rawsocket \(address)"
+        case .webSocket(let listener): return "websocket\(listener.tls == nil ? "" : " tls") \(address) path \(listener.path)"
+        case .rawSocket(let listener): return "rawsocket\(listener.tls == nil ? "" : " tls") \(address)"
         }
     }
 }

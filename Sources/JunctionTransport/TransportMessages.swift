@@ -42,3 +42,30 @@ public struct TransportInfo: Sendable, Hashable {
         self.peer = peer
     }
 }
+
+/// Sent by the session layer (`triggerUserOutboundEvent`) once WELCOME is out: the transport
+/// lifts its pre-session message size limit to the full one.
+public struct SessionEstablishedEvent: Sendable {
+    public init() {}
+}
+
+/// The largest message a connection accepts right now: small until the session is established,
+/// so a peer that has not authenticated cannot make the router buffer large messages.
+///
+/// Confined to the connection's event loop (shared by its decoder and WAMP handler).
+public final class InboundMessageLimit: @unchecked Sendable {
+    public private(set) var current: Int
+    public let established: Int
+
+    /// - Parameter preSession: the limit until the session is established; `nil`: none.
+    public init(preSession: Int?, established: Int) {
+        self.established = established
+        self.current = min(preSession ?? established, established)
+    }
+
+    public var isPreSession: Bool { self.current < self.established }
+
+    public func sessionEstablished() {
+        self.current = self.established
+    }
+}

@@ -1,4 +1,5 @@
 import Crypto
+import JunctionAuth
 import WAMPCore
 
 /// How a client authenticates when it joins a realm.
@@ -93,12 +94,30 @@ public struct Authentication: Sendable {
         case .ticket(let ticket):
             return .init(signature: ticket, extra: [:])
         case .wampcra(let secret):
-            return .init(signature: try WAMPCRA.signature(secret: secret, challenge: challenge.extra), extra: [:])
+            guard let text = challenge.extra["challenge"]?.stringValue else {
+                throw WAMPClientError(.authentication, "wampcra challenge without a 'challenge' string")
+            }
+            var salt: WAMPCRA.Salt?
+            if let saltText = challenge.extra["salt"]?.stringValue {
+                let parameters = WAMPCRA.Salt(
+                    salt: saltText, iterations: Int(challenge.extra["iterations"]?.signedInteger ?? 1000),
+                    keylen: Int(challenge.extra["keylen"]?.signedInteger ?? 32))
+                guard parameters.isReasonable else {
+                    throw WAMPClientError(.authentication, "wampcra challenge with invalid iterations or keylen")
+                }
+                salt = parameters
+            }
+            return .init(signature: WAMPCRA.signature(secret: secret, salt: salt, challenge: text), extra: [:])
         case .cryptosign(let seed):
             guard let key = try? Curve25519.Signing.PrivateKey(rawRepresentation: seed) else {
                 throw WAMPClientError(.authentication, "invalid Ed25519 key")
             }
-            return .init(signature: try Cryptosign.signature(key: key, challenge: challenge.extra), extra: [:])
+            guard let hex = challenge.extra["challenge"]?.stringValue,
+                let signature = Cryptosign.signature(key: key, challengeHex: hex)
+            else {
+                throw WAMPClientError(.authentication, "cryptosign challenge must be 64 hex digits")
+            }
+            return .init(signature: signature, extra: [:])
         }
     }
 }

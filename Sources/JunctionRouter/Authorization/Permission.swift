@@ -6,14 +6,22 @@ public struct Permission: Sendable, Hashable {
         case call, register, publish, subscribe
     }
 
+    /// Whose identity the router reveals when this rule lets a session act: the caller's to the
+    /// callee, the publisher's to subscribers, whatever the session asked for.
+    public enum Disclosure: String, Sendable, Hashable, CaseIterable {
+        case caller, publisher
+    }
+
     public var uri: String
     public var match: MatchPolicy
     public var allow: Set<Action>
+    public var disclose: Set<Disclosure>
 
-    public init(uri: String, match: MatchPolicy, allow: Set<Action>) {
+    public init(uri: String, match: MatchPolicy, allow: Set<Action>, disclose: Set<Disclosure> = []) {
         self.uri = uri
         self.match = match
         self.allow = allow
+        self.disclose = disclose
     }
 }
 
@@ -37,15 +45,35 @@ public enum MatchPolicy: String, Sendable, Hashable, CaseIterable {
     }
 }
 
-/// A role: a named set of permissions. The most specific matching rule decides (exact, then the
-/// longest prefix, then the wildcard with the most non-empty leading components); no match denies.
+/// The answer to "may this session do that on this URI".
+public struct AuthorizationDecision: Sendable, Hashable {
+    public var allowed: Bool
+    /// Reveal the acting session's identity (caller to callee, publisher to subscribers).
+    public var disclose: Bool
+
+    public init(allowed: Bool, disclose: Bool = false) {
+        self.allowed = allowed
+        self.disclose = disclose
+    }
+
+    public static let deny = AuthorizationDecision(allowed: false)
+}
+
+/// A role: either a named set of permissions, or a dynamic authorizer (a WAMP procedure) that
+/// decides for it.
+///
+/// With permissions, the most specific matching rule decides (exact, then the longest prefix, then
+/// the wildcard with the most non-empty leading components); no match denies.
 public struct Role: Sendable, Hashable {
     public var name: String
     public var permissions: [Permission]
+    /// When set, this procedure decides instead of `permissions`.
+    public var authorizer: AuthorizerConfiguration?
 
-    public init(name: String, permissions: [Permission]) {
+    public init(name: String, permissions: [Permission], authorizer: AuthorizerConfiguration? = nil) {
         self.name = name
         self.permissions = permissions
+        self.authorizer = authorizer
     }
 
     /// A role allowed everything, as the default `anonymous` role is.
@@ -53,7 +81,8 @@ public struct Role: Sendable, Hashable {
         Role(name: name, permissions: [Permission(uri: "", match: .prefix, allow: Set(Permission.Action.allCases))])
     }
 
-    public func allows(_ action: Permission.Action, on uri: String) -> Bool {
+    /// The static decision (permissions only; a role with an authorizer is decided elsewhere).
+    public func decision(for action: Permission.Action, on uri: String) -> AuthorizationDecision {
         var best: (rank: (Int, Int), permission: Permission)?
         for permission in self.permissions where permission.match.matches(pattern: permission.uri, uri: uri) {
             let rank = Self.specificity(permission)
@@ -61,7 +90,18 @@ public struct Role: Sendable, Hashable {
                 best = (rank, permission)
             }
         }
-        return best?.permission.allow.contains(action) ?? false
+        guard let permission = best?.permission, permission.allow.contains(action) else { return .deny }
+        let disclose: Bool
+        switch action {
+        case .call: disclose = permission.disclose.contains(.caller)
+        case .publish: disclose = permission.disclose.contains(.publisher)
+        case .register, .subscribe: disclose = false
+        }
+        return AuthorizationDecision(allowed: true, disclose: disclose)
+    }
+
+    public func allows(_ action: Permission.Action, on uri: String) -> Bool {
+        self.decision(for: action, on: uri).allowed
     }
 
     private static func specificity(_ permission: Permission) -> (Int, Int) {
@@ -75,5 +115,22 @@ public struct Role: Sendable, Hashable {
                 .prefix { !$0.isEmpty }.count
             return (1, leading)
         }
+    }
+}
+
+/// A dynamic authorizer: a procedure registered in the same realm by a trusted component, called
+/// as `authorize(session, uri, action, options)` and answering `true`/`false` or
+/// `{"allow": bool, "disclose": bool, "cache": bool}`.
+public struct AuthorizerConfiguration: Sendable, Hashable {
+    public var procedure: String
+    /// How long an answer is reused for the same (role, uri, action); 0 asks every time.
+    public var cacheTTLSeconds: Int
+    /// How long the router waits for an answer before denying.
+    public var timeoutMilliseconds: Int
+
+    public init(procedure: String, cacheTTLSeconds: Int = 60, timeoutMilliseconds: Int = 5000) {
+        self.procedure = procedure
+        self.cacheTTLSeconds = cacheTTLSeconds
+        self.timeoutMilliseconds = timeoutMilliseconds
     }
 }

@@ -9,7 +9,11 @@ extension Realm {
                 message: "invalid topic URI '\(subscribe.topic)'")
             return
         }
-        guard record.role.allows(.subscribe, on: subscribe.topic) else {
+        guard
+            let decision = self.authorize(
+                record, .subscribe, subscribe.topic, options: subscribe.options, message: .subscribe(subscribe))
+        else { return }
+        guard decision.allowed else {
             self.reply(record, error: WAMPErrorURI.notAuthorized, to: .subscribe, request: subscribe.request)
             return
         }
@@ -68,7 +72,10 @@ extension Realm {
             }
             return
         }
-        guard record.role.allows(.publish, on: publish.topic) else {
+        guard
+            let decision = self.authorize(record, .publish, publish.topic, options: publish.options, message: .publish(publish))
+        else { return }
+        guard decision.allowed else {
             if acknowledge {
                 self.reply(record, error: WAMPErrorURI.notAuthorized, to: .publish, request: publish.request)
             }
@@ -88,7 +95,8 @@ extension Realm {
             return
         }
         let publication = self.publish(
-            to: publish.topic, payload: publish.payload, options: publish.options, publisher: record)
+            to: publish.topic, payload: publish.payload, options: publish.options, publisher: record,
+            forceDisclosure: decision.disclose)
         if acknowledge {
             record.peer.send(.published(.init(request: publish.request, publication: publication)))
         }
@@ -99,11 +107,13 @@ extension Realm {
     /// subscribers the filter admits. Also retains it and records it in the event history.
     /// `publisher` is nil for the router's own publications (meta events, testaments).
     @discardableResult
-    func publish(to topic: String, payload: Payload, options: WAMPDict, publisher: SessionRecord?) -> UInt64 {
+    func publish(
+        to topic: String, payload: Payload, options: WAMPDict, publisher: SessionRecord?, forceDisclosure: Bool = false
+    ) -> UInt64 {
         let publication = WAMPID.random()
         let excludeMe = publisher != nil && (options["exclude_me"]?.boolValue ?? true)
         let filter = PublicationFilter(options: options, publisher: publisher?.id, excludeMe: excludeMe)
-        let details = self.eventDetails(options: options, publisher: publisher)
+        let details = self.eventDetails(options: options, publisher: publisher, forceDisclosure: forceDisclosure)
         self.broker.forEachSubscription(matching: topic) { subscription in
             var eventDetails = details
             if subscription.match != .exact { eventDetails["topic"] = .string(topic) }
@@ -133,12 +143,13 @@ extension Realm {
     }
 
     /// EVENT details shared by all receivers: publisher disclosure, trust level, ppt options.
-    private func eventDetails(options: WAMPDict, publisher: SessionRecord?) -> WAMPDict {
+    /// `forceDisclosure`: the publisher's permission discloses it (unless the realm refuses to).
+    private func eventDetails(options: WAMPDict, publisher: SessionRecord?, forceDisclosure: Bool) -> WAMPDict {
         var details: WAMPDict = [:]
         if let publisher {
             let disclose: Bool
             switch self.configuration.disclosure {
-            case .onRequest: disclose = options["disclose_me"]?.boolValue ?? false
+            case .onRequest: disclose = forceDisclosure || (options["disclose_me"]?.boolValue ?? false)
             case .refuse: disclose = false
             case .always: disclose = true
             }

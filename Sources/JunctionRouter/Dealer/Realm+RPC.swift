@@ -11,7 +11,11 @@ extension Realm {
                 message: "invalid procedure URI '\(register.procedure)'")
             return
         }
-        guard record.role.allows(.register, on: register.procedure) else {
+        guard
+            let decision = self.authorize(
+                record, .register, register.procedure, options: register.options, message: .register(register))
+        else { return }
+        guard decision.allowed else {
             self.reply(record, error: WAMPErrorURI.notAuthorized, to: .register, request: register.request)
             return
         }
@@ -38,6 +42,7 @@ extension Realm {
         {
         case .registered(let id, let created):
             record.peer.send(.registered(.init(request: register.request, registration: id)))
+            self.authorizerRegistered(register.procedure)
             if created, let registration = self.dealer.registrations[id] {
                 self.publishMetaEvent(
                     MetaTopic.registrationOnCreate, args: [.uint(record.id), .dict(Self.metaDetails(of: registration))])
@@ -106,7 +111,9 @@ extension Realm {
                 message: "invalid procedure URI '\(call.procedure)'")
             return
         }
-        guard record.role.allows(.call, on: call.procedure) else {
+        guard let decision = self.authorize(record, .call, call.procedure, options: call.options, message: .call(call))
+        else { return }
+        guard decision.allowed else {
             self.reply(record, error: WAMPErrorURI.notAuthorized, to: .call, request: call.request)
             return
         }
@@ -161,7 +168,7 @@ extension Realm {
         var details: WAMPDict = [:]
         let disclose: Bool
         switch self.configuration.disclosure {
-        case .onRequest: disclose = discloseMe || chosen.discloseCaller
+        case .onRequest: disclose = discloseMe || chosen.discloseCaller || decision.disclose
         case .refuse: disclose = false
         case .always: disclose = true
         }
@@ -215,12 +222,16 @@ extension Realm {
         switch self.dealer.completeInvocation(callee: record.id, request: yield.request, progress: progress) {
         case .progress(let call):
             // Progressive results go only to callers that asked for them.
-            guard call.receiveProgress else { return }
+            guard call.receiveProgress, call.caller != Self.internalCaller else { return }
             details["progress"] = true
             self.sessions[call.caller]?.peer.send(
                 .result(.init(request: call.callerRequest, details: details, payload: yield.payload)))
         case .completed(let call):
             self.cancelTimer(call.key)
+            if call.caller == Self.internalCaller {
+                self.finishInternalCall(call.callerRequest, .result(yield.payload))
+                return
+            }
             self.sessions[call.caller]?.peer.send(
                 .result(.init(request: call.callerRequest, details: details, payload: yield.payload)))
         case .stale:
@@ -234,6 +245,10 @@ extension Realm {
         switch self.dealer.completeInvocation(callee: record.id, request: error.request) {
         case .completed(let call), .progress(let call):
             self.cancelTimer(call.key)
+            if call.caller == Self.internalCaller {
+                self.finishInternalCall(call.callerRequest, .error(error.error))
+                return
+            }
             self.sessions[call.caller]?.peer.send(
                 .error(
                     .init(

@@ -288,7 +288,7 @@ extension Realm {
         guard let subscription = self.broker.subscriptions[id] else {
             return .error(WAMPErrorURI.noSuchSubscription, "no subscription \(id)")
         }
-        guard caller.role.allows(.subscribe, on: subscription.topic) else {
+        guard self.immediateDecision(caller, .subscribe, subscription.topic).allowed else {
             return .error(WAMPErrorURI.notAuthorized, "not allowed to subscribe to '\(subscription.topic)'")
         }
         let limitValue = call.payload.kwargs?["limit"] ?? Self.argument(call, 1)

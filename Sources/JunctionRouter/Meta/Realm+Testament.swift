@@ -11,7 +11,7 @@ extension Realm {
         else {
             return .error(WAMPErrorURI.invalidURI, "the testament topic must be a valid application URI")
         }
-        guard caller.role.allows(.publish, on: topic) else {
+        guard self.immediateDecision(caller, .publish, topic).allowed else {
             return .error(WAMPErrorURI.notAuthorized, "not allowed to publish to '\(topic)'")
         }
         let args = Self.argument(call, 1)

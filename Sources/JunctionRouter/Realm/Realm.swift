@@ -1,3 +1,4 @@
+import JunctionAuth
 import Logging
 import NIOCore
 import WAMPCore
@@ -22,6 +23,14 @@ public final class Realm: @unchecked Sendable {
     var history: EventHistory
     let clock: WallClock
     private(set) var closed = false
+    /// Calls the router made itself (authenticators, authorizers), by internal request id.
+    var internalCalls: [UInt64: InternalCall] = [:]
+    var internalRequests: UInt64 = 0
+    /// Dynamic authorizer decisions.
+    var authorizationCache = AuthorizationCache()
+    /// Verifies JWTs presented as tickets; `nil` when the realm accepts none (or its keys are
+    /// unusable, which the configuration loader reports before the router starts).
+    public let jwtVerifier: JWTVerifier?
 
     public init(
         configuration: RealmConfiguration, eventLoop: any EventLoop, logger: Logger, clock: WallClock = .system
@@ -30,6 +39,7 @@ public final class Realm: @unchecked Sendable {
         self.eventLoop = eventLoop
         self.clock = clock
         self.history = EventHistory(rules: configuration.eventHistory)
+        self.jwtVerifier = configuration.authentication.jwt.flatMap { try? JWTVerifier(configuration: $0) }
         var logger = logger
         logger[metadataKey: "realm"] = .string(configuration.name)
         self.logger = logger
@@ -108,39 +118,59 @@ public final class Realm: @unchecked Sendable {
         case abort(WAMPMessage.Abort)
     }
 
-    /// Admits a session. Anonymous for now: the session gets the realm's anonymous role.
-    public func join(hello: WAMPMessage.Hello, peer: any PeerConnection, transport: String) -> JoinOutcome {
+    /// Admits an authenticated session under `identity` (an anonymous identity gets the realm's
+    /// anonymous role), as `preferredID` if that id is free (WAMP-CRA challenges name it).
+    public func join(
+        hello: WAMPMessage.Hello, identity: AuthenticatedIdentity, preferredID: UInt64? = nil,
+        peer: any PeerConnection, transport: String
+    ) -> JoinOutcome {
         self.eventLoop.preconditionInEventLoop()
         if self.closed {
             return .abort(.init(reason: WAMPErrorURI.systemShutdown, message: "the router is shutting down"))
         }
-        guard let roleName = self.configuration.anonymousRole, let role = self.configuration.roles[roleName] else {
+        let roleName = identity.authmethod == .anonymous ? self.configuration.anonymousRole : identity.authrole
+        guard let roleName else {
             return .abort(.init(reason: WAMPErrorURI.notAuthorized, message: "anonymous access is not allowed"))
         }
-        var id = WAMPID.random()
-        while self.sessions[id] != nil { id = WAMPID.random() }
-        let authid = hello.details["authid"]?.stringValue ?? Self.randomAuthID()
+        guard let role = self.configuration.roles[roleName] else {
+            self.logger.warning(
+                "join refused: the principal's role does not exist",
+                metadata: ["authid": "\(identity.authid)", "authrole": "\(roleName)"])
+            return .abort(.init(reason: WAMPErrorURI.noSuchRole, message: "no role '\(roleName)' on this realm"))
+        }
+        var id = preferredID ?? WAMPID.random()
+        while id == Self.internalCaller || self.sessions[id] != nil { id = WAMPID.random() }
         let record = SessionRecord(
-            id: id, peer: peer, authid: authid, role: role, authmethod: "anonymous", clientRoles: hello.roles,
-            transport: transport)
+            id: id, peer: peer, authid: identity.authid, role: role, authmethod: identity.authmethod.rawValue,
+            authprovider: identity.authprovider, clientRoles: hello.roles, transport: transport)
         self.sessions[id] = record
         self.logger.info(
             "session joined",
             metadata: [
-                "session": "\(id)", "authid": "\(authid)", "authrole": "\(role.name)", "transport": "\(transport)",
+                "session": "\(id)", "authid": "\(identity.authid)", "authrole": "\(role.name)",
+                "authmethod": "\(identity.authmethod.rawValue)", "transport": "\(transport)",
             ])
-        let details: WAMPDict = [
+        var details: WAMPDict = [
             "realm": .string(self.name),
-            "authid": .string(authid),
+            "authid": .string(identity.authid),
             "authrole": .string(role.name),
-            "authmethod": "anonymous",
-            "authprovider": "static",
+            "authmethod": .string(identity.authmethod.rawValue),
+            "authprovider": .string(identity.authprovider),
             "roles": .dict(Self.routerRoles(for: hello.roles)),
             "x_cb_node": "junction",
             "agent": "Junction/0.1",
         ]
+        if let extra = identity.authextra { details["authextra"] = .dict(extra) }
         self.publishMetaEvent(MetaTopic.sessionOnJoin, args: [.dict(record.details)])
         return .welcome(session: id, details: details)
+    }
+
+    /// Admits an anonymous session (tests and embedders that do no authentication).
+    public func join(hello: WAMPMessage.Hello, peer: any PeerConnection, transport: String) -> JoinOutcome {
+        let identity = AuthenticatedIdentity(
+            authid: hello.details["authid"]?.stringValue ?? SessionAuthenticator.randomAuthID(), authrole: "",
+            authmethod: .anonymous, authprovider: "static")
+        return self.join(hello: hello, identity: identity, peer: peer, transport: transport)
     }
 
     /// Forgets a session: its testaments are published, its subscriptions and registrations go
@@ -156,6 +186,10 @@ public final class Realm: @unchecked Sendable {
         let departure = self.dealer.removeSession(id)
         for call in departure.orphanedCalls {
             self.cancelTimer(call.key)
+            if call.caller == Self.internalCaller {
+                self.finishInternalCall(call.callerRequest, .unavailable("the callee left"))
+                continue
+            }
             self.sessions[call.caller]?.peer.send(
                 .error(
                     .init(
@@ -189,6 +223,14 @@ public final class Realm: @unchecked Sendable {
     public func receive(_ message: WAMPMessage, from session: UInt64) {
         self.eventLoop.preconditionInEventLoop()
         guard let record = self.sessions[session] else { return }
+        if record.suspended {
+            record.deferred.append(message)
+            return
+        }
+        self.dispatch(message, from: record)
+    }
+
+    func dispatch(_ message: WAMPMessage, from record: SessionRecord) {
         switch message {
         case .publish(let publish): self.handlePublish(publish, from: record)
         case .subscribe(let subscribe): self.handleSubscribe(subscribe, from: record)
@@ -241,11 +283,5 @@ public final class Realm: @unchecked Sendable {
         case .wildcard:
             return URIValidation.isValid(uri, rules: self.configuration.uriRules, allowEmptyComponents: true)
         }
-    }
-
-    private static func randomAuthID() -> String {
-        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
-        let groups = (0..<4).map { _ in String((0..<4).map { _ in alphabet.randomElement()! }) }
-        return groups.joined(separator: "-")
     }
 }

@@ -18,13 +18,16 @@ public struct RealmConfiguration: Sendable, Hashable {
     /// Trust level (`INVOCATION.Details.trustlevel`, `EVENT.Details.trustlevel`) by the authrole
     /// of the caller or publisher; roles not listed get none.
     public var trustLevels: [String: Int]
+    /// Who may join, and how they prove it; anonymous sessions are governed by `anonymousRole`.
+    public var authentication: AuthenticationConfiguration
 
     public init(
         name: String, roles: [Role], anonymousRole: String? = "anonymous", uriRules: URIRules = .loose,
         slowConsumer: SlowConsumerPolicy = .drop, sessionLimits: SessionLimits = SessionLimits(),
         eventHistory: [EventHistoryRule] = [], disclosure: DisclosurePolicy = .onRequest,
-        trustLevels: [String: Int] = [:]
+        trustLevels: [String: Int] = [:], authentication: AuthenticationConfiguration = AuthenticationConfiguration()
     ) {
+        self.authentication = authentication
         self.name = name
         self.roles = Dictionary(roles.map { ($0.name, $0) }, uniquingKeysWith: { _, last in last })
         self.anonymousRole = anonymousRole

@@ -7,17 +7,25 @@ final class SessionRecord {
     let authid: String
     let role: Role
     let authmethod: String
+    let authprovider: String
     /// `HELLO.Details.roles`: the features the client announced.
     let clientRoles: WAMPDict
     let transport: String
     var subscriptions: Set<UInt64> = []
     /// Testaments to publish when the session goes away, per scope, in the order they were added.
     var testaments: [TestamentScope: [Testament]] = [:]
+    /// Waiting for a dynamic authorizer: new messages go to `deferred` until it answers.
+    var suspended = false
+    /// Messages that arrived while `suspended`, in order.
+    var deferred: [WAMPMessage] = []
+    /// The authorizer's answer for the message at the head of `deferred`, applied once.
+    var pendingDecision: (action: Permission.Action, uri: String, decision: AuthorizationDecision)?
 
     init(
-        id: UInt64, peer: any PeerConnection, authid: String, role: Role, authmethod: String, clientRoles: WAMPDict,
-        transport: String
+        id: UInt64, peer: any PeerConnection, authid: String, role: Role, authmethod: String, authprovider: String,
+        clientRoles: WAMPDict, transport: String
     ) {
+        self.authprovider = authprovider
         self.id = id
         self.peer = peer
         self.authid = authid
@@ -51,7 +59,7 @@ final class SessionRecord {
             "authid": .string(self.authid),
             "authrole": .string(self.authrole),
             "authmethod": .string(self.authmethod),
-            "authprovider": "static",
+            "authprovider": .string(self.authprovider),
             "transport": ["type": .string(self.transport)],
         ]
     }

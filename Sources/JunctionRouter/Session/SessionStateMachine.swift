@@ -8,13 +8,21 @@ import WAMPCore
 ///
 /// ```
 /// awaitingHello --HELLO--> joining --joined--> established --GOODBYE--> closed
-///       |                     |                     |  \--router GOODBYE--> closing --GOODBYE--> closed
-///       +--anything else------+--violation/abort----+--------------------------------------> closed
+///       |                   |   ^                   |  \--router GOODBYE--> closing --GOODBYE--> closed
+///       |          challenge|   |AUTHENTICATE       |
+///       |                   v   |                   |
+///       |                  challenged               |
+///       +--anything else, timeout, violation, abort-+--------------------------------------> closed
 /// ```
+///
+/// `joining` covers everything the router does between HELLO and its answer (choosing the
+/// method, asking an authenticator, verifying a token); a client message then is a violation.
 public struct SessionStateMachine: Sendable {
     public enum State: Sendable, Hashable {
         case awaitingHello
         case joining
+        /// CHALLENGE sent; waiting for AUTHENTICATE.
+        case challenged
         case established(session: UInt64)
         /// The router sent GOODBYE and waits for the peer's reply.
         case closing(session: UInt64)
@@ -23,8 +31,10 @@ public struct SessionStateMachine: Sendable {
 
     public enum Action: Sendable, Hashable {
         case none
-        /// Ask the realm named in HELLO to admit the session.
+        /// Authenticate the HELLO and ask the realm it names to admit the session.
         case join(WAMPMessage.Hello)
+        /// Check the client's answer to the CHALLENGE.
+        case authenticate(WAMPMessage.Authenticate)
         /// Hand an established session's message to its realm.
         case route(WAMPMessage, session: UInt64)
         case send(WAMPMessage)
@@ -68,6 +78,17 @@ public struct SessionStateMachine: Sendable {
                 return .close(leave: nil)
             }
             return self.violation("\(message.type) received before WELCOME", leave: nil)
+        case .challenged:
+            switch message {
+            case .authenticate(let authenticate):
+                self.state = .joining
+                return .authenticate(authenticate)
+            case .abort:
+                self.state = .closed
+                return .close(leave: nil)
+            default:
+                return self.violation("\(message.type) received instead of AUTHENTICATE", leave: nil)
+            }
         case .established(let session):
             return self.receivedWhileEstablished(message, session: session)
         case .closing(let session):
@@ -127,7 +148,28 @@ public struct SessionStateMachine: Sendable {
         return .send(.welcome(.init(session: session, details: details)))
     }
 
-    /// The realm refused the session (no such realm, not authorized, ...).
+    /// The router challenges the client (CHALLENGE).
+    public mutating func challenge(_ challenge: WAMPMessage.Challenge) -> Action {
+        guard case .joining = self.state else { return .none }
+        self.state = .challenged
+        return .send(.challenge(challenge))
+    }
+
+    /// The session was not established in time (no HELLO, no AUTHENTICATE, a slow authenticator).
+    public mutating func establishmentTimedOut() -> Action {
+        switch self.state {
+        case .awaitingHello, .joining, .challenged:
+            self.state = .closed
+            return .sendAndClose(
+                .abort(.init(reason: WAMPErrorURI.timeout, message: "the session was not established in time")),
+                leave: nil)
+        case .established, .closing, .closed:
+            return .none
+        }
+    }
+
+    /// The realm or the authenticator refused the session (no such realm, authentication
+    /// failed, not authorized, ...).
     public mutating func joinRefused(_ abort: WAMPMessage.Abort) -> Action {
         guard case .joining = self.state else { return .none }
         self.state = .closed
@@ -142,7 +184,7 @@ public struct SessionStateMachine: Sendable {
             var details: WAMPDict = [:]
             if let message { details["message"] = .string(message) }
             return .send(.goodbye(.init(details: details, reason: reason)))
-        case .awaitingHello, .joining:
+        case .awaitingHello, .joining, .challenged:
             self.state = .closed
             return .close(leave: nil)
         case .closing, .closed:

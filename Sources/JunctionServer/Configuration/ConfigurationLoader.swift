@@ -48,8 +48,23 @@ public enum ConfigurationLoader {
         if var limits = try root.optionalChild("limits") {
             try limits.allowKeys([
                 "max_message_size", "outbound_queue_bytes", "outbound_queue_messages", "max_pending_calls_per_session",
-                "max_subscriptions_per_session", "max_registrations_per_session",
+                "max_subscriptions_per_session", "max_registrations_per_session", "hello_timeout",
+                "pre_session_max_message_size", "max_pending_sessions", "auth_failure_delay_ms", "max_auth_failures",
+                "auth_failure_window",
             ])
+            let defaults = configuration.limits
+            configuration.limits.helloTimeout = try limits.optionalInt("hello_timeout", range: 1...3600) ?? defaults.helloTimeout
+            configuration.limits.preSessionMaxMessageSize =
+                try limits.optionalInt("pre_session_max_message_size", range: 512...(1 << 30))
+                ?? defaults.preSessionMaxMessageSize
+            configuration.limits.maxPendingSessions =
+                try limits.optionalInt("max_pending_sessions", range: 1...10_000_000) ?? defaults.maxPendingSessions
+            configuration.limits.authFailureDelayMilliseconds =
+                try limits.optionalInt("auth_failure_delay_ms", range: 0...60_000) ?? defaults.authFailureDelayMilliseconds
+            configuration.limits.maxAuthFailures =
+                try limits.optionalInt("max_auth_failures", range: 1...1_000_000) ?? defaults.maxAuthFailures
+            configuration.limits.authFailureWindow =
+                try limits.optionalInt("auth_failure_window", range: 1...86_400) ?? defaults.authFailureWindow
             configuration.limits.maxMessageSize =
                 try limits.optionalInt("max_message_size", range: 512...(1 << 30)) ?? configuration.limits.maxMessageSize
             configuration.limits.outboundQueueBytes =
@@ -85,6 +100,7 @@ public enum ConfigurationLoader {
     ) throws(ConfigurationError) -> RealmConfiguration {
         try node.allowKeys([
             "name", "roles", "anonymous_role", "uri_check", "slow_consumer", "disclosure", "event_history",
+            "authentication",
         ])
         let name = try node.string("name")
         guard URIValidation.isValid(name) else {
@@ -92,23 +108,14 @@ public enum ConfigurationLoader {
         }
         var roles: [Role] = []
         var trustLevels: [String: Int] = [:]
-        for var role in try node.list("roles", nonEmpty: false) {
-            try role.allowKeys(["name", "permissions", "trust_level"])
-            if let level = try role.optionalInt("trust_level", range: 0...Int(Int32.max)) {
-                trustLevels[try role.string("name")] = level
-            }
-            var permissions: [Permission] = []
-            for var permission in try role.list("permissions", nonEmpty: false) {
-                try permission.allowKeys(["uri", "match", "allow"])
-                let uri = try permission.string("uri")
-                let match = try permission.optionalString("match", oneOf: ["exact", "prefix", "wildcard"]) ?? "exact"
-                let allow = try permission.stringList("allow", oneOf: Set(Permission.Action.allCases.map(\.rawValue)))
-                permissions.append(
-                    Permission(
-                        uri: uri, match: MatchPolicy(rawValue: match)!,
-                        allow: Set(allow.compactMap(Permission.Action.init(rawValue:)))))
-            }
-            roles.append(Role(name: try role.string("name"), permissions: permissions))
+        for var roleNode in try node.list("roles", nonEmpty: false) {
+            let (role, trustLevel) = try self.role(&roleNode)
+            roles.append(role)
+            if let trustLevel { trustLevels[role.name] = trustLevel }
+        }
+        var authentication = AuthenticationConfiguration()
+        if var section = try node.optionalChild("authentication") {
+            authentication = try self.authentication(&section)
         }
         let anonymous = try node.optionalString("anonymous_role") ?? "anonymous"
         let uriCheck = try node.optionalString("uri_check", oneOf: ["loose", "strict"]) ?? "loose"
@@ -129,7 +136,7 @@ public enum ConfigurationLoader {
             name: name, roles: roles, anonymousRole: anonymous.isEmpty ? nil : anonymous,
             uriRules: URIRules(rawValue: uriCheck)!, slowConsumer: SlowConsumerPolicy(rawValue: slowConsumer)!,
             sessionLimits: sessionLimits, eventHistory: eventHistory, disclosure: DisclosurePolicy(rawValue: disclosure)!,
-            trustLevels: trustLevels)
+            trustLevels: trustLevels, authentication: authentication)
     }
 
     private static func transport(_ node: inout NodeReader) throws(ConfigurationError) -> TransportConfiguration {
@@ -143,7 +150,37 @@ public enum ConfigurationLoader {
         liveness.maxConnections = try node.optionalInt("max_connections", range: 1...10_000_000) ?? liveness.maxConnections
         let common: Set<String> = [
             "type", "host", "port", "serializers", "max_message_size", "ping_interval", "ping_timeout", "max_connections",
+            "tls", "auth_methods",
         ]
+        let authMethods = try node.optionalStringList("auth_methods", oneOf: Set(AuthMethod.allCases.map(\.rawValue)))
+            .map { Set($0.compactMap(AuthMethod.init(rawValue:))) }
+        var tls: TLSListenerConfiguration?
+        if let tlsNode = try node.optionalChild("tls") {
+            try tlsNode.allowKeys(["certificate", "key", "ca_certificates", "client_certificate"])
+            var settings = TLSListenerConfiguration(
+                certificatePath: try tlsNode.string("certificate"), keyPath: try tlsNode.string("key"),
+                caCertificatesPath: try tlsNode.optionalString("ca_certificates"))
+            let policies = TLSListenerConfiguration.ClientCertificatePolicy.allCases
+            let policy = try tlsNode.optionalString("client_certificate", oneOf: Set(policies.map(\.rawValue))) ?? "none"
+            settings.clientCertificate = TLSListenerConfiguration.ClientCertificatePolicy(rawValue: policy)!
+            if settings.clientCertificate != .none, settings.caCertificatesPath == nil {
+                throw tlsNode.error(
+                    "client_certificate", "'\(policy)' needs 'ca_certificates' (the CAs client certificates must chain to)")
+            }
+            if let problem = TLSContextFactory.certificateProblem(at: settings.certificatePath) {
+                throw tlsNode.error("certificate", problem)
+            }
+            if let problem = TLSContextFactory.privateKeyProblem(at: settings.keyPath) {
+                throw tlsNode.error("key", problem)
+            }
+            if let path = settings.caCertificatesPath, let problem = TLSContextFactory.certificateProblem(at: path) {
+                throw tlsNode.error("ca_certificates", problem)
+            }
+            if let problem = TLSContextFactory.contextProblem(settings) {
+                throw node.error("tls", problem)
+            }
+            tls = settings
+        }
         switch type {
         case "websocket":
             try node.allowKeys(common.union(["path"]))
@@ -153,6 +190,8 @@ public enum ConfigurationLoader {
                 host: try node.optionalString("host") ?? "127.0.0.1", port: try node.int("port", range: 0...65535),
                 path: path, serializers: serializers, maxMessageSize: maxMessageSize)
             listener.liveness = liveness
+            listener.tls = tls
+            listener.authMethods = authMethods
             return .webSocket(listener)
         default:
             try node.allowKeys(common.union(["unix"]))
@@ -162,19 +201,22 @@ public enum ConfigurationLoader {
                     throw node.error("unix", "a rawsocket transport has either 'unix' or 'port', not both")
                 }
                 endpoint = .unix(path: path)
+                guard tls == nil else { throw node.error("tls", "TLS needs a TCP endpoint (host/port), not 'unix'") }
             } else {
                 endpoint = .tcp(
                     host: try node.optionalString("host") ?? "127.0.0.1", port: try node.int("port", range: 0...65535))
             }
             var listener = RawSocketListener(endpoint: endpoint, serializers: serializers, maxMessageSize: maxMessageSize)
             listener.liveness = liveness
+            listener.tls = tls
+            listener.authMethods = authMethods
             return .rawSocket(listener)
         }
     }
 }
 
 /// Typed access to a YAML node that names the key path in every error.
-private struct NodeReader {
+struct NodeReader {
     let node: Node
     let path: String
 

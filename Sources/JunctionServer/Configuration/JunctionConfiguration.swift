@@ -36,6 +36,21 @@ public struct Limits: Sendable, Hashable {
     public var outboundQueueBytes: Int = 4 * 1024 * 1024
     /// Messages queued for one session before the slow-consumer policy applies.
     public var outboundQueueMessages: Int = 10_000
+    /// Seconds a connection may take from its transport handshake to WELCOME (HELLO, CHALLENGE,
+    /// AUTHENTICATE); then it gets ABORT `wamp.error.timeout` and is closed.
+    public var helloTimeout: Int = 10
+    /// Largest message accepted before the session is established (HELLO, AUTHENTICATE), so an
+    /// unauthenticated peer cannot make the router buffer large messages.
+    public var preSessionMaxMessageSize: Int = 64 * 1024
+    /// Connections, across all listeners, that may be between transport handshake and WELCOME at
+    /// once; more are closed at once.
+    public var maxPendingSessions: Int = 1000
+    /// Milliseconds before a failed authentication is answered (ABORT).
+    public var authFailureDelayMilliseconds: Int = 1000
+    /// Failed authentications per client address within `authFailureWindow` seconds after which
+    /// that address's authentication attempts are refused unchecked until the window passes.
+    public var maxAuthFailures: Int = 10
+    public var authFailureWindow: Int = 60
 
     public init() {}
 }
@@ -44,6 +59,14 @@ public struct Limits: Sendable, Hashable {
 public enum TransportConfiguration: Sendable, Hashable {
     case webSocket(WebSocketListener)
     case rawSocket(RawSocketListener)
+
+    /// The authentication methods clients may use on this listener; `nil`: all.
+    public var authMethods: Set<AuthMethod>? {
+        switch self {
+        case .webSocket(let listener): return listener.authMethods
+        case .rawSocket(let listener): return listener.authMethods
+        }
+    }
 }
 
 public struct WebSocketListener: Sendable, Hashable {
@@ -54,6 +77,10 @@ public struct WebSocketListener: Sendable, Hashable {
     /// `nil`: the global `limits.max_message_size`.
     public var maxMessageSize: Int?
     public var liveness = Liveness()
+    /// `nil`: plain TCP (`ws://`); otherwise the listener speaks TLS (`wss://`).
+    public var tls: TLSListenerConfiguration?
+    /// The authentication methods clients may use on this listener; `nil`: all.
+    public var authMethods: Set<AuthMethod>?
 
     public init(
         host: String, port: Int, path: String = "/ws", serializers: [SerializerKind] = SerializerKind.allCases,
@@ -77,6 +104,11 @@ public struct RawSocketListener: Sendable, Hashable {
     public var serializers: [SerializerKind]
     public var maxMessageSize: Int?
     public var liveness = Liveness()
+    /// `nil`: plain TCP (`rs://`); otherwise the listener speaks TLS (`rss://`). TCP endpoints
+    /// only: a Unix endpoint with TLS is a configuration error.
+    public var tls: TLSListenerConfiguration?
+    /// The authentication methods clients may use on this listener; `nil`: all.
+    public var authMethods: Set<AuthMethod>?
 
     public init(endpoint: Endpoint, serializers: [SerializerKind] = SerializerKind.allCases, maxMessageSize: Int? = nil) {
         self.endpoint = endpoint
@@ -96,4 +128,38 @@ public struct Liveness: Sendable, Hashable {
     public var maxConnections: Int = 100_000
 
     public init() {}
+}
+
+/// TLS for one listener: the router's certificate and key, and optionally the CAs that client
+/// certificates must chain to. Paths are PEM files, read once when the listener binds.
+public struct TLSListenerConfiguration: Sendable, Hashable {
+    /// Whether the listener asks connecting clients for a certificate.
+    public enum ClientCertificatePolicy: String, Sendable, Hashable, CaseIterable {
+        /// No certificate is requested; every client that completes the handshake is accepted.
+        case none
+        /// A certificate is requested; a client without one is accepted, a presented certificate
+        /// must chain to `caCertificatesPath` or the handshake fails.
+        case optional
+        /// A certificate chaining to `caCertificatesPath` is required; the handshake fails without.
+        case required
+    }
+
+    /// The router's certificate (chain) in PEM: leaf first, then intermediates.
+    public var certificatePath: String
+    /// The private key of the leaf certificate in PEM (unencrypted).
+    public var keyPath: String
+    /// PEM bundle of CA certificates client certificates must chain to; required for
+    /// `clientCertificate` `.optional` and `.required`.
+    public var caCertificatesPath: String?
+    public var clientCertificate: ClientCertificatePolicy
+
+    public init(
+        certificatePath: String, keyPath: String, caCertificatesPath: String? = nil,
+        clientCertificate: ClientCertificatePolicy = .none
+    ) {
+        self.certificatePath = certificatePath
+        self.keyPath = keyPath
+        self.caCertificatesPath = caCertificatesPath
+        self.clientCertificate = clientCertificate
+    }
 }

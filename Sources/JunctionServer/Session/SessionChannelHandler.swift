@@ -1,3 +1,4 @@
+import JunctionAuth
 import JunctionRouter
 import JunctionTransport
 import Logging
@@ -20,6 +21,7 @@ final class SessionChannelHandler: ChannelInboundHandler {
     private let router: Router
     private let info: TransportInfo
     private let limits: Limits
+    private let security: SessionSecurity
     private let statistics: ServerStatistics
     private var logger: Logger
     private var state = SessionStateMachine()
@@ -36,11 +38,23 @@ final class SessionChannelHandler: ChannelInboundHandler {
     private var reading = false
     private let serializer: any WAMPSerializer
     private var scratch: [UInt8] = []
+    /// Between HELLO and WELCOME: the HELLO and the authentication under way.
+    private var hello: WAMPMessage.Hello?
+    private var authenticator: SessionAuthenticator?
+    private var pendingSessionID: UInt64 = 0
+    /// Runs from the transport handshake to WELCOME.
+    private var establishmentTimer: Scheduled<Void>?
+    /// Whether this connection holds a place in `security.pendingSessions`.
+    private var holdsPendingPlace = false
 
-    init(router: Router, info: TransportInfo, limits: Limits, statistics: ServerStatistics, logger: Logger) {
+    init(
+        router: Router, info: TransportInfo, limits: Limits, security: SessionSecurity, statistics: ServerStatistics,
+        logger: Logger
+    ) {
         self.router = router
         self.info = info
         self.limits = limits
+        self.security = security
         self.statistics = statistics
         self.serializer = info.serializer.serializer
         self.logger = logger
@@ -55,14 +69,37 @@ final class SessionChannelHandler: ChannelInboundHandler {
         let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
         self.loopBoundSelf = loopBound
         self.peer = ChannelPeer(handler: loopBound, serializer: self.info.serializer)
+        guard self.security.pendingSessions.enter() else {
+            self.logger.warning(
+                "too many connections without an established session; closing",
+                metadata: ["limit": "\(self.security.pendingSessions.limit)"])
+            context.close(promise: nil)
+            return
+        }
+        self.holdsPendingPlace = true
+        self.establishmentTimer = context.eventLoop.scheduleTask(in: self.security.helloTimeout) {
+            let handler = loopBound.value
+            guard handler.state.sessionID == nil else { return }
+            handler.logger.info("session not established in time; closing")
+            handler.run(handler.state.establishmentTimedOut())
+        }
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
+        self.releasePendingPlace()
         self.run(self.state.transportClosed())
         self.context = nil
         self.loopBoundSelf = nil
         self.peer = nil
         self.goodbyeTimer?.cancel()
+    }
+
+    private func releasePendingPlace() {
+        self.establishmentTimer?.cancel()
+        self.establishmentTimer = nil
+        guard self.holdsPendingPlace else { return }
+        self.holdsPendingPlace = false
+        self.security.pendingSessions.leave()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -219,6 +256,8 @@ final class SessionChannelHandler: ChannelInboundHandler {
             break
         case .join(let hello):
             self.join(hello)
+        case .authenticate(let authenticate):
+            self.continueAuthentication(self.authenticator?.authenticate(authenticate))
         case .route(let message, let session):
             guard let realm = self.realm else { return }
             if realm.eventLoop.inEventLoop {
@@ -258,6 +297,8 @@ final class SessionChannelHandler: ChannelInboundHandler {
         }
     }
 
+    // MARK: Establishing the session
+
     private func join(_ hello: WAMPMessage.Hello) {
         guard URIValidation.isValid(hello.realm) else {
             self.logger.info("HELLO for an invalid realm URI", metadata: ["realm": "\(hello.realm)"])
@@ -266,24 +307,119 @@ final class SessionChannelHandler: ChannelInboundHandler {
                     .init(reason: WAMPErrorURI.noSuchRealm, message: "'\(hello.realm)' is not a valid realm URI")))
             return
         }
-        guard let realm = self.router.realm(named: hello.realm), let peer = self.peer, let context = self.context
-        else {
+        guard let realm = self.router.realm(named: hello.realm), let context = self.context else {
             self.logger.info("HELLO for an unknown realm", metadata: ["realm": "\(hello.realm)"])
             self.run(self.state.joinRefused(.init(reason: WAMPErrorURI.noSuchRealm, message: "no realm '\(hello.realm)'")))
             return
         }
         self.realm = realm
+        self.hello = hello
         self.outbound = OutboundQueue(
             maxMessages: self.limits.outboundQueueMessages, maxBytes: self.limits.outboundQueueBytes,
             policy: realm.configuration.slowConsumer)
+        let offersCredentials = (hello.details["authmethods"]?.listValue ?? []).contains {
+            $0.stringValue != nil && $0.stringValue != AuthMethod.anonymous.rawValue
+        }
+        if offersCredentials, self.security.failures.isLockedOut(self.clientAddress, now: Self.now()) {
+            self.refuseAuthentication(
+                .init(reason: WAMPErrorURI.authenticationFailed, message: "authentication failed"),
+                log: "too many failed logins from this address", countsAsFailure: false)
+            return
+        }
+        self.pendingSessionID = WAMPID.random()
+        var authenticator = SessionAuthenticator(realm: realm.name, configuration: realm.configuration.authentication)
+        let request = AuthenticationRequest(
+            hello: hello, sessionID: self.pendingSessionID, allowedMethods: self.security.allowedMethods,
+            anonymousAllowed: realm.configuration.anonymousRole != nil,
+            clientCertificate: context.channel.tlsClientIdentity().map {
+                ClientCertificate(commonName: $0.commonName, sha256Fingerprint: $0.sha256Fingerprint)
+            },
+            transportDetails: self.transportDetails(context))
+        let step = authenticator.start(request)
+        self.authenticator = authenticator
+        self.continueAuthentication(step)
+    }
+
+    /// Executes what the authenticator asked for.
+    private func continueAuthentication(_ step: SessionAuthenticator.Step?) {
+        guard let step, let realm = self.realm, let loopBound = self.loopBoundSelf else { return }
+        switch step {
+        case .accept(let identity):
+            self.admit(identity, to: realm)
+        case .challenge(let challenge):
+            self.run(self.state.challenge(challenge))
+        case .reject(let abort, let log):
+            self.refuseAuthentication(abort, log: log, countsAsFailure: true)
+        case .verifyJWT(let token):
+            guard let verifier = realm.jwtVerifier else {
+                self.continueAuthentication(self.authenticator?.jwtVerified(.failure(.unknownKey)))
+                return
+            }
+            let promise = loopBound.eventLoop.makePromise(of: Result<JWTIdentity, JWTRejection>.self)
+            promise.completeWithTask { await verifier.verify(token) }
+            promise.futureResult.whenSuccess { result in
+                loopBound.value.continueAuthentication(loopBound.value.authenticator?.jwtVerified(result))
+            }
+        case .callAuthenticator(let call):
+            guard let target = self.router.realm(named: call.realm) else {
+                self.continueAuthentication(
+                    self.authenticator?.authenticatorAnswered(.unavailable("no realm '\(call.realm)'")))
+                return
+            }
+            let answered: @Sendable (InternalCallOutcome) -> Void = { outcome in
+                let answer: SessionAuthenticator.DynamicAnswer
+                switch outcome {
+                case .result(let payload): answer = .result(payload)
+                case .error(let uri): answer = .error(uri)
+                case .unavailable(let reason): answer = .unavailable(reason)
+                }
+                loopBound.eventLoop.execute {
+                    loopBound.value.continueAuthentication(loopBound.value.authenticator?.authenticatorAnswered(answer))
+                }
+            }
+            target.eventLoop.execute {
+                target.callInternal(
+                    procedure: call.procedure, args: call.args, timeoutMilliseconds: call.timeoutMilliseconds,
+                    completion: answered)
+            }
+        }
+    }
+
+    /// Refuses the session after the failed-login delay (a wrong password costs the guesser time).
+    private func refuseAuthentication(_ abort: WAMPMessage.Abort, log: String, countsAsFailure: Bool) {
+        self.authenticator = nil
+        let authid = self.hello?.details["authid"]?.stringValue ?? "-"
+        self.logger.warning(
+            "authentication failed", metadata: ["authid": "\(authid)", "reason": "\(log)", "abort": "\(abort.reason)"])
+        if countsAsFailure, abort.reason == WAMPErrorURI.authenticationFailed {
+            self.security.failures.recordFailure(self.clientAddress, now: Self.now())
+        }
+        guard let loopBound = self.loopBoundSelf else { return }
+        let delay = self.security.failures.policy.delayMilliseconds
+        guard delay > 0, abort.reason == WAMPErrorURI.authenticationFailed else {
+            self.run(self.state.joinRefused(abort))
+            return
+        }
+        loopBound.eventLoop.scheduleTask(in: .milliseconds(delay)) {
+            loopBound.value.run(loopBound.value.state.joinRefused(abort))
+        }
+    }
+
+    private func admit(_ identity: AuthenticatedIdentity, to realm: Realm) {
+        self.authenticator = nil
+        guard let hello = self.hello, let peer = self.peer, let context = self.context else { return }
         let transport = "\(self.info.kind.rawValue)/\(self.info.serializer) \(self.info.peer)"
+        let preferredID = self.pendingSessionID
         if realm.eventLoop.inEventLoop {
-            self.joinCompleted(realm.join(hello: hello, peer: peer, transport: transport))
+            self.joinCompleted(
+                realm.join(hello: hello, identity: identity, preferredID: preferredID, peer: peer, transport: transport))
         } else {
             let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
-            realm.eventLoop.submit { realm.join(hello: hello, peer: peer, transport: transport) }
-                .hop(to: context.eventLoop)
-                .whenSuccess { loopBound.value.joinCompleted($0) }
+            realm.eventLoop.submit {
+                realm.join(hello: hello, identity: identity, preferredID: preferredID, peer: peer, transport: transport)
+            }
+            .hop(to: context.eventLoop)
+            .whenSuccess { loopBound.value.joinCompleted($0) }
         }
     }
 
@@ -291,10 +427,32 @@ final class SessionChannelHandler: ChannelInboundHandler {
         switch outcome {
         case .welcome(let session, let details):
             self.logger[metadataKey: "session"] = "\(session)"
+            self.hello = nil
+            self.releasePendingPlace()
             self.run(self.state.joined(session: session, details: details))
+            self.context?.triggerUserOutboundEvent(SessionEstablishedEvent(), promise: nil)
         case .abort(let abort):
             self.run(self.state.joinRefused(abort))
         }
+    }
+
+    /// `details.transport` for a dynamic authenticator.
+    private func transportDetails(_ context: ChannelHandlerContext) -> WAMPDict {
+        [
+            "type": .string(self.info.kind.rawValue),
+            "serializer": .string("\(self.info.serializer)"),
+            "peer": .string(self.info.peer),
+            "tls": .bool(context.channel.isTLSProtected()),
+        ]
+    }
+
+    /// The peer's IP address without the port (failed logins are counted per address).
+    private var clientAddress: String {
+        self.context?.channel.remoteAddress?.ipAddress ?? self.info.peer
+    }
+
+    private static func now() -> Int64 {
+        WallClock.system.now()
     }
 }
 

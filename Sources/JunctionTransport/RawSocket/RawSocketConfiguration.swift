@@ -19,6 +19,9 @@ public struct RawSocketConfiguration: Sendable, Hashable {
     /// Dead-peer detection after the handshake (RawSocket PING); `nil` disables it.
     /// Default: PING after 30 s of silence, close 10 s later if nothing arrived.
     public var ping: PingConfiguration?
+    /// Largest message accepted until the session layer sends `SessionEstablishedEvent`;
+    /// `nil`: `maxMessageLength` from the start.
+    public var preSessionMaxMessageLength: Int?
 
     public init(
         maxMessageLength: Int = 1 << 24,

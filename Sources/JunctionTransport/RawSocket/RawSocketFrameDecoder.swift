@@ -11,8 +11,9 @@ public struct RawSocketFrameDecoder: ByteToMessageDecoder {
     private var parser: RawSocketFrameParser
 
     /// - Parameter maxPayloadLength: the maximum message length we advertised in the handshake.
-    public init(maxPayloadLength: Int) {
-        self.parser = RawSocketFrameParser(maxPayloadLength: maxPayloadLength)
+    /// - Parameter limit: a lower limit until the session is established.
+    public init(maxPayloadLength: Int, limit: InboundMessageLimit? = nil) {
+        self.parser = RawSocketFrameParser(maxPayloadLength: maxPayloadLength, limit: limit)
     }
 
     public mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {

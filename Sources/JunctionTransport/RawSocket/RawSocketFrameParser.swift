@@ -20,9 +20,12 @@ struct RawSocketFrameParser: Sendable {
     private var state: State = .header
     /// The largest payload we accept: the length we advertised in the handshake reply.
     let maxPayloadLength: Int
+    /// A lower limit that applies until the session is established, if any.
+    let limit: InboundMessageLimit?
 
-    init(maxPayloadLength: Int) {
+    init(maxPayloadLength: Int, limit: InboundMessageLimit? = nil) {
         self.maxPayloadLength = maxPayloadLength
+        self.limit = limit
     }
 
     mutating func parseStep(_ buffer: inout ByteBuffer) throws(TransportError) -> ParseResult {
@@ -55,6 +58,12 @@ struct RawSocketFrameParser: Sendable {
                 throw TransportError(
                     code: .frameTooLarge,
                     detail: "frame of \(length) bytes exceeds the advertised maximum of \(self.maxPayloadLength)"
+                )
+            }
+            if let limit = self.limit, kind == .message, length > limit.current {
+                throw TransportError(
+                    code: .frameTooLarge,
+                    detail: "frame of \(length) bytes exceeds the maximum of \(limit.current) before the session is established"
                 )
             }
             self.state = .payload(kind: kind, length: length)

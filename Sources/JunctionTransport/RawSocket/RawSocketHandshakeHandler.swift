@@ -120,15 +120,18 @@ final class RawSocketHandshakeHandler: ChannelInboundHandler, RemovableChannelHa
             batched: false,
             peer: context.channel.remoteAddress.peerDescription(kind: self.kind)
         )
+        let limit = InboundMessageLimit(
+            preSession: self.configuration.preSessionMaxMessageLength, established: negotiated.maxMessageLength)
         let wampHandler = RawSocketWAMPHandler(
             serializer: negotiated.serializer,
             peerMaxMessageLength: negotiated.peerMaxMessageLength,
-            ping: self.configuration.ping
+            ping: self.configuration.ping,
+            inboundLimit: limit
         )
         let operations = context.pipeline.syncOperations
         try operations.addHandlers(
             [
-                ByteToMessageHandler(RawSocketFrameDecoder(maxPayloadLength: negotiated.maxMessageLength)),
+                ByteToMessageHandler(RawSocketFrameDecoder(maxPayloadLength: negotiated.maxMessageLength, limit: limit)),
                 wampHandler,
                 self.sessionHandlerFactory(info),
             ],

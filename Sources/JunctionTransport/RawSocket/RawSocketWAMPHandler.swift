@@ -16,8 +16,13 @@ final class RawSocketWAMPHandler: ChannelDuplexHandler {
 
     private var stateMachine: RawSocketConnectionStateMachine
     private let deadPeerTimer: DeadPeerTimer?
+    private let inboundLimit: InboundMessageLimit?
 
-    init(serializer: SerializerKind, peerMaxMessageLength: Int, ping: PingConfiguration? = nil) {
+    init(
+        serializer: SerializerKind, peerMaxMessageLength: Int, ping: PingConfiguration? = nil,
+        inboundLimit: InboundMessageLimit? = nil
+    ) {
+        self.inboundLimit = inboundLimit
         self.stateMachine = RawSocketConnectionStateMachine(
             serializer: serializer,
             peerMaxMessageLength: peerMaxMessageLength
@@ -67,6 +72,15 @@ final class RawSocketWAMPHandler: ChannelDuplexHandler {
         case .forward:
             context.fireErrorCaught(error)
         }
+    }
+
+    func triggerUserOutboundEvent(context: ChannelHandlerContext, event: Any, promise: EventLoopPromise<Void>?) {
+        if event is SessionEstablishedEvent {
+            self.inboundLimit?.sessionEstablished()
+            promise?.succeed()
+            return
+        }
+        context.triggerUserOutboundEvent(event, promise: promise)
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {

@@ -27,6 +27,10 @@ public struct WebSocketConfiguration: Sendable, Hashable {
     /// closed (so idle or trickling pre-upgrade connections cannot pile up); `nil` waits forever.
     /// Default: 10 seconds.
     public var upgradeTimeout: TimeAmount?
+    /// Largest message accepted until the session layer sends `SessionEstablishedEvent` (larger
+    /// ones close with 1009); `nil`: `maxMessageSize` from the start. The frame decoder still
+    /// buffers a single frame up to the frame limit before this check applies.
+    public var preSessionMaxMessageSize: Int?
 
     public init(
         path: String = "/ws",

@@ -22,7 +22,8 @@ final class WebSocketConnectionHandler<Codec: WebSocketMessageCodec>: ChannelDup
         self.codec = codec
         self.connection = WebSocketConnectionStateMachine(
             maxMessageSize: configuration.maxMessageSize,
-            maxFragmentsPerMessage: configuration.maxFragmentsPerMessage
+            maxFragmentsPerMessage: configuration.maxFragmentsPerMessage,
+            preSessionMaxMessageSize: configuration.preSessionMaxMessageSize
         )
         self.deadPeerTimer = configuration.ping.map(DeadPeerTimer.init(configuration:))
     }
@@ -75,6 +76,15 @@ final class WebSocketConnectionHandler<Codec: WebSocketMessageCodec>: ChannelDup
         case .forward:
             context.fireErrorCaught(error)
         }
+    }
+
+    func triggerUserOutboundEvent(context: ChannelHandlerContext, event: Any, promise: EventLoopPromise<Void>?) {
+        if event is SessionEstablishedEvent {
+            self.connection.sessionEstablished()
+            promise?.succeed()
+            return
+        }
+        context.triggerUserOutboundEvent(event, promise: promise)
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {

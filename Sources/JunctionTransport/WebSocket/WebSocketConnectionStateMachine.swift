@@ -73,12 +73,20 @@ struct WebSocketConnectionStateMachine {
     /// Set when the layer above was handed a message it must reject (e.g. WAMP's wrong frame
     /// type); the close that follows then carries this code instead of 1000.
     private var closeCodeAfterViolation: WebSocketErrorCode?
-    let maxMessageSize: Int
+    /// The limit in force: `preSessionMaxMessageSize` until `sessionEstablished()`.
+    private(set) var maxMessageSize: Int
+    let establishedMaxMessageSize: Int
     let maxFragmentsPerMessage: Int
 
-    init(maxMessageSize: Int, maxFragmentsPerMessage: Int) {
-        self.maxMessageSize = maxMessageSize
+    init(maxMessageSize: Int, maxFragmentsPerMessage: Int, preSessionMaxMessageSize: Int? = nil) {
+        self.establishedMaxMessageSize = maxMessageSize
+        self.maxMessageSize = min(preSessionMaxMessageSize ?? maxMessageSize, maxMessageSize)
         self.maxFragmentsPerMessage = maxFragmentsPerMessage
+    }
+
+    /// The session layer established the session: the full message size applies.
+    mutating func sessionEstablished() {
+        self.maxMessageSize = self.establishedMaxMessageSize
     }
 
     var isOpen: Bool {

@@ -22,6 +22,8 @@ public enum WAMPErrorURI {
     public static let authorizationFailed = "wamp.error.authorization_failed"
     public static let authenticationFailed = "wamp.error.authentication_failed"
     public static let noAuthMethod = "wamp.error.no_auth_method"
+    /// None of the HELLO's `authmethods` is accepted (Advanced Profile URIs).
+    public static let noMatchingAuthMethod = "wamp.error.no_matching_auth_method"
     public static let canceled = "wamp.error.canceled"
     public static let timeout = "wamp.error.timeout"
     public static let unavailable = "wamp.error.unavailable"

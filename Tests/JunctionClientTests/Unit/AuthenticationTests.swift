@@ -3,6 +3,7 @@ import Foundation
 import Testing
 
 @testable import JunctionClient
+import JunctionAuth
 
 /// Golden values computed with autobahn-python 26.x (`autobahn.wamp.auth`, `CryptosignKey`), the
 /// implementation Crossbar.io verifies against.

@@ -1,27 +1,6 @@
-import Crypto
-import WAMPCore
-
-/// WAMP-Cryptosign: sign the router's 32-byte challenge with Ed25519.
-///
-/// The `AUTHENTICATE` signature is `hex(signature) + hex(challenge)` (96 bytes as 192 hex digits),
-/// as autobahn-python's `_sign_challenge` produces. TLS channel binding is not used.
-enum Cryptosign {
-    static func signature(
-        key: Curve25519.Signing.PrivateKey, challenge extra: WAMPDict
-    ) throws(WAMPClientError) -> String {
-        guard let hex = extra["challenge"]?.stringValue, hex.utf8.count == 64, let challenge = Hex.decode(hex) else {
-            throw WAMPClientError(.authentication, "cryptosign challenge must be 64 hex digits")
-        }
-        guard let signature = try? key.signature(for: challenge) else {
-            throw WAMPClientError(.authentication, "cryptosign: signing failed")
-        }
-        return Hex.encode(Array(signature)) + Hex.encode(challenge)
-    }
-}
-
-/// Lower-case hex, for keys and signatures.
-enum Hex {
-    static func encode(_ bytes: [UInt8]) -> String {
+/// Lower-case hex, the encoding cryptosign uses for keys, challenges and signatures.
+public enum Hex {
+    public static func encode(_ bytes: [UInt8]) -> String {
         let digits = Array("0123456789abcdef".utf8)
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count * 2)
@@ -32,7 +11,8 @@ enum Hex {
         return String(decoding: out, as: UTF8.self)
     }
 
-    static func decode(_ text: String) -> [UInt8]? {
+    /// The bytes of `text`, or `nil` if it is not an even number of hex digits (either case).
+    public static func decode(_ text: String) -> [UInt8]? {
         let chars = Array(text.utf8)
         guard chars.count % 2 == 0 else { return nil }
         var out: [UInt8] = []

@@ -1,0 +1,183 @@
+import Foundation
+import JunctionAuth
+import JunctionRouter
+import WAMPCore
+import Yams
+
+/// The realm keys about who may join and what they may do: `authentication`, role `permissions`
+/// (with `disclose`) and role `authorizer`.
+extension ConfigurationLoader {
+    static func authentication(_ node: inout NodeReader) throws(ConfigurationError) -> AuthenticationConfiguration {
+        try node.allowKeys(["ticket", "wampcra", "cryptosign", "jwt", "tls", "dynamic"])
+        var ticket: [TicketPrincipal] = []
+        if var section = try node.optionalChild("ticket") {
+            try section.allowKeys(["principals"])
+            for var principal in try section.list("principals", nonEmpty: true) {
+                try principal.allowKeys(["authid", "ticket", "role"])
+                ticket.append(
+                    TicketPrincipal(
+                        authid: try principal.string("authid"), ticket: try principal.string("ticket"),
+                        role: try principal.string("role")))
+            }
+        }
+        var wampcra: [WAMPCRAPrincipal] = []
+        if var section = try node.optionalChild("wampcra") {
+            try section.allowKeys(["principals"])
+            for var principal in try section.list("principals", nonEmpty: true) {
+                try principal.allowKeys(["authid", "secret", "role", "salt", "iterations", "keylen"])
+                var salt: WAMPCRA.Salt?
+                if let text = try principal.optionalString("salt") {
+                    salt = WAMPCRA.Salt(
+                        salt: text, iterations: try principal.optionalInt("iterations", range: 1...1_000_000) ?? 1000,
+                        keylen: try principal.optionalInt("keylen", range: 1...1024) ?? 32)
+                } else {
+                    let iterations = try principal.optionalInt("iterations", range: 0...Int.max)
+                    let keylen = try principal.optionalInt("keylen", range: 0...Int.max)
+                    if iterations != nil || keylen != nil {
+                        throw principal.error("salt", "'iterations' and 'keylen' need a 'salt'")
+                    }
+                }
+                wampcra.append(
+                    WAMPCRAPrincipal(
+                        authid: try principal.string("authid"), secret: try principal.string("secret"),
+                        role: try principal.string("role"), salt: salt))
+            }
+        }
+        var cryptosign: [CryptosignPrincipal] = []
+        if var section = try node.optionalChild("cryptosign") {
+            try section.allowKeys(["principals"])
+            for var principal in try section.list("principals", nonEmpty: true) {
+                try principal.allowKeys(["authid", "pubkey", "pubkeys", "role"])
+                var keys = try principal.optionalFreeStringList("pubkeys") ?? []
+                if let key = try principal.optionalString("pubkey") { keys.append(key) }
+                guard !keys.isEmpty else { throw principal.error("pubkey", "missing ('pubkey' or 'pubkeys')") }
+                for key in keys where key.utf8.count != 64 || Hex.decode(key) == nil {
+                    throw principal.error("pubkey", "an Ed25519 public key is 64 hex digits")
+                }
+                cryptosign.append(
+                    CryptosignPrincipal(
+                        authid: try principal.string("authid"), publicKeys: keys, role: try principal.string("role")))
+            }
+        }
+        var tls: [TLSPrincipal] = []
+        if var section = try node.optionalChild("tls") {
+            try section.allowKeys(["principals"])
+            for var principal in try section.list("principals", nonEmpty: true) {
+                try principal.allowKeys(["authid", "role", "common_name", "fingerprint"])
+                let commonName = try principal.optionalString("common_name")
+                let fingerprint = try principal.optionalString("fingerprint")
+                guard commonName != nil || fingerprint != nil else {
+                    throw principal.error("common_name", "a tls principal needs 'common_name' or 'fingerprint'")
+                }
+                tls.append(
+                    TLSPrincipal(
+                        authid: try principal.optionalString("authid") ?? commonName ?? fingerprint!,
+                        role: try principal.string("role"), commonName: commonName, fingerprint: fingerprint))
+            }
+        }
+        var jwt: JWTAuthConfiguration?
+        if var section = try node.optionalChild("jwt") {
+            jwt = try self.jwt(&section)
+        }
+        var dynamic: DynamicAuthenticatorConfiguration?
+        if var section = try node.optionalChild("dynamic") {
+            try section.allowKeys(["procedure", "realm", "methods", "timeout"])
+            let procedure = try section.string("procedure")
+            guard URIValidation.isValid(procedure) else { throw section.error("procedure", "not a valid URI") }
+            let methods = try section.stringList(
+                "methods", oneOf: Set(AuthMethod.allCases.filter { $0 != .anonymous }.map(\.rawValue)))
+            dynamic = DynamicAuthenticatorConfiguration(
+                procedure: procedure, realm: try section.optionalString("realm"),
+                methods: Set(methods.compactMap(AuthMethod.init(rawValue:))),
+                timeoutMilliseconds: (try section.optionalInt("timeout", range: 1...300) ?? 5) * 1000)
+        }
+        return AuthenticationConfiguration(
+            ticket: ticket, wampcra: wampcra, cryptosign: cryptosign, jwt: jwt, tls: tls, dynamic: dynamic)
+    }
+
+    private static func jwt(_ node: inout NodeReader) throws(ConfigurationError) -> JWTAuthConfiguration {
+        try node.allowKeys(["keys", "audience", "issuer", "role_claim", "default_role", "leeway"])
+        var keys: [JWTKeyConfiguration] = []
+        for var key in try node.list("keys", nonEmpty: true) {
+            try key.allowKeys(["algorithm", "secret", "public_key", "public_key_file", "kid"])
+            let name = try key.string("algorithm", oneOf: Set(JWTKeyConfiguration.Algorithm.allCases.map(\.rawValue)))
+            let algorithm = JWTKeyConfiguration.Algorithm(rawValue: name)!
+            let material: String
+            switch algorithm {
+            case .hs256, .hs384, .hs512:
+                material = try key.string("secret")
+            default:
+                if let path = try key.optionalString("public_key_file") {
+                    guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+                        throw key.error("public_key_file", "cannot read '\(path)'")
+                    }
+                    material = text
+                } else {
+                    material = try key.string("public_key")
+                }
+            }
+            keys.append(JWTKeyConfiguration(algorithm: algorithm, key: material, keyID: try key.optionalString("kid")))
+        }
+        var configuration = JWTAuthConfiguration(keys: keys)
+        configuration.audience = try node.optionalString("audience")
+        configuration.issuer = try node.optionalString("issuer")
+        configuration.roleClaim = try node.optionalString("role_claim") ?? configuration.roleClaim
+        configuration.defaultRole = try node.optionalString("default_role")
+        configuration.leeway = try node.optionalInt("leeway", range: 0...3600) ?? configuration.leeway
+        do {
+            _ = try JWTVerifier(configuration: configuration)
+        } catch {
+            throw ConfigurationError(key: "\(node.path).keys[\(error.keyIndex)]", line: nil, problem: error.problem)
+        }
+        return configuration
+    }
+
+    /// One role: `permissions` (each with `uri`, `match`, `allow`, `disclose`) or an `authorizer`.
+    static func role(_ node: inout NodeReader) throws(ConfigurationError) -> (Role, trustLevel: Int?) {
+        try node.allowKeys(["name", "permissions", "trust_level", "authorizer"])
+        let name = try node.string("name")
+        var permissions: [Permission] = []
+        for var permission in try node.list("permissions", nonEmpty: false) {
+            try permission.allowKeys(["uri", "match", "allow", "disclose"])
+            let uri = try permission.string("uri")
+            let match = try permission.optionalString("match", oneOf: ["exact", "prefix", "wildcard"]) ?? "exact"
+            let allow = try permission.stringList("allow", oneOf: Set(Permission.Action.allCases.map(\.rawValue)))
+            let disclose =
+                try permission.optionalStringList(
+                    "disclose", oneOf: Set(Permission.Disclosure.allCases.map(\.rawValue))) ?? []
+            permissions.append(
+                Permission(
+                    uri: uri, match: MatchPolicy(rawValue: match)!,
+                    allow: Set(allow.compactMap(Permission.Action.init(rawValue:))),
+                    disclose: Set(disclose.compactMap(Permission.Disclosure.init(rawValue:)))))
+        }
+        var authorizer: AuthorizerConfiguration?
+        if var section = try node.optionalChild("authorizer") {
+            try section.allowKeys(["procedure", "cache_ttl", "timeout"])
+            let procedure = try section.string("procedure")
+            guard URIValidation.isValid(procedure) else { throw section.error("procedure", "not a valid URI") }
+            authorizer = AuthorizerConfiguration(
+                procedure: procedure, cacheTTLSeconds: try section.optionalInt("cache_ttl", range: 0...86_400) ?? 60,
+                timeoutMilliseconds: (try section.optionalInt("timeout", range: 1...300) ?? 5) * 1000)
+            if !permissions.isEmpty {
+                throw node.error("authorizer", "a role has either 'permissions' or an 'authorizer', not both")
+            }
+        }
+        let trustLevel = try node.optionalInt("trust_level", range: 0...Int(Int32.max))
+        return (Role(name: name, permissions: permissions, authorizer: authorizer), trustLevel)
+    }
+}
+
+extension NodeReader {
+    /// A list of arbitrary strings.
+    func optionalFreeStringList(_ key: String) throws(ConfigurationError) -> [String]? {
+        guard let value = self.node.mapping?[Node(key)] else { return nil }
+        guard let sequence = value.sequence else { throw self.error(key, "expected a list") }
+        var result: [String] = []
+        for item in sequence {
+            guard let string = item.string else { throw self.error(key, "each item must be a string") }
+            result.append(string)
+        }
+        return result
+    }
+}
