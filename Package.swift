@@ -8,6 +8,8 @@ let package = Package(
         .executable(name: "junction", targets: ["junction"]),
         .library(name: "WAMPCore", targets: ["WAMPCore"]),
         .library(name: "JunctionClient", targets: ["JunctionClient"]),
+        // For embedders and the micro-benchmarks (Benchmarks/): realms driven without sockets.
+        .library(name: "JunctionRouter", targets: ["JunctionRouter"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -121,6 +123,7 @@ let package = Package(
             dependencies: [
                 "JunctionAuth",
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "JWTKit", package: "jwt-kit"),
             ]
         ),

@@ -10,6 +10,8 @@ let package = Package(
         .package(name: "junction", path: ".."),
         // Only the malloc interposer trait: it counts allocations; the runtime interposer is not needed.
         .package(url: "https://github.com/ordo-one/benchmark.git", from: "1.38.1", traits: ["MallocInterposer"]),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
     ],
     targets: [
         // Encode/decode of CALL, EVENT and RESULT in JSON, MessagePack and CBOR.
@@ -22,11 +24,20 @@ let package = Package(
             path: "Benchmarks/WAMPCodecBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
-        // TODO(router API): `RoutingBenchmarks` — topic and procedure matching with 10 000 entries
-        // (exact, prefix, wildcard) against JunctionRouter's frozen routing tables. Needs a public
-        // (or @_spi) API to build a broker/dealer index and match a URI without sessions.
-        // TODO(router API): `FanOutBenchmarks` — one EVENT fanned out to 100 sessions (encode once,
-        // write the same bytes to each), measured with EmbeddedChannels. Needs a way to attach
-        // sessions to a realm from outside JunctionRouter/JunctionServer.
+        // Topic and procedure matching with 10 000 entries, and EVENT fan-out to 100 sessions,
+        // through the realm's public API on an EmbeddedEventLoop.
+        .executableTarget(
+            name: "RoutingBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "WAMPCore", package: "junction"),
+                .product(name: "JunctionRouter", package: "junction"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Benchmarks/RoutingBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
     ]
 )

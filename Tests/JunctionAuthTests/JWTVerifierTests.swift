@@ -114,6 +114,13 @@ private func handMadeHS256(
 
 private let hmacSecret = "0123456789abcdef0123456789abcdef-junction"
 
+/// The successful result `verify` should return.
+private func accepted(_ authid: String = "alice", _ authrole: String = "user", expiresAt: Int64? = nowSeconds + 3600)
+    -> Result<JWTIdentity, JWTRejection>
+{
+    .success(JWTIdentity(authid: authid, authrole: authrole, expiresAt: expiresAt))
+}
+
 private func makeVerifier(_ keys: [JWTKeyConfiguration], configure: (inout JWTAuthConfiguration) -> Void = { _ in })
     throws -> JWTVerifier
 {
@@ -150,7 +157,7 @@ private func segments(_ token: String) -> [String] {
         let fixture = try await Fixture.make(algorithm)
         let token = try await fixture.sign(Claims(sub: "alice", role: "user", exp: nowSeconds + 60))
         let result = try await makeVerifier([fixture.config]).verify(token, now: now)
-        #expect(result == .success(JWTIdentity(authid: "alice", authrole: "user", expiresAt: nowSeconds + 60)))
+        #expect(result == accepted("alice", "user", expiresAt: nowSeconds + 60))
     }
 
     @Test(arguments: algorithms)
@@ -180,7 +187,7 @@ private func segments(_ token: String) -> [String] {
             let fixture = await Fixture.eddsa(base64url: base64url)
             #expect(fixture.config.key.utf8.count == (base64url ? 43 : 64))
             let result = try await makeVerifier([fixture.config]).verify(try await fixture.sign(), now: now)
-            #expect(result == .success(JWTIdentity(authid: "alice", authrole: "user", expiresAt: nowSeconds + 3600)))
+            #expect(result == accepted("alice", "user"))
         }
     }
 
@@ -224,7 +231,7 @@ private func segments(_ token: String) -> [String] {
             $0.audience = "junction"
             $0.issuer = "https://auth.example"
         }
-        #expect(await verifier.verify(fixed, now: now) == .success(.init(authid: "bob", authrole: "frontend", expiresAt: 4_102_444_800)))
+        #expect(await verifier.verify(fixed, now: now) == accepted("bob", "frontend", expiresAt: 4_102_444_800))
         #expect(await verifier.verify(tamper(fixed, segment: 2), now: now) == .failure(.badSignature))
         // The last character carries 4 signature bits and 2 unused ones: "s" → "t" only sets an
         // unused bit. A lenient base64url decoder would yield the same bytes and accept it.
@@ -235,7 +242,7 @@ private func segments(_ token: String) -> [String] {
         let token = handMadeHS256(
             payload: #"{"sub":"carol","role":"backend","exp":\#(nowSeconds + 10),"aud":["x","junction"],"iss":"https://auth.example"}"#,
             secret: secret)
-        #expect(await verifier.verify(token, now: now) == .success(.init(authid: "carol", authrole: "backend", expiresAt: nowSeconds + 10)))
+        #expect(await verifier.verify(token, now: now) == accepted("carol", "backend", expiresAt: nowSeconds + 10))
         let otherSecret = handMadeHS256(payload: #"{"sub":"carol","role":"backend"}"#)
         #expect(await verifier.verify(otherSecret, now: now) == .failure(.badSignature))
     }
@@ -276,7 +283,8 @@ private func segments(_ token: String) -> [String] {
         #expect(await verifier.verify(try await ec.sign(), now: now).isSuccess)
         #expect(await verifier.verify(try await ed.sign(), now: now).isSuccess)
         #expect(await verifier.verify(try await Fixture.hmac().sign(), now: now) == .failure(.unknownKey))
-        #expect(try await hs256Verifier { $0.keys = [] }.verify(try await Fixture.hmac().sign(), now: now) == .failure(.unknownKey))
+        let noKeys = try hs256Verifier { $0.keys = [] }
+        #expect(await noKeys.verify(try await Fixture.hmac().sign(), now: now) == .failure(.unknownKey))
     }
 
     @Test func invalidKeyMaterialThrowsWithoutQuotingIt() throws {
@@ -333,7 +341,8 @@ private func segments(_ token: String) -> [String] {
     fileprivate func check(_ claims: Claims, configure: (inout JWTAuthConfiguration) -> Void = { _ in }) async throws
         -> Result<JWTIdentity, JWTRejection>
     {
-        try await makeVerifier([self.fixture.config], configure: configure).verify(try await self.fixture.sign(claims), now: now)
+        let verifier = try makeVerifier([self.fixture.config], configure: configure)
+        return await verifier.verify(try await self.fixture.sign(claims), now: now)
     }
 
     @Test func expiryRespectsLeeway() async throws {
@@ -349,7 +358,7 @@ private func segments(_ token: String) -> [String] {
         #expect(JWTAuthConfiguration(keys: []).leeway == 5)
         #expect(try await check(Claims(exp: nowSeconds - 4)).isSuccess)
         // No exp: accepted, no expiry reported.
-        #expect(try await check(Claims(exp: nil)) == .success(.init(authid: "alice", authrole: "user", expiresAt: nil)))
+        #expect(try await check(Claims(exp: nil)) == accepted("alice", "user", expiresAt: nil))
     }
 
     @Test func notBeforeRespectsLeeway() async throws {
@@ -407,8 +416,8 @@ private func segments(_ token: String) -> [String] {
         #expect(try await check(Claims(role: nil)) == .failure(.missingRole))
         #expect(try await check(Claims(role: "")) == .failure(.missingRole))
         let withDefault: (inout JWTAuthConfiguration) -> Void = { $0.defaultRole = "anonymous" }
-        #expect(try await check(Claims(role: nil), configure: withDefault) == .success(.init(authid: "alice", authrole: "anonymous", expiresAt: nowSeconds + 3600)))
-        #expect(try await check(Claims(role: "user"), configure: withDefault) == .success(.init(authid: "alice", authrole: "user", expiresAt: nowSeconds + 3600)))
+        #expect(try await check(Claims(role: nil), configure: withDefault) == accepted("alice", "anonymous"))
+        #expect(try await check(Claims(role: "user"), configure: withDefault) == accepted("alice", "user"))
 
         // Present but not a string: refused, with or without a default.
         for defaultRole in [nil, "anonymous"] as [String?] {
@@ -418,15 +427,16 @@ private func segments(_ token: String) -> [String] {
                 #expect(await verifier.verify(token, now: now) == .failure(.missingRole))
             }
             let null = handMadeHS256(payload: #"{"sub":"alice","role":null}"#)
-            #expect(await verifier.verify(null, now: now) == (defaultRole == nil ? .failure(.missingRole) : .success(.init(authid: "alice", authrole: "anonymous", expiresAt: nil))))
+            let expected = defaultRole == nil ? .failure(.missingRole) : accepted("alice", "anonymous", expiresAt: nil)
+            #expect(await verifier.verify(null, now: now) == expected)
         }
     }
 
     @Test func roleClaimIsConfigurable() async throws {
         let wamp: (inout JWTAuthConfiguration) -> Void = { $0.roleClaim = "wamp_role" }
-        #expect(try await check(Claims(role: "user", wampRole: "admin"), configure: wamp) == .success(.init(authid: "alice", authrole: "admin", expiresAt: nowSeconds + 3600)))
+        #expect(try await check(Claims(role: "user", wampRole: "admin"), configure: wamp) == accepted("alice", "admin"))
         #expect(try await check(Claims(role: "user", wampRole: nil), configure: wamp) == .failure(.missingRole))
-        #expect(try await check(Claims(role: "user", wampRole: "admin")) == .success(.init(authid: "alice", authrole: "user", expiresAt: nowSeconds + 3600)))
+        #expect(try await check(Claims(role: "user", wampRole: "admin")) == accepted("alice", "user"))
     }
 
     @Test func malformedTokensAndClaims() async throws {
@@ -445,27 +455,32 @@ private func segments(_ token: String) -> [String] {
         let badAudience = handMadeHS256(payload: #"{"sub":"alice","role":"user","aud":42}"#)
         #expect(await audience.verify(badAudience, now: now) == .failure(.malformed))
 
-        let crit = handMadeHS256(header: #"{"alg":"HS256","crit":["b64"],"b64":false}"#, payload: #"{"sub":"a","role":"r"}"#)
+        let crit = handMadeHS256(
+            header: #"{"alg":"HS256","crit":["b64"],"b64":false}"#, payload: #"{"sub":"a","role":"r"}"#)
         #expect(await verifier.verify(crit, now: now) == .failure(.malformed))
         let numericKid = handMadeHS256(header: #"{"alg":"HS256","kid":7}"#, payload: #"{"sub":"a","role":"r"}"#)
         #expect(await verifier.verify(numericKid, now: now) == .failure(.malformed))
 
         let good = handMadeHS256(payload: #"{"sub":"alice","role":"user"}"#)
         #expect(await verifier.verify(good, now: now).isSuccess)
-        for token in ["", "ticket", "a.b", "a.b.c", good + ".x", good + "=", "." + good, good.replacingOccurrences(of: "_", with: "/")]
-        where token != good {
+        let garbage = [
+            "", "ticket", "a.b", "a.b.c", good + ".x", good + "=", "." + good,
+            good.replacingOccurrences(of: "_", with: "/"),
+        ]
+        for token in garbage where token != good {
             #expect(await verifier.verify(token, now: now) == .failure(.malformed), "\(token)")
         }
-        let huge = handMadeHS256(payload: #"{"sub":"alice","role":"user","pad":"\#(String(repeating: "x", count: 70_000))"}"#)
+        let padding = String(repeating: "x", count: 70_000)
+        let huge = handMadeHS256(payload: #"{"sub":"alice","role":"user","pad":"\#(padding)"}"#)
         #expect(await verifier.verify(huge, now: now) == .failure(.malformed))
     }
 
     @Test func fractionalAndHugeExpiry() async throws {
         let verifier = try hs256Verifier()
         let fractional = handMadeHS256(payload: #"{"sub":"a","role":"r","exp":\#(nowSeconds + 100).75}"#)
-        #expect(await verifier.verify(fractional, now: now) == .success(.init(authid: "a", authrole: "r", expiresAt: nowSeconds + 100)))
+        #expect(await verifier.verify(fractional, now: now) == accepted("a", "r", expiresAt: nowSeconds + 100))
         let huge = handMadeHS256(payload: #"{"sub":"a","role":"r","exp":1e300}"#)
-        #expect(await verifier.verify(huge, now: now) == .success(.init(authid: "a", authrole: "r", expiresAt: .max)))
+        #expect(await verifier.verify(huge, now: now) == accepted("a", "r", expiresAt: .max))
     }
 }
 

@@ -40,7 +40,8 @@ public struct JWTKeyConfiguration: Sendable, Hashable {
 
 extension JWTKeyConfiguration: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
     public var description: String {
-        "JWTKeyConfiguration(algorithm: \(self.algorithm.rawValue), keyID: \(self.keyID.map { "\"\($0)\"" } ?? "nil"), key: <redacted>)"
+        let keyID = self.keyID.map { "\"\($0)\"" } ?? "nil"
+        return "JWTKeyConfiguration(algorithm: \(self.algorithm.rawValue), keyID: \(keyID), key: <redacted>)"
     }
 
     public var debugDescription: String { self.description }

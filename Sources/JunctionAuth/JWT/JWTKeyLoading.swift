@@ -38,7 +38,8 @@ enum ParsedJWTKey: Sendable {
             do {
                 key =
                     pem.contains("CERTIFICATE")
-                    ? try JWTKit.Insecure.RSA.PublicKey(certificatePEM: pem) : try JWTKit.Insecure.RSA.PublicKey(pem: pem)
+                    ? try JWTKit.Insecure.RSA.PublicKey(certificatePEM: pem)
+                    : try JWTKit.Insecure.RSA.PublicKey(pem: pem)
             } catch {
                 throw JWTKeyProblem(
                     "\(name) key is not a PEM RSA public key or certificate of at least 2048 bits")

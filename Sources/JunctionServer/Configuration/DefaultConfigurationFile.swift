@@ -22,6 +22,14 @@ public enum DefaultConfigurationFile {
           max_pending_calls_per_session: 1000
           max_subscriptions_per_session: 10000
           max_registrations_per_session: 1000
+          # Before a session is established: seconds from connect to WELCOME, largest message,
+          # connections not yet joined (all listeners), and failed-login throttling per address.
+          hello_timeout: 10
+          pre_session_max_message_size: 65536
+          max_pending_sessions: 1000
+          auth_failure_delay_ms: 1000
+          max_auth_failures: 10
+          auth_failure_window: 60
 
         realms:
           - name: realm1
@@ -49,6 +57,22 @@ public enum DefaultConfigurationFile {
                   - uri: ""
                     match: prefix
                     allow: [call, register, publish, subscribe]
+                    # disclose: [caller, publisher]   # reveal this role's identity to callees/subscribers
+              # A role decided by a WAMP procedure a trusted component registers (see README, Security):
+              # - name: partner
+              #   authorizer: {procedure: com.example.authorize, cache_ttl: 60, timeout: 5}
+            # Who may join as what (see README, Security). None configured: anonymous only.
+            # authentication:
+            #   ticket:
+            #     principals: [{authid: joe, ticket: change-me, role: user}]
+            #   wampcra:
+            #     principals: [{authid: peter, secret: change-me, role: user, salt: s4lt, iterations: 1000, keylen: 32}]
+            #   cryptosign:
+            #     principals: [{authid: device-1, pubkey: <64 hex digits>, role: device}]
+            #   jwt:
+            #     keys: [{algorithm: HS256, secret: <at least 32 bytes>}]
+            #     audience: junction
+            #   dynamic: {procedure: com.example.authenticate, methods: [ticket], timeout: 5}
 
         transports:
           # WebSocket: ws://127.0.0.1:8080/ws with wamp.2.json, wamp.2.msgpack, wamp.2.cbor (and .batched).
@@ -62,6 +86,11 @@ public enum DefaultConfigurationFile {
             ping_interval: 30
             ping_timeout: 10
             max_connections: 100000
+            # Authentication methods allowed here (default: all the realm offers):
+            # auth_methods: [anonymous, ticket, wampcra, cryptosign, tls]
+            # TLS (wss://): certificate and key in PEM; client certificates optional/required
+            # need ca_certificates and enable the `tls` authmethod.
+            # tls: {certificate: server.pem, key: server.key, ca_certificates: ca.pem, client_certificate: none}
           # RawSocket over TCP.
           - type: rawsocket
             host: 127.0.0.1
