@@ -142,6 +142,7 @@ let package = Package(
             name: "JunctionTransportTests",
             dependencies: [
                 "JunctionTransport",
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOTestUtils", package: "swift-nio"),
             ]

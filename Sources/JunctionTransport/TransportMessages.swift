@@ -4,7 +4,7 @@ import WAMPCore
 /// What a WAMP transport hands to the session layer above it.
 public enum TransportInbound: Sendable {
     /// A decoded, validated message.
-    case message(WAMPMessage)
+    indirect case message(WAMPMessage)
     /// Bytes that did not decode, or decoded to something that is not a valid WAMP message.
     /// The session layer answers with ABORT `wamp.error.protocol_violation` and closes.
     case violation(ProtocolViolation)
@@ -13,10 +13,16 @@ public enum TransportInbound: Sendable {
 /// What the session layer writes to a WAMP transport.
 public enum TransportOutbound: Sendable {
     /// A message the transport encodes with its negotiated serializer.
-    case message(WAMPMessage)
+    indirect case message(WAMPMessage)
     /// A message already encoded with this transport's serializer, shared by many receivers
     /// (one encoding per serializer per publication). The transport only adds its framing.
     case serialized(ByteBuffer)
+    /// A shared message already framed for this transport's `TransportInfo.framing`: the
+    /// transport writes its two buffers as they are.
+    case framed(FramedMessage)
+    /// One message framed for `TransportInfo.framing` in a single buffer (prefix, then payload):
+    /// written as it is, one buffer and one write per message.
+    case prefixed(ByteBuffer)
 }
 
 /// Which transport a session arrived on.
@@ -40,6 +46,15 @@ public struct TransportInfo: Sendable, Hashable {
         self.serializer = serializer
         self.batched = batched
         self.peer = peer
+    }
+
+    /// How this transport frames one message, so the session layer can send `.framed` and
+    /// `.prefixed` values; `nil` (batched WebSocket) means only `.message` and `.serialized`.
+    public var framing: TransportFraming? {
+        switch self.kind {
+        case .rawSocketTCP, .rawSocketUnix: return .rawSocket
+        case .webSocket: return self.batched ? nil : .webSocket(binary: self.serializer != .json)
+        }
     }
 }
 

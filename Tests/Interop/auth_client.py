@@ -10,7 +10,6 @@ the ABORT). ``join(...)`` and ``refused(...)`` wait for one or the other and fai
 from __future__ import annotations
 
 import asyncio
-import ssl as _ssl
 
 from autobahn.wamp.auth import create_authenticator
 from autobahn.wamp.types import ComponentConfig
@@ -215,15 +214,3 @@ def assert_identity(session: AuthSession, authid, authrole: str, authmethod: str
     if authprovider is not None:
         assert d.authprovider == authprovider, f"{session.label}: authprovider {d.authprovider!r}, expected {authprovider!r}"
     return d
-
-
-async def call_error(session, procedure, *args, **kwargs) -> str:
-    """Calls and returns the ERROR's URI; fails if the call succeeds."""
-    try:
-        result = await wait(session.call(procedure, *args, **kwargs), what=f"call {procedure}")
-    except ApplicationError as e:
-        return e.error
-    raise AssertionError(f"call {procedure} succeeded ({result!r}) but should have been refused")
-
-
-SSLError = _ssl.SSLError

@@ -179,15 +179,6 @@ def start_router(workdir: Path, realms: list, listeners: dict, limits: dict | No
     return r
 
 
-def stop_router(r: AuthRouter, keep_files: bool) -> str:
-    how = _stop(r.process)
-    if keep_files:
-        sys.stderr.write(f"\nauth router ({how}); files kept in {r.workdir}\n")
-    else:
-        shutil.rmtree(r.workdir, ignore_errors=True)
-    return how
-
-
 def router_fixture_body(request, realms, listeners, limits=None, prefix="junction-auth-"):
     """Generator for a module-scoped fixture: starts a router, yields it, stops it.
 
@@ -226,7 +217,10 @@ class PKI:
     other_client_key: Path
     rogue_client_cert: Path  # CN=client-one, signed by an unrelated CA
     rogue_client_key: Path
-    client_fingerprint: str  # SHA-256 of client-one's DER certificate, hex
+    fp_client_cert: Path  # CN=fp-client, signed by the CA; its principal matches by fingerprint
+    fp_client_key: Path
+    client_fingerprint: str  # SHA-256 of client-one's DER certificate, lower-case hex
+    fp_client_fingerprint: str  # the same for fp-client
 
 
 def _name(cn: str) -> x509.Name:
@@ -314,6 +308,7 @@ def _pki_objects():
         "server": leaf(ca_key, ca_cert, "localhost", server=True),
         "client": leaf(ca_key, ca_cert, "client-one", server=False),
         "other_client": leaf(ca_key, ca_cert, "client-two", server=False),
+        "fp_client": leaf(ca_key, ca_cert, "fp-client", server=False),
         "rogue_client": leaf(rogue_ca_key, rogue_ca_cert, "client-one", server=False),
     }
 
@@ -322,13 +317,16 @@ def pki(directory: Path) -> PKI:
     """Writes the CA, server and client certificates and keys into ``directory``."""
     objs = _pki_objects()
     paths = {}
-    for name in ("server", "client", "other_client", "rogue_client"):
+    for name in ("server", "client", "other_client", "rogue_client", "fp_client"):
         key, cert = objs[name]
         _write_key(directory / f"{name}.key", key)
         _write_cert(directory / f"{name}.pem", cert)
         paths[name] = (directory / f"{name}.pem", directory / f"{name}.key")
     _write_cert(directory / "ca.pem", objs["ca"][1])
-    fingerprint = hashlib.sha256(objs["client"][1].public_bytes(serialization.Encoding.DER)).hexdigest()
+
+    def fingerprint(name):
+        return hashlib.sha256(objs[name][1].public_bytes(serialization.Encoding.DER)).hexdigest()
+
     return PKI(
         ca=directory / "ca.pem",
         server_cert=paths["server"][0],
@@ -339,7 +337,10 @@ def pki(directory: Path) -> PKI:
         other_client_key=paths["other_client"][1],
         rogue_client_cert=paths["rogue_client"][0],
         rogue_client_key=paths["rogue_client"][1],
-        client_fingerprint=fingerprint,
+        fp_client_cert=paths["fp_client"][0],
+        fp_client_key=paths["fp_client"][1],
+        client_fingerprint=fingerprint("client"),
+        fp_client_fingerprint=fingerprint("fp_client"),
     )
 
 
@@ -354,7 +355,8 @@ def tls_listener_settings(directory: Path, client_certificate: str = "none") -> 
 
 
 def client_ssl_context(directory: Path, client_cert: str | None = None):
-    """An SSLContext trusting the test CA; ``client_cert``: "client", "other_client" or "rogue_client"."""
+    """An SSLContext trusting the test CA; ``client_cert``: "client", "other_client",
+    "rogue_client" or "fp_client"."""
     import ssl
 
     p = pki(directory)

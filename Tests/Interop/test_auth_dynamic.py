@@ -1,7 +1,7 @@
 """Dynamic authentication with autobahn-python.
 
 Realm ``dynauth`` has ``authentication.dynamic`` (procedure ``com.example.authenticate``, methods
-ticket and wampcra, timeout 2 s). A trusted autobahn session joins with a static ticket
+ticket, wampcra and cryptosign, timeout 2 s). A trusted autobahn session joins with a static ticket
 principal whose role may register that procedure, and answers
 ``authenticate(realm, authid, details)`` with a role string or a dict ``{role, authid, secret,
 salt, iterations, keylen, extra}``. An error from it refuses with authentication_failed (or
@@ -27,12 +27,15 @@ from auth_client import (
     run,
     wait,
 )
-from auth_router import FAST_LIMITS, only_junction, router_fixture_body
+from auth_router import FAST_LIMITS, ed25519_keypair, only_junction, router_fixture_body
 
 pytestmark = only_junction
 
 PROCEDURE = "com.example.authenticate"
 TRUSTED = dict(method="ticket", authid="authenticator", ticket="authenticator-ticket")
+
+DEVICE_PRIV, DEVICE_PUB = ed25519_keypair()
+OTHER_PRIV, OTHER_PUB = ed25519_keypair()
 
 APP = {"uri": "com.app.", "match": "prefix", "allow": ["call", "register", "publish", "subscribe"]}
 
@@ -50,7 +53,7 @@ def _realms(workdir):
             "roles": [trusted_role, {"name": "user", "permissions": [APP]}, {"name": "vip", "permissions": [APP]}],
             "authentication": {
                 "ticket": static,
-                "dynamic": {"procedure": PROCEDURE, "methods": ["ticket", "wampcra"], "timeout": 2},
+                "dynamic": {"procedure": PROCEDURE, "methods": ["ticket", "wampcra", "cryptosign"], "timeout": 2},
             },
         },
         {
@@ -109,6 +112,11 @@ class Authenticator:
             if authid == "crasalty":
                 return {"role": "vip", "secret": "dyn-salty", "salt": "pepper", "iterations": 50, "keylen": 32}
             raise ApplicationError("com.example.no_such_user", authid)
+        if method == "cryptosign":
+            # vouches for DEVICE_PUB only, whatever key the client offered
+            if authid == "dyn-device":
+                return {"role": "vip", "pubkey": DEVICE_PUB}
+            raise ApplicationError("com.example.no_such_device", authid)
         raise ApplicationError("com.example.unsupported", method)
 
 
@@ -159,6 +167,24 @@ def test_dynamic_wampcra(auth_router, authid, secret, role):
             await pool.refused("rs", "dynauth", AUTHENTICATION_FAILED, method="wampcra", authid=authid, secret="wrong")
             await pool.refused("rs", "dynauth", AUTHENTICATION_FAILED, method="wampcra", authid="nobody", secret=secret)
             assert [c[1] for c in auth.calls] == [authid, authid, "nobody"], auth.calls
+
+    run(main())
+
+
+def test_dynamic_cryptosign(auth_router):
+    """The authenticator vouches for a public key (`pubkey`); the router challenges and checks
+    the signature; a key the authenticator did not vouch for is refused."""
+
+    async def main():
+        async with Pool(auth_router) as pool:
+            auth = await with_authenticator(pool)
+            s = await pool.join("rs", "dynauth", method="cryptosign", authid="dyn-device", privkey=DEVICE_PRIV)
+            assert_identity(s, "dyn-device", "vip", "cryptosign")
+            realm, authid, details = auth.calls[-1]
+            assert (realm, authid, details.get("authmethod")) == ("dynauth", "dyn-device", "cryptosign"), auth.calls[-1]
+            assert (details.get("authextra") or {}).get("pubkey") == DEVICE_PUB, details
+            await pool.refused("ws", "dynauth", AUTHENTICATION_FAILED, method="cryptosign", authid="dyn-device", privkey=OTHER_PRIV)
+            await pool.refused("ws", "dynauth", AUTHENTICATION_FAILED, method="cryptosign", authid="stranger", privkey=DEVICE_PRIV)
 
     run(main())
 

@@ -41,6 +41,7 @@ from auth_router import (
     jwt_keys,
     make_jwt,
     only_junction,
+    pki,
     router_fixture_body,
     tls_listener_settings,
 )
@@ -95,7 +96,12 @@ def _realms(workdir):
                     "default_role": "jwtdefault",
                     "leeway": 0,
                 },
-                "tls": {"principals": [{"authid": "client-one", "common_name": "client-one", "role": "device"}]},
+                "tls": {
+                    "principals": [
+                        {"authid": "client-one", "common_name": "client-one", "role": "device"},
+                        {"authid": "fingerprinted", "fingerprint": pki(workdir).fp_client_fingerprint, "role": "user"},
+                    ]
+                },
             },
         },
         {
@@ -239,6 +245,18 @@ def test_tls_client_certificate(auth_router, listener):
             # The same connection kind also carries other methods.
             t = await pool.join(listener, REALM, method="ticket", authid="joe", ticket="joe-ticket", client_cert="client")
             assert_identity(t, "joe", "user", "ticket")
+
+    run(main())
+
+
+@pytest.mark.parametrize("listener", ["wss_mtls", "rss_mtls"])
+def test_tls_client_certificate_by_fingerprint(auth_router, listener):
+    """A tls principal with `fingerprint` (SHA-256 of the DER certificate) matches that certificate."""
+
+    async def main():
+        async with Pool(auth_router) as pool:
+            s = await pool.join(listener, REALM, authmethods=["tls"], client_cert="fp_client")
+            assert_identity(s, "fingerprinted", "user", "tls")
 
     run(main())
 

@@ -30,23 +30,52 @@ public protocol PeerConnection: AnyObject, Sendable {
 /// of the same format writes the very same `ByteBuffer` (a reference, not a copy).
 public final class SharedMessage: Sendable {
     public let message: WAMPMessage
-    private let encodings: NIOLockedValueBox<[ByteBuffer?]>
+    private let storage: NIOLockedValueBox<Storage>
+
+    private struct Storage {
+        var encodings: [ByteBuffer?] = [nil, nil, nil]
+        /// Transport-framed versions, per serializer and framing slot (see `framed`).
+        var framed: [(any AnyObject & Sendable)?]? = nil
+    }
 
     public init(_ message: WAMPMessage) {
         self.message = message
-        self.encodings = NIOLockedValueBox([nil, nil, nil])
+        self.storage = NIOLockedValueBox(Storage())
     }
 
     /// The message encoded with `serializer`.
     public func buffer(for serializer: SerializerKind, allocator: ByteBufferAllocator) -> ByteBuffer {
-        let slot = Int(serializer.rawValue) - 1
-        return self.encodings.withLockedValue { encodings in
-            if let buffer = encodings[slot] { return buffer }
-            let bytes = serializer.serializer.encode(self.message.wireValue)
-            var buffer = allocator.buffer(capacity: bytes.count)
-            buffer.writeBytes(bytes)
-            encodings[slot] = buffer
-            return buffer
+        self.storage.withLockedValue { storage in
+            Self.encoding(&storage, serializer, allocator, self.message)
         }
+    }
+
+    /// The message encoded with `serializer` and framed by `make` for one kind of transport
+    /// (`slot` in `0..<slots` names it), made once and shared by every connection of that kind.
+    public func framed<Framed: AnyObject & Sendable>(
+        for serializer: SerializerKind, slot: Int, slots: Int, allocator: ByteBufferAllocator,
+        make: (ByteBuffer) -> Framed
+    ) -> Framed {
+        self.storage.withLockedValue { storage in
+            let index = (Int(serializer.rawValue) - 1) * slots + slot
+            if let cached = storage.framed?[index] as? Framed { return cached }
+            let payload = Self.encoding(&storage, serializer, allocator, self.message)
+            let framed = make(payload)
+            if storage.framed == nil { storage.framed = Array(repeating: nil, count: 3 * slots) }
+            storage.framed![index] = framed
+            return framed
+        }
+    }
+
+    private static func encoding(
+        _ storage: inout Storage, _ serializer: SerializerKind, _ allocator: ByteBufferAllocator, _ message: WAMPMessage
+    ) -> ByteBuffer {
+        let slot = Int(serializer.rawValue) - 1
+        if let buffer = storage.encodings[slot] { return buffer }
+        let bytes = serializer.serializer.encode(message.wireValue)
+        var buffer = allocator.buffer(capacity: bytes.count)
+        buffer.writeBytes(bytes)
+        storage.encodings[slot] = buffer
+        return buffer
     }
 }

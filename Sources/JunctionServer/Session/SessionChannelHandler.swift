@@ -30,7 +30,9 @@ final class SessionChannelHandler: ChannelInboundHandler {
     private var loopBoundSelf: NIOLoopBound<SessionChannelHandler>?
     private var peer: ChannelPeer?
     private var goodbyeTimer: Scheduled<Void>?
-    private var outbound: OutboundQueue<ByteBuffer>
+    private var outbound: OutboundQueue<TransportOutbound>
+    /// How this transport frames a message, when the session layer may frame it itself.
+    private let framing: TransportFraming?
     /// A flush is due at the end of this read burst or event-loop tick: many messages for one
     /// peer in one tick leave in one system call.
     private var flushPending = false
@@ -57,6 +59,7 @@ final class SessionChannelHandler: ChannelInboundHandler {
         self.security = security
         self.statistics = statistics
         self.serializer = info.serializer.serializer
+        self.framing = info.framing
         self.logger = logger
         self.outbound = OutboundQueue(
             maxMessages: limits.outboundQueueMessages, maxBytes: limits.outboundQueueBytes, policy: .drop)
@@ -144,40 +147,63 @@ final class SessionChannelHandler: ChannelInboundHandler {
 
     func deliver(_ message: WAMPMessage) {
         guard let context = self.context, self.state.sessionID != nil else { return }
-        self.send(self.encode(message, allocator: context.channel.allocator), importance: .essential)
+        let (outbound, bytes) = self.encode(message, allocator: context.channel.allocator)
+        self.send(outbound, bytes: bytes, importance: .essential)
     }
 
     func deliver(_ message: SharedMessage) {
         guard let context = self.context, self.state.sessionID != nil else { return }
-        let buffer = message.buffer(for: self.info.serializer, allocator: context.channel.allocator)
-        if case .event = message.message {
-            self.send(buffer, importance: .event)
+        let allocator = context.channel.allocator
+        let outbound: TransportOutbound
+        let bytes: Int
+        if let framing = self.framing {
+            // Encoded and framed once per serializer and transport kind, then shared.
+            let framed = message.framed(
+                for: self.info.serializer, slot: framing.index, slots: TransportFraming.count, allocator: allocator
+            ) { FramedMessage(framing: framing, payload: $0, allocator: allocator) }
+            outbound = .framed(framed)
+            bytes = framed.payload.readableBytes
         } else {
-            self.send(buffer, importance: .essential)
+            let buffer = message.buffer(for: self.info.serializer, allocator: allocator)
+            outbound = .serialized(buffer)
+            bytes = buffer.readableBytes
+        }
+        if case .event = message.message {
+            self.send(outbound, bytes: bytes, importance: .event)
+        } else {
+            self.send(outbound, bytes: bytes, importance: .essential)
         }
     }
 
     // MARK: Outbound path
 
-    /// Encodes a message for this peer alone, reusing one scratch array per connection so the
-    /// only allocation per message is the `ByteBuffer` itself.
-    private func encode(_ message: WAMPMessage, allocator: ByteBufferAllocator) -> ByteBuffer {
+    /// Encodes a message for this peer alone, reusing one scratch array per connection; with a
+    /// known framing the prefix goes in front in the same buffer (one buffer, one write).
+    private func encode(_ message: WAMPMessage, allocator: ByteBufferAllocator) -> (TransportOutbound, bytes: Int) {
         self.scratch.removeAll(keepingCapacity: true)
         self.serializer.encode(message.wireValue, into: &self.scratch)
-        var buffer = allocator.buffer(capacity: self.scratch.count)
+        guard let framing = self.framing else {
+            var buffer = allocator.buffer(capacity: self.scratch.count)
+            buffer.writeBytes(self.scratch)
+            return (.serialized(buffer), self.scratch.count)
+        }
+        var buffer = allocator.buffer(capacity: TransportFraming.maxPrefixLength + self.scratch.count)
+        framing.writePrefix(length: self.scratch.count, into: &buffer)
         buffer.writeBytes(self.scratch)
-        return buffer
+        return (.prefixed(buffer), self.scratch.count)
     }
 
     /// Writes now if the channel can take it, otherwise queues within the limits and applies the
     /// realm's slow-consumer policy.
-    private func send(_ buffer: ByteBuffer, importance: OutboundQueue<ByteBuffer>.Importance) {
+    private func send(
+        _ outbound: TransportOutbound, bytes: Int, importance: OutboundQueue<TransportOutbound>.Importance
+    ) {
         guard let context = self.context else { return }
         switch self.outbound.offer(
-            buffer, bytes: buffer.readableBytes, importance: importance, channelWritable: context.channel.isWritable)
+            outbound, bytes: bytes, importance: importance, channelWritable: context.channel.isWritable)
         {
         case .write:
-            context.write(self.wrapOutboundOut(.serialized(buffer)), promise: nil)
+            context.write(self.wrapOutboundOut(outbound), promise: nil)
             self.requestFlush()
         case .queued:
             self.peer?.setOverloaded(self.outbound.isFull)
@@ -203,8 +229,8 @@ final class SessionChannelHandler: ChannelInboundHandler {
     private func drainOutbound() {
         guard let context = self.context else { return }
         var wrote = false
-        while let buffer = self.outbound.next(channelWritable: context.channel.isWritable) {
-            context.write(self.wrapOutboundOut(.serialized(buffer)), promise: nil)
+        while let queued = self.outbound.next(channelWritable: context.channel.isWritable) {
+            context.write(self.wrapOutboundOut(queued), promise: nil)
             wrote = true
         }
         if wrote { context.flush() }
@@ -267,15 +293,16 @@ final class SessionChannelHandler: ChannelInboundHandler {
             }
         case .send(let message):
             guard let context = self.context else { return }
-            self.send(self.encode(message, allocator: context.channel.allocator), importance: .essential)
+            let (outbound, bytes) = self.encode(message, allocator: context.channel.allocator)
+            self.send(outbound, bytes: bytes, importance: .essential)
         case .sendAndClose(let message, let leave):
             self.leaveRealm(leave)
             guard let context = self.context else { return }
             // The session is over: whatever is still queued goes first (unless the queue itself is
             // the problem), then the final message, then the transport closes.
             if !bypassQueue {
-                while let buffer = self.outbound.next(channelWritable: true) {
-                    context.write(self.wrapOutboundOut(.serialized(buffer)), promise: nil)
+                while let queued = self.outbound.next(channelWritable: true) {
+                    context.write(self.wrapOutboundOut(queued), promise: nil)
                 }
             }
             context.writeAndFlush(self.wrapOutboundOut(.message(message)), promise: nil)
@@ -486,12 +513,25 @@ final class ChannelPeer: PeerConnection {
         }
     }
 
+    // The two delivery paths call straight through on the connection's own loop (no closure is
+    // allocated per message: with one event loop, or a realm on the connection's loop, that is
+    // every message).
     func send(_ message: WAMPMessage) {
-        self.onLoop { $0.deliver(message) }
+        let handler = self.handler
+        if handler.eventLoop.inEventLoop {
+            handler.value.deliver(message)
+        } else {
+            handler.eventLoop.execute { handler.value.deliver(message) }
+        }
     }
 
     func send(_ message: SharedMessage) {
-        self.onLoop { $0.deliver(message) }
+        let handler = self.handler
+        if handler.eventLoop.inEventLoop {
+            handler.value.deliver(message)
+        } else {
+            handler.eventLoop.execute { handler.value.deliver(message) }
+        }
     }
 
     func goodbye(reason: String, message: String?) {

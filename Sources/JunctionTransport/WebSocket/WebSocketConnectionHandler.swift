@@ -2,7 +2,12 @@ import NIOCore
 import NIOWebSocket
 
 /// Sits right after the WebSocket frame decoder of an upgraded connection: frames in, the
-/// codec's values out; the codec's values in, frames out.
+/// codec's values out; the codec's values in, framed bytes out.
+///
+/// Outbound frames are encoded here, not by NIO's `WebSocketFrameEncoder`: a publication fanned
+/// out to many connections is framed once (`FramedMessage`) and its two buffers are written to
+/// each connection as they are. The upgrader still installs NIO's encoder; writes go out through
+/// its context, i.e. past it, so it never sees them.
 ///
 /// Thin glue around `WebSocketConnectionStateMachine` (the RFC 6455 rules), a
 /// `WebSocketMessageCodec` (what a whole message means) and a `DeadPeerTimer` (pings a silent
@@ -12,11 +17,14 @@ final class WebSocketConnectionHandler<Codec: WebSocketMessageCodec>: ChannelDup
     typealias InboundIn = WebSocketFrame
     typealias InboundOut = Codec.Inbound
     typealias OutboundIn = Codec.Outbound
-    typealias OutboundOut = WebSocketFrame
+    typealias OutboundOut = ByteBuffer
 
     private var connection: WebSocketConnectionStateMachine
     private(set) var codec: Codec
     private let deadPeerTimer: DeadPeerTimer?
+    /// Where framed bytes are written: the context of NIO's frame encoder if the pipeline has one
+    /// (writing on it skips the encoder), else our own.
+    private var writeContext: ChannelHandlerContext?
 
     init(codec: Codec, configuration: WebSocketConfiguration) {
         self.codec = codec
@@ -29,6 +37,7 @@ final class WebSocketConnectionHandler<Codec: WebSocketMessageCodec>: ChannelDup
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
+        self.writeContext = try? context.pipeline.syncOperations.context(handlerType: WebSocketFrameEncoder.self)
         if context.channel.isActive {
             self.startDeadPeerTimer(context: context)
         }
@@ -46,6 +55,7 @@ final class WebSocketConnectionHandler<Codec: WebSocketMessageCodec>: ChannelDup
 
     func handlerRemoved(context: ChannelHandlerContext) {
         self.deadPeerTimer?.stop()
+        self.writeContext = nil
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -54,10 +64,8 @@ final class WebSocketConnectionHandler<Codec: WebSocketMessageCodec>: ChannelDup
         case .message(let opcode, let data):
             self.run(self.codec.messageReceived(opcode: opcode, data: data), context: context)
         case .sendPong(let payload):
-            context.writeAndFlush(
-                Self.wrapOutboundOut(WebSocketFrame(fin: true, opcode: .pong, data: payload)),
-                promise: nil
-            )
+            self.write(WebSocketFrame(fin: true, opcode: .pong, data: payload), context: context, promise: nil)
+            context.flush()
         case .replyToClose(let code):
             self.sendClose(code: code, context: context, then: nil)
         case .fail(let failure):
@@ -92,8 +100,45 @@ final class WebSocketConnectionHandler<Codec: WebSocketMessageCodec>: ChannelDup
             promise?.fail(ChannelError.ioOnClosedChannel)
             return
         }
-        let frame = self.codec.frame(for: Self.unwrapOutboundIn(data), allocator: context.channel.allocator)
-        context.write(Self.wrapOutboundOut(frame), promise: promise)
+        switch self.codec.output(for: Self.unwrapOutboundIn(data), allocator: context.channel.allocator) {
+        case .frame(let frame):
+            self.write(frame, context: context, promise: promise)
+        case .bytes(let bytes):
+            self.writeBytes(bytes, context: context, promise: promise)
+        case .framed(let framed):
+            self.writeBytes(framed.prefix, context: context, promise: nil)
+            self.writeBytes(framed.payload, context: context, promise: promise)
+        }
+    }
+
+    /// Frames and writes `frame` (server frames are never masked). Small frames go out as one
+    /// buffer; a larger payload is written after its header without being copied.
+    private func write(_ frame: WebSocketFrame, context: ChannelHandlerContext, promise: EventLoopPromise<Void>?) {
+        let extensionData = frame.extensionData
+        let length = frame.data.readableBytes + (extensionData?.readableBytes ?? 0)
+        let opcode = UInt8(webSocketOpcode: frame.opcode)
+        if length <= Self.copyThreshold {
+            var buffer = context.channel.allocator.buffer(capacity: TransportFraming.maxPrefixLength + length)
+            WebSocketFrameHeader.write(fin: frame.fin, opcode: opcode, length: length, into: &buffer)
+            if let extensionData { buffer.writeImmutableBuffer(extensionData) }
+            buffer.writeImmutableBuffer(frame.data)
+            self.writeBytes(buffer, context: context, promise: promise)
+            return
+        }
+        var header = context.channel.allocator.buffer(capacity: TransportFraming.maxPrefixLength)
+        WebSocketFrameHeader.write(fin: frame.fin, opcode: opcode, length: length, into: &header)
+        self.writeBytes(header, context: context, promise: nil)
+        if let extensionData, extensionData.readableBytes > 0 {
+            self.writeBytes(extensionData, context: context, promise: nil)
+        }
+        self.writeBytes(frame.data, context: context, promise: promise)
+    }
+
+    /// Frames up to this many payload bytes are copied behind their header into one buffer.
+    private static var copyThreshold: Int { 512 }
+
+    private func writeBytes(_ bytes: ByteBuffer, context: ChannelHandlerContext, promise: EventLoopPromise<Void>?) {
+        (self.writeContext ?? context).write(Self.wrapOutboundOut(bytes), promise: promise)
     }
 
     func close(context: ChannelHandlerContext, mode: CloseMode, promise: EventLoopPromise<Void>?) {
@@ -121,7 +166,8 @@ final class WebSocketConnectionHandler<Codec: WebSocketMessageCodec>: ChannelDup
             self.connection.violationDelivered(closeCode: closeCode)
             context.fireChannelRead(Self.wrapInboundOut(inbound))
         case .reply(let frame):
-            context.writeAndFlush(Self.wrapOutboundOut(frame), promise: nil)
+            self.write(frame, context: context, promise: nil)
+            context.flush()
         }
     }
 
@@ -130,7 +176,8 @@ final class WebSocketConnectionHandler<Codec: WebSocketMessageCodec>: ChannelDup
             on: context.eventLoop,
             sendPing: {
                 let ping = WebSocketFrame(fin: true, opcode: .ping, data: context.channel.allocator.buffer(capacity: 0))
-                context.writeAndFlush(Self.wrapOutboundOut(ping), promise: nil)
+                self.write(ping, context: context, promise: nil)
+                context.flush()
             },
             peerIsDead: {
                 self.peerIsDead(context: context)
@@ -145,7 +192,8 @@ final class WebSocketConnectionHandler<Codec: WebSocketMessageCodec>: ChannelDup
             TransportError(code: .peerUnresponsive, detail: "no answer to a WebSocket ping within the timeout")
         )
         if case .sendCloseThenClose(let code) = self.connection.peerIsDead() {
-            context.writeAndFlush(Self.wrapOutboundOut(self.closeFrame(code: code, context: context)), promise: nil)
+            self.write(self.closeFrame(code: code, context: context), context: context, promise: nil)
+            context.flush()
         }
         context.close(promise: nil)
     }
@@ -156,9 +204,10 @@ final class WebSocketConnectionHandler<Codec: WebSocketMessageCodec>: ChannelDup
         context: ChannelHandlerContext,
         then promise: EventLoopPromise<Void>?
     ) {
-        context.writeAndFlush(Self.wrapOutboundOut(self.closeFrame(code: code, context: context)))
-            .assumeIsolated()
-            .whenComplete { _ in context.close(promise: promise) }
+        let written = context.eventLoop.makePromise(of: Void.self)
+        self.write(self.closeFrame(code: code, context: context), context: context, promise: written)
+        context.flush()
+        written.futureResult.assumeIsolated().whenComplete { _ in context.close(promise: promise) }
     }
 
     private func closeFrame(code: WebSocketErrorCode?, context: ChannelHandlerContext) -> WebSocketFrame {

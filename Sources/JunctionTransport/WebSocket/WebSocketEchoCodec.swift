@@ -14,7 +14,7 @@ struct WebSocketEchoCodec: WebSocketMessageCodec {
         .reply(WebSocketFrame(fin: true, opcode: opcode, data: data))
     }
 
-    func frame(for outbound: Never, allocator: ByteBufferAllocator) -> WebSocketFrame {}
+    func output(for outbound: Never, allocator: ByteBufferAllocator) -> WebSocketOutput {}
 }
 
 /// The last handler of an echo connection.

@@ -15,8 +15,18 @@ protocol WebSocketMessageCodec {
     /// A complete text or binary message arrived (text is valid UTF-8).
     mutating func messageReceived(opcode: WebSocketOpcode, data: ByteBuffer) -> WebSocketMessageAction<Inbound>
 
-    /// The frame to send for a value written by the next handler.
-    func frame(for outbound: Outbound, allocator: ByteBufferAllocator) -> WebSocketFrame
+    /// What to send for a value written by the next handler.
+    func output(for outbound: Outbound, allocator: ByteBufferAllocator) -> WebSocketOutput
+}
+
+/// What goes on the wire for one outbound value.
+enum WebSocketOutput {
+    /// A frame the connection handler encodes.
+    case frame(WebSocketFrame)
+    /// A complete frame, header included: written as it is.
+    case bytes(ByteBuffer)
+    /// A frame shared with other connections: its prefix, then its payload.
+    case framed(FramedMessage)
 }
 
 enum WebSocketMessageAction<Inbound> {

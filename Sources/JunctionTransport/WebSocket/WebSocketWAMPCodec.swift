@@ -70,9 +70,32 @@ struct WebSocketWAMPCodec: WebSocketMessageCodec {
         }
     }
 
+    /// The framing shared messages get on this connection; `nil` for batched subprotocols, whose
+    /// messages are wrapped in batch framing per connection.
+    var framing: TransportFraming? {
+        self.subprotocol.batched ? nil : .webSocket(binary: self.subprotocol.serializer != .json)
+    }
+
+    func output(for outbound: TransportOutbound, allocator: ByteBufferAllocator) -> WebSocketOutput {
+        switch outbound {
+        case .framed(let framed):
+            return .framed(framed)
+        case .prefixed(let bytes):
+            return .bytes(bytes)
+        default:
+            return .frame(self.frame(for: outbound, allocator: allocator))
+        }
+    }
+
     func frame(for outbound: TransportOutbound, allocator: ByteBufferAllocator) -> WebSocketFrame {
         let opcode = self.dataOpcode
         switch outbound {
+        case .framed(let framed):
+            return WebSocketFrame(fin: true, opcode: opcode, data: framed.payload)
+        case .prefixed(var bytes):
+            // Only reached if a session handler ignored `framing`: strip its prefix.
+            bytes.moveReaderIndex(forwardBy: self.framing.map { $0.prefixLength(of: bytes) } ?? 0)
+            return WebSocketFrame(fin: true, opcode: opcode, data: bytes)
         case .message(let message):
             var buffer = allocator.buffer(capacity: 256)
             if self.subprotocol.batched {

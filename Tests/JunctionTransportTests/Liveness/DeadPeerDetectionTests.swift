@@ -54,13 +54,13 @@ import WAMPCore
     @Test func silentWebSocketPeerIsPingedThenClosed() throws {
         let (channel, recorder) = try self.webSocketChannel()
         channel.embeddedEventLoop.advanceTime(by: .seconds(4))
-        #expect(try channel.readOutbound(as: WebSocketFrame.self) == nil)
+        #expect(try channel.readOutboundFrame() == nil)
         channel.embeddedEventLoop.advanceTime(by: .seconds(1))
-        let ping = try #require(try channel.readOutbound(as: WebSocketFrame.self))
+        let ping = try #require(try channel.readOutboundFrame())
         #expect(ping.opcode == .ping)
         #expect(channel.isActive)
         channel.embeddedEventLoop.advanceTime(by: .seconds(2))
-        let close = try #require(try channel.readOutbound(as: WebSocketFrame.self))
+        let close = try #require(try channel.readOutboundFrame())
         #expect(close.opcode == .connectionClose)
         #expect(close.data.getInteger(at: close.data.readerIndex, as: UInt16.self) == 1001)
         #expect(!channel.isActive)
@@ -71,7 +71,7 @@ import WAMPCore
         let (channel, recorder) = try self.webSocketChannel()
         for _ in 0..<5 {
             channel.embeddedEventLoop.advanceTime(by: .seconds(5))
-            #expect(try channel.readOutbound(as: WebSocketFrame.self)?.opcode == .ping)
+            #expect(try channel.readOutboundFrame()?.opcode == .ping)
             try channel.writeInbound(self.clientFrame(.pong, []))
             channel.embeddedEventLoop.advanceTime(by: .seconds(2))
         }
@@ -81,7 +81,7 @@ import WAMPCore
             channel.embeddedEventLoop.advanceTime(by: .seconds(5))
             #expect(try channel.readInbound(as: TransportInbound.self) != nil)
         }
-        #expect(try channel.readOutbound(as: WebSocketFrame.self) == nil)
+        #expect(try channel.readOutboundFrame() == nil)
         #expect(channel.isActive)
         #expect(recorder.transportErrors.isEmpty)
         _ = try channel.finish()
