@@ -105,6 +105,10 @@ start_junction() {
     cat > "$WORK/junction.yaml" <<EOF
 router:
   event_loops: $loops
+limits:
+  # The idle and connect scenarios open thousands of sessions at once; the default pre-session
+  # cap (1000 connections not yet joined) would refuse some of them.
+  max_pending_sessions: 100000
 realms:
   - name: realm1
     roles:

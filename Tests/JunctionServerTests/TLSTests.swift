@@ -1,4 +1,6 @@
 import JunctionClient
+import JunctionRouter
+import WAMPCore
 import Logging
 import NIOCore
 import NIOPosix
@@ -96,6 +98,30 @@ import Testing
         }
     }
 
+    @Test func tlsAuthmethodMapsTheCertificateToAPrincipal() async throws {
+        var realm = RealmConfiguration(
+            name: "realm1", roles: [.allowAll(name: "device"), .allowAll(name: "anonymous")])
+        realm.authentication = AuthenticationConfiguration(
+            tls: [TLSPrincipal(authid: "device-one", role: "device", commonName: "client-one")])
+        try await self.withTLSServer(clientCertificate: .optional, realm: realm) { server in
+            for url in [server.wss, server.rss] {
+                let client = try await Self.connect(url, tls: try self.certificates.clientOneTLS(), authentication: .tls)
+                let session = try #require(await client.session)
+                #expect(session.authid == "device-one")
+                #expect(session.authrole == "device")
+                #expect(session.details["authmethod"] == "tls")
+                await client.leave()
+            }
+            // Without a certificate, `tls` is not an available method.
+            do {
+                _ = try await Self.connect(server.wss, tls: try self.certificates.clientTLS(), authentication: .tls)
+                Issue.record("tls without a certificate must be refused")
+            } catch let error as WAMPError {
+                #expect(error.uri == "wamp.error.no_matching_auth_method")
+            }
+        }
+    }
+
     @Test func optionalClientCertificate() async throws {
         try await self.withTLSServer(clientCertificate: .optional) { server in
             let anonymous = try await Self.connect(server.wss, tls: try self.certificates.clientTLS())
@@ -169,7 +195,7 @@ import Testing
     /// A router with a TLS WebSocket listener and a TLS RawSocket listener on ephemeral ports.
     private func withTLSServer(
         clientCertificate: TLSListenerConfiguration.ClientCertificatePolicy = .none, logger: Logger? = nil,
-        _ body: (Server) async throws -> Void
+        realm: RealmConfiguration = .openRealm(named: "realm1"), _ body: (Server) async throws -> Void
     ) async throws {
         let c = self.certificates
         let tls = TLSListenerConfiguration(
@@ -180,7 +206,7 @@ import Testing
         var rawSocket = RawSocketListener(endpoint: .tcp(host: "127.0.0.1", port: 0))
         rawSocket.tls = tls
         var configuration = JunctionConfiguration(
-            realms: [.openRealm(named: "realm1")], transports: [.webSocket(webSocket), .rawSocket(rawSocket)])
+            realms: [realm], transports: [.webSocket(webSocket), .rawSocket(rawSocket)])
         configuration.eventLoops = 2
         let server = try await JunctionServer.start(configuration: configuration, logger: logger ?? Self.quietLogger)
         do {
@@ -198,8 +224,11 @@ import Testing
         return logger
     }
 
-    private static func connect(_ url: String, tls: TLSConfiguration) async throws -> WAMPClient {
-        var configuration = try ClientConfiguration(url: url, realm: "realm1", reconnect: .disabled)
+    private static func connect(
+        _ url: String, tls: TLSConfiguration, authentication: Authentication = .anonymous
+    ) async throws -> WAMPClient {
+        var configuration = try ClientConfiguration(
+            url: url, realm: "realm1", authentication: authentication, reconnect: .disabled)
         configuration.tls = tls
         configuration.connectTimeout = .seconds(5)
         configuration.joinTimeout = .seconds(5)

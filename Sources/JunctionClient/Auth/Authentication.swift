@@ -14,6 +14,8 @@ public struct Authentication: Sendable {
         case wampcra(secret: String)
         /// The Ed25519 seed (32 bytes); the key type itself is not `Sendable`.
         case cryptosign(seed: [UInt8])
+        /// The TLS client certificate (configured in `ClientConfiguration.tls`) is the credential.
+        case tls
     }
 
     let method: Method
@@ -30,6 +32,11 @@ public struct Authentication: Sendable {
 
     /// No authentication: the router assigns its anonymous role (if it allows anonymous access).
     public static let anonymous = Authentication(method: .anonymous, authid: nil)
+
+    /// TLS client-certificate authentication (`authmethod` `tls`): the certificate presented in
+    /// the TLS handshake (`ClientConfiguration.tls.certificateChain`/`privateKey`) identifies
+    /// the client; there is no CHALLENGE.
+    public static let tls = Authentication(method: .tls, authid: nil)
 
     /// Ticket authentication: `ticket` is sent verbatim in `AUTHENTICATE`. Use it over TLS.
     public static func ticket(authid: String, ticket: String) -> Authentication {
@@ -68,6 +75,7 @@ public struct Authentication: Sendable {
         case .ticket: return "ticket"
         case .wampcra: return "wampcra"
         case .cryptosign: return "cryptosign"
+        case .tls: return "tls"
         }
     }
 
@@ -89,8 +97,8 @@ public struct Authentication: Sendable {
                 .authentication, "router challenged for '\(challenge.authMethod)', we offered '\(self.methodName)'")
         }
         switch self.method {
-        case .anonymous:
-            throw WAMPClientError(.authentication, "unexpected challenge for anonymous authentication")
+        case .anonymous, .tls:
+            throw WAMPClientError(.authentication, "unexpected challenge for \(self.methodName) authentication")
         case .ticket(let ticket):
             return .init(signature: ticket, extra: [:])
         case .wampcra(let secret):
