@@ -20,10 +20,12 @@ import datetime
 import functools
 import hashlib
 import hmac
+import ipaddress
 import json
 import os
 import shutil
 import signal
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -293,8 +295,6 @@ def _pki_objects():
             )
         )
         if server:
-            import ipaddress
-
             b = b.add_extension(
                 x509.SubjectAlternativeName([x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address(HOST))]),
                 critical=False,
@@ -357,8 +357,6 @@ def tls_listener_settings(directory: Path, client_certificate: str = "none") -> 
 def client_ssl_context(directory: Path, client_cert: str | None = None):
     """An SSLContext trusting the test CA; ``client_cert``: "client", "other_client",
     "rogue_client" or "fp_client"."""
-    import ssl
-
     p = pki(directory)
     ctx = ssl.create_default_context(ssl.Purpose.SERVER_AUTH, cafile=str(p.ca))
     if client_cert is not None:

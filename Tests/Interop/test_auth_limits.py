@@ -9,7 +9,9 @@ the others are not locked out by it.
 
 from __future__ import annotations
 
+import asyncio
 import socket
+import struct
 import time
 
 import pytest
@@ -23,6 +25,7 @@ from wamp_raw import (
     CODECS,
     HELLO,
     WELCOME,
+    WS_CLOSE,
     Closed,
     RawSocketConn,
     RawWamp,
@@ -183,8 +186,6 @@ def test_session_outlives_hello_timeout(auth_router):
         async with Pool(auth_router) as pool:
             s = await pool.join("rs", "realm1", **JOE)
             await wait(s.register(lambda: "still here", "com.app.alive"), what="register")
-            import asyncio
-
             await asyncio.sleep(HELLO_TIMEOUT + 0.5)
             assert await wait(s.call("com.app.alive"), what="call") == "still here"
 
@@ -215,19 +216,9 @@ def test_large_hello_closes_connection(auth_router, listener):
         peer.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="router bug: WebSocketConnectionHandler fires the too-large error down the pipeline before "
-    "writing its Close frame, and SessionChannelHandler.errorCaught closes the channel at once, so the "
-    "Close 1009 (RFC 6455 7.1.7 / WebSocketConfiguration docs) is never sent: the client sees a bare TCP FIN",
-)
 def test_large_hello_websocket_close_1009(auth_router):
     """Over WebSocket the oversized HELLO is answered with a Close frame, status 1009 (message
     too big), before TCP is closed."""
-    import struct
-
-    from wamp_raw import WS_CLOSE
-
     peer = raw(auth_router, "ws")
     try:
         peer.send(_big_hello(4096))

@@ -14,6 +14,8 @@ offered methods. The failure delay and lockout are off here (test_auth_limits.py
 
 from __future__ import annotations
 
+import base64
+import json
 import socket
 import ssl
 import time
@@ -34,6 +36,7 @@ from auth_client import (
 )
 from auth_router import (
     FAST_LIMITS,
+    b64url,
     HOST,
     client_ssl_context,
     ed25519_keypair,
@@ -199,7 +202,6 @@ def test_method_joins(auth_router, method, listener, serializer):
 def test_ticket_challenge_and_wampcra_challenge_shape(auth_router):
     """CHALLENGE carries what autobahn needs: nothing for ticket, a JSON challenge for WAMP-CRA
     naming the authid/authrole, a 64-hex-digit challenge for cryptosign."""
-    import json
 
     async def main():
         async with Pool(auth_router) as pool:
@@ -380,22 +382,14 @@ def _hs256_other_secret():
 
 
 def _tampered_jwt():
-    token = jwt_for("RS256")
-    head, payload, sig = token.split(".")
-    import base64
-    import json
-
+    """A valid RS256 token whose payload was changed afterwards (role admin)."""
+    head, payload, sig = jwt_for("RS256").split(".")
     claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
     claims["role"] = "admin"
-    from auth_router import b64url
-
     return ".".join([head, b64url(json.dumps(claims).encode()), sig])
 
 
 def _alg_none_jwt():
-    from auth_router import b64url
-    import json
-
     head = b64url(json.dumps({"alg": "none", "typ": "JWT"}).encode())
     body = b64url(json.dumps(jwt_claims(aud=JWT_AUDIENCE, iss=JWT_ISSUER)).encode())
     return f"{head}.{body}."

@@ -125,6 +125,8 @@ private func makeVerifier(_ keys: [JWTKeyConfiguration], configure: (inout JWTAu
     throws -> JWTVerifier
 {
     var configuration = JWTAuthConfiguration(keys: keys)
+    // Most tests are about other claims; `requireExpiryIsTheDefault` covers `exp` being required.
+    configuration.requireExpiry = false
     configure(&configuration)
     return try JWTVerifier(configuration: configuration)
 }
@@ -515,5 +517,17 @@ private func segments(_ token: String) -> [String] {
 extension Result {
     fileprivate var isSuccess: Bool {
         if case .success = self { true } else { false }
+    }
+}
+
+@Suite struct JWTExpiryRequirementTests {
+    @Test func requireExpiryIsTheDefault() async throws {
+        let key = JWTKeyConfiguration(algorithm: .hs256, key: hmacSecret)
+        let strict = try JWTVerifier(configuration: JWTAuthConfiguration(keys: [key]))
+        let token = handMadeHS256(payload: #"{"sub":"ann","role":"user"}"#)
+        #expect(await strict.verify(token) == .failure(.missingExpiry))
+        var relaxed = JWTAuthConfiguration(keys: [key])
+        relaxed.requireExpiry = false
+        #expect(try await JWTVerifier(configuration: relaxed).verify(token).isSuccess)
     }
 }

@@ -1,4 +1,5 @@
 import Crypto
+import Foundation
 import JunctionAuth
 import Testing
 import WAMPCore
@@ -136,6 +137,15 @@ import WAMPCore
         // Without a certificate, tls is not an option.
         var without = SessionAuthenticator(realm: "realm1", configuration: self.configuration)
         #expect(self.rejection(without.start(self.request(["tls"]))) == WAMPErrorURI.noMatchingAuthMethod)
+    }
+
+    @Test func tlsFingerprintMayUseOpensslNotation() {
+        let hex = (0..<32).map { String(format: "%02x", $0 * 7 % 256) }
+        let configuration = AuthenticationConfiguration(
+            tls: [TLSPrincipal(authid: "fp", role: "device", fingerprint: hex.joined(separator: ":").uppercased())])
+        var authenticator = SessionAuthenticator(realm: "realm1", configuration: configuration)
+        let certificate = ClientCertificate(commonName: nil, sha256Fingerprint: hex.joined())
+        #expect(self.accepted(authenticator.start(self.request(["tls"], certificate: certificate)))?.authid == "fp")
     }
 
     @Test func authenticateWithoutChallengeFails() {

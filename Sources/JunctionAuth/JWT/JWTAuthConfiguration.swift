@@ -75,6 +75,9 @@ public struct JWTAuthConfiguration: Sendable, Hashable {
     /// minted with `nbf = now` on a clock that runs slightly ahead would otherwise be refused as
     /// not yet valid — while keeping expiry meaningful.
     public var leeway: Int
+    /// Whether a token must carry `exp` (default true: a bearer token that never expires cannot be
+    /// taken back short of rotating the key). False accepts tokens without `exp`, as Centrifugo does.
+    public var requireExpiry: Bool = true
 
     public init(
         keys: [JWTKeyConfiguration],
@@ -125,6 +128,8 @@ public enum JWTRejection: Error, Sendable, Hashable, CustomStringConvertible {
     /// A key matched the token's `alg`/`kid` but none verified the signature.
     case badSignature
     case expired
+    /// The token has no `exp` and ``JWTAuthConfiguration/requireExpiry`` is set.
+    case missingExpiry
     case notYetValid
     case wrongAudience
     case wrongIssuer
@@ -140,6 +145,7 @@ public enum JWTRejection: Error, Sendable, Hashable, CustomStringConvertible {
         case .unknownKey: "no configured key matches the token's algorithm and key id"
         case .badSignature: "the token's signature is invalid"
         case .expired: "the token has expired"
+        case .missingExpiry: "the token has no expiry (exp)"
         case .notYetValid: "the token is not valid yet"
         case .wrongAudience: "the token's audience does not match"
         case .wrongIssuer: "the token's issuer does not match"

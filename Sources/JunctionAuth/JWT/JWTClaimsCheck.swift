@@ -23,6 +23,7 @@ struct JWTClaimsCheck {
         default: return .failure(.malformed)
         }
         if let expiry, now - leeway >= expiry { return .failure(.expired) }
+        if expiry == nil, self.configuration.requireExpiry { return .failure(.missingExpiry) }
 
         // RFC 7519 §4.1.5: the current time MUST be at or after `nbf`.
         switch claims["nbf"] {

@@ -69,6 +69,13 @@ extension ConfigurationLoader {
                 guard commonName != nil || fingerprint != nil else {
                     throw principal.error("common_name", "a tls principal needs 'common_name' or 'fingerprint'")
                 }
+                if let fingerprint {
+                    let digits = fingerprint.filter { $0 != ":" }
+                    guard digits.utf8.count == 64, Hex.decode(digits) != nil else {
+                        throw principal.error(
+                            "fingerprint", "a SHA-256 fingerprint is 64 hex digits (colons between bytes allowed)")
+                    }
+                }
                 tls.append(
                     TLSPrincipal(
                         authid: try principal.optionalString("authid") ?? commonName ?? fingerprint!,
@@ -96,7 +103,7 @@ extension ConfigurationLoader {
     }
 
     private static func jwt(_ node: inout NodeReader) throws(ConfigurationError) -> JWTAuthConfiguration {
-        try node.allowKeys(["keys", "audience", "issuer", "role_claim", "default_role", "leeway"])
+        try node.allowKeys(["keys", "audience", "issuer", "role_claim", "default_role", "leeway", "require_exp"])
         var keys: [JWTKeyConfiguration] = []
         for var key in try node.list("keys", nonEmpty: true) {
             try key.allowKeys(["algorithm", "secret", "public_key", "public_key_file", "kid"])
@@ -124,6 +131,9 @@ extension ConfigurationLoader {
         configuration.roleClaim = try node.optionalString("role_claim") ?? configuration.roleClaim
         configuration.defaultRole = try node.optionalString("default_role")
         configuration.leeway = try node.optionalInt("leeway", range: 0...3600) ?? configuration.leeway
+        if let require = try node.optionalString("require_exp", oneOf: ["true", "false"]) {
+            configuration.requireExpiry = require == "true"
+        }
         do {
             _ = try JWTVerifier(configuration: configuration)
         } catch {

@@ -69,8 +69,10 @@ final class WebSocketConnectionHandler<Codec: WebSocketMessageCodec>: ChannelDup
         case .replyToClose(let code):
             self.sendClose(code: code, context: context, then: nil)
         case .fail(let failure):
-            context.fireErrorCaught(failure.error)
+            // The Close frame goes out first: the layer above closes the channel when it hears
+            // of the error, and the peer should learn why (RFC 6455 §7.1.7).
             self.sendClose(code: failure.closeCode, context: context, then: nil)
+            context.fireErrorCaught(failure.error)
         case .ignore:
             break
         }
@@ -79,8 +81,8 @@ final class WebSocketConnectionHandler<Codec: WebSocketMessageCodec>: ChannelDup
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         switch self.connection.errorCaught(error) {
         case .fail(let failure):
-            context.fireErrorCaught(failure.error)
             self.sendClose(code: failure.closeCode, context: context, then: nil)
+            context.fireErrorCaught(failure.error)
         case .forward:
             context.fireErrorCaught(error)
         }
