@@ -1,6 +1,13 @@
 // swift-tools-version:6.1
 import PackageDescription
 
+/// Release builds of the data-path targets skip the dynamic exclusivity checks (about 6 % of the
+/// router's time under load: class properties mutated in place on every message). Debug builds,
+/// which run all tests, keep them, so a violation still fails the tests.
+let dataPathSettings: [SwiftSetting] = [
+    .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))
+]
+
 let package = Package(
     name: "junction",
     platforms: [.macOS(.v15)],
@@ -25,7 +32,7 @@ let package = Package(
     ],
     targets: [
         // Protocol core: values, messages, URIs, IDs, serializers. No NIO, no Foundation JSON.
-        .target(name: "WAMPCore"),
+        .target(name: "WAMPCore", swiftSettings: dataPathSettings),
         // Authentication building blocks shared by router and client: WAMP-CRA, cryptosign, JWT,
         // constant-time comparison. No NIO.
         .target(
@@ -45,7 +52,8 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
-            ]
+            ],
+            swiftSettings: dataPathSettings
         ),
         // Router: realms, sessions, broker, dealer. Event-loop confined, transport agnostic.
         .target(
@@ -55,7 +63,8 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
-            ]
+            ],
+            swiftSettings: dataPathSettings
         ),
         // Server: configuration, listeners, pipelines wiring transports to the router, lifecycle.
         .target(
@@ -73,7 +82,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Yams", package: "Yams"),
-            ]
+            ],
+            swiftSettings: dataPathSettings
         ),
         // Client library: WAMP sessions over WebSocket and RawSocket, authentication, reconnect.
         .target(

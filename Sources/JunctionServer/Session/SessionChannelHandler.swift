@@ -3,6 +3,7 @@ import JunctionRouter
 import JunctionTransport
 import Logging
 import NIOCore
+import NIOPosix
 import Synchronization
 import WAMPCore
 
@@ -39,7 +40,6 @@ final class SessionChannelHandler: ChannelInboundHandler {
     private var flushScheduled = false
     private var reading = false
     private let serializer: any WAMPSerializer
-    private var scratch: [UInt8] = []
     /// Between HELLO and WELCOME: the HELLO and the authentication under way.
     private var hello: WAMPMessage.Hello?
     private var authenticator: SessionAuthenticator?
@@ -177,20 +177,21 @@ final class SessionChannelHandler: ChannelInboundHandler {
 
     // MARK: Outbound path
 
-    /// Encodes a message for this peer alone, reusing one scratch array per connection; with a
+    /// Encodes a message for this peer alone, reusing the event loop's scratch array; with a
     /// known framing the prefix goes in front in the same buffer (one buffer, one write).
     private func encode(_ message: WAMPMessage, allocator: ByteBufferAllocator) -> (TransportOutbound, bytes: Int) {
-        self.scratch.removeAll(keepingCapacity: true)
-        self.serializer.encode(message.wireValue, into: &self.scratch)
+        let scratch = EncodingScratch.current
+        scratch.bytes.removeAll(keepingCapacity: true)
+        self.serializer.encode(message.wireValue, into: &scratch.bytes)
         guard let framing = self.framing else {
-            var buffer = allocator.buffer(capacity: self.scratch.count)
-            buffer.writeBytes(self.scratch)
-            return (.serialized(buffer), self.scratch.count)
+            var buffer = allocator.buffer(capacity: scratch.bytes.count)
+            buffer.writeBytes(scratch.bytes)
+            return (.serialized(buffer), scratch.bytes.count)
         }
-        var buffer = allocator.buffer(capacity: TransportFraming.maxPrefixLength + self.scratch.count)
-        framing.writePrefix(length: self.scratch.count, into: &buffer)
-        buffer.writeBytes(self.scratch)
-        return (.prefixed(buffer), self.scratch.count)
+        var buffer = allocator.buffer(capacity: TransportFraming.maxPrefixLength + scratch.bytes.count)
+        framing.writePrefix(length: scratch.bytes.count, into: &buffer)
+        buffer.writeBytes(scratch.bytes)
+        return (.prefixed(buffer), scratch.bytes.count)
     }
 
     /// Writes now if the channel can take it, otherwise queues within the limits and applies the
@@ -485,6 +486,24 @@ final class SessionChannelHandler: ChannelInboundHandler {
 
 @available(*, unavailable)
 extension SessionChannelHandler: Sendable {}
+
+/// The array messages for one peer are encoded into before they are copied into a `ByteBuffer`:
+/// one per thread (i.e. per event loop), shared by all its connections. A per-connection array
+/// kept the capacity of the largest message the connection ever got (WELCOME alone is ~1 KB of
+/// JSON) for as long as the session lived.
+final class EncodingScratch: @unchecked Sendable {  // only ever used by the thread that owns it
+    var bytes: [UInt8] = []
+
+    private static let perThread = ThreadSpecificVariable<EncodingScratch>()
+
+    /// This thread's scratch array.
+    static var current: EncodingScratch {
+        if let scratch = Self.perThread.currentValue { return scratch }
+        let scratch = EncodingScratch()
+        Self.perThread.currentValue = scratch
+        return scratch
+    }
+}
 
 /// The realm's thread-safe handle on a `SessionChannelHandler`: hops to the connection's loop.
 final class ChannelPeer: PeerConnection {

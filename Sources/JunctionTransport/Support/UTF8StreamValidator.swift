@@ -20,6 +20,15 @@ struct UTF8StreamValidator: Sendable {
         var index = 0
         let count = bytes.count
         while index < count {
+            // ASCII runs (all of a typical JSON message) eight bytes at a time.
+            if self.needed == 0 {
+                while index + 8 <= count,
+                    bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self) & 0x8080_8080_8080_8080 == 0
+                {
+                    index += 8
+                }
+                guard index < count else { break }
+            }
             let byte = bytes[index]
             index += 1
             if self.needed == 0 {

@@ -13,20 +13,32 @@ import NIOWebSocket
 /// `WebSocketMessageCodec` (what a whole message means) and a `DeadPeerTimer` (pings a silent
 /// peer and closes it if it never answers). It also intercepts `close` so a session that ends
 /// (after ABORT or GOODBYE) sends a Close frame before the TCP connection goes away.
-final class WebSocketConnectionHandler<Codec: WebSocketMessageCodec>: ChannelDuplexHandler {
+///
+/// Not generic over its codec on purpose: NIO calls a handler through its protocol witnesses, and
+/// a generic class then looks up generic metadata on every message (measured: ~5 % of the router's
+/// time under RPC load). The two codecs are cases of `WebSocketCodec` instead.
+final class WebSocketConnectionHandler: ChannelDuplexHandler {
     typealias InboundIn = WebSocketFrame
-    typealias InboundOut = Codec.Inbound
-    typealias OutboundIn = Codec.Outbound
+    typealias InboundOut = TransportInbound
+    typealias OutboundIn = TransportOutbound
     typealias OutboundOut = ByteBuffer
 
     private var connection: WebSocketConnectionStateMachine
-    private(set) var codec: Codec
+    private var codec: WebSocketCodec
     private let deadPeerTimer: DeadPeerTimer?
     /// Where framed bytes are written: the context of NIO's frame encoder if the pipeline has one
     /// (writing on it skips the encoder), else our own.
     private var writeContext: ChannelHandlerContext?
 
-    init(codec: Codec, configuration: WebSocketConfiguration) {
+    convenience init(codec: WebSocketWAMPCodec, configuration: WebSocketConfiguration) {
+        self.init(.wamp(codec), configuration: configuration)
+    }
+
+    convenience init(codec: WebSocketEchoCodec, configuration: WebSocketConfiguration) {
+        self.init(.echo(codec), configuration: configuration)
+    }
+
+    init(_ codec: WebSocketCodec, configuration: WebSocketConfiguration) {
         self.codec = codec
         self.connection = WebSocketConnectionStateMachine(
             maxMessageSize: configuration.maxMessageSize,
@@ -62,7 +74,17 @@ final class WebSocketConnectionHandler<Codec: WebSocketMessageCodec>: ChannelDup
         self.deadPeerTimer?.inboundReceived()
         switch self.connection.frameReceived(Self.unwrapInboundIn(data)) {
         case .message(let opcode, let data):
-            self.run(self.codec.messageReceived(opcode: opcode, data: data), context: context)
+            switch self.codec {
+            case .wamp(var codec):
+                let action = codec.messageReceived(opcode: opcode, data: data)
+                self.codec = .wamp(codec)
+                self.run(action, context: context)
+            case .echo(let codec):
+                if case .reply(let frame) = codec.messageReceived(opcode: opcode, data: data) {
+                    self.write(frame, context: context, promise: nil)
+                    context.flush()
+                }
+            }
         case .sendPong(let payload):
             self.write(WebSocketFrame(fin: true, opcode: .pong, data: payload), context: context, promise: nil)
             context.flush()
@@ -102,7 +124,12 @@ final class WebSocketConnectionHandler<Codec: WebSocketMessageCodec>: ChannelDup
             promise?.fail(ChannelError.ioOnClosedChannel)
             return
         }
-        switch self.codec.output(for: Self.unwrapOutboundIn(data), allocator: context.channel.allocator) {
+        guard case .wamp(let codec) = self.codec else {
+            // Nothing writes to an echo connection; refuse rather than guess a framing.
+            promise?.fail(ChannelError.operationUnsupported)
+            return
+        }
+        switch codec.output(for: Self.unwrapOutboundIn(data), allocator: context.channel.allocator) {
         case .frame(let frame):
             self.write(frame, context: context, promise: promise)
         case .bytes(let bytes):
@@ -156,7 +183,7 @@ final class WebSocketConnectionHandler<Codec: WebSocketMessageCodec>: ChannelDup
         }
     }
 
-    private func run(_ action: WebSocketMessageAction<Codec.Inbound>, context: ChannelHandlerContext) {
+    private func run(_ action: WebSocketMessageAction<TransportInbound>, context: ChannelHandlerContext) {
         switch action {
         case .deliver(let inbound):
             context.fireChannelRead(Self.wrapInboundOut(inbound))

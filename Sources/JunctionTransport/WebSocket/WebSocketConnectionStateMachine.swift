@@ -185,7 +185,7 @@ struct WebSocketConnectionStateMachine {
                 )
             )
         }
-        let data = frame.unmaskedData
+        let data = frame.unmaskedPayload
         if let failure = self.checkSize(data.readableBytes) {
             return .fail(failure)
         }
@@ -224,7 +224,7 @@ struct WebSocketConnectionStateMachine {
                 )
             )
         }
-        var fragment = frame.unmaskedData
+        var fragment = frame.unmaskedPayload
         if let failure = self.checkSize(assembly.data.readableBytes + fragment.readableBytes) {
             return .fail(failure)
         }

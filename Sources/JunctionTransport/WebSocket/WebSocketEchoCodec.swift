@@ -18,4 +18,4 @@ struct WebSocketEchoCodec: WebSocketMessageCodec {
 }
 
 /// The last handler of an echo connection.
-typealias WebSocketEchoHandler = WebSocketConnectionHandler<WebSocketEchoCodec>
+typealias WebSocketEchoHandler = WebSocketConnectionHandler

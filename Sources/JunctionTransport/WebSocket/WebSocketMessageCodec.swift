@@ -19,6 +19,12 @@ protocol WebSocketMessageCodec {
     func output(for outbound: Outbound, allocator: ByteBufferAllocator) -> WebSocketOutput
 }
 
+/// The codec a `WebSocketConnectionHandler` runs.
+enum WebSocketCodec {
+    case wamp(WebSocketWAMPCodec)
+    case echo(WebSocketEchoCodec)
+}
+
 /// What goes on the wire for one outbound value.
 enum WebSocketOutput {
     /// A frame the connection handler encodes.

@@ -135,4 +135,4 @@ struct WebSocketWAMPCodec: WebSocketMessageCodec {
 }
 
 /// The handler between the frame decoder and the session handler of a WAMP WebSocket connection.
-typealias WebSocketWAMPHandler = WebSocketConnectionHandler<WebSocketWAMPCodec>
+typealias WebSocketWAMPHandler = WebSocketConnectionHandler

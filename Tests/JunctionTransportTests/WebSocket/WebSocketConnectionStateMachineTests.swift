@@ -198,3 +198,31 @@ import Testing
         }
     }
 }
+
+@Suite struct WebSocketUnmaskingTests {
+    @Test(arguments: [0, 1, 3, 7, 8, 9, 15, 16, 17, 1000])
+    func wordWiseUnmaskingMatchesNIO(length: Int) {
+        let key: WebSocketMaskingKey = [0xA1, 0x02, 0xF3, 0x44]
+        var data = ByteBuffer(bytes: (0..<length).map { UInt8(truncatingIfNeeded: $0 * 31 + 7) })
+        data.webSocketMask(key)
+        let frame = WebSocketFrame(fin: true, opcode: .binary, maskKey: key, data: data)
+        #expect(frame.unmaskedPayload == frame.unmaskedData)
+    }
+}
+
+@Suite struct UTF8FastPathTests {
+    @Test func asciiRunsAndMultibyteSequencesAcrossWordBoundaries() {
+        let samples: [([UInt8], Bool)] = [
+            (Array("plain ascii text that is longer than eight bytes".utf8), true),
+            (Array("1234567é89abcdefgh€ijklmnop😀".utf8), true),
+            (Array("12345678".utf8) + [0xC3], false),  // truncated at the end: not at a boundary
+            (Array("1234567".utf8) + [0xFF] + Array("abcdefgh".utf8), false),
+            (Array("abcdefgh".utf8) + [0xED, 0xA0, 0x80], false),  // a surrogate
+        ]
+        for (bytes, valid) in samples {
+            var validator = UTF8StreamValidator()
+            let consumed = bytes.withUnsafeBytes { validator.consume($0) }
+            #expect((consumed && validator.isAtBoundary) == valid, "\(bytes)")
+        }
+    }
+}
