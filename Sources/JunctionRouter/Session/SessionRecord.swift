@@ -8,8 +8,9 @@ final class SessionRecord {
     let role: Role
     let authmethod: String
     let authprovider: String
-    /// `HELLO.Details.roles`: the features the client announced.
-    let clientRoles: WAMPDict
+    /// Which of `knownFeatures` the client announced in `HELLO.Details.roles`, one bit each (the
+    /// whole roles dictionary, kept per session, cost ~400 bytes of every idle session).
+    private let clientFeatures: UInt32
     let transport: String
     var subscriptions: Set<UInt64> = []
     /// Testaments to publish when the session goes away, per scope, in the order they were added.
@@ -31,15 +32,41 @@ final class SessionRecord {
         self.authid = authid
         self.role = role
         self.authmethod = authmethod
-        self.clientRoles = clientRoles
+        self.clientFeatures = Self.features(announcedIn: clientRoles)
         self.transport = transport
     }
 
     var authrole: String { self.role.name }
 
     /// Whether the client announced `HELLO.Details.roles.<role>.features.<feature> = true`.
+    /// Only the pairs in `knownFeatures` are kept.
     func supports(_ feature: String, as role: String) -> Bool {
-        self.clientRoles[role]?["features"]?[feature]?.boolValue ?? false
+        guard let index = Self.knownFeatures.firstIndex(where: { $0.role == role && $0.feature == feature }) else {
+            assertionFailure("client feature \(role).\(feature) is not in SessionRecord.knownFeatures")
+            return false
+        }
+        return self.clientFeatures & (1 << index) != 0
+    }
+
+    /// Every client feature the router asks about (`supports`); at most 32.
+    static let knownFeatures: [(role: String, feature: String)] = [
+        ("publisher", "payload_passthru_mode"), ("publisher", "payload_transparency"),
+        ("subscriber", "subscription_revocation"),
+        ("caller", "progressive_call_invocations"),
+        ("caller", "payload_passthru_mode"), ("caller", "payload_transparency"),
+        ("callee", "progressive_call_invocations"), ("callee", "progressive_call_results"),
+        ("callee", "call_canceling"), ("callee", "call_cancelling"), ("callee", "call_timeout"),
+        ("callee", "registration_revocation"),
+        ("callee", "payload_passthru_mode"), ("callee", "payload_transparency"),
+    ]
+
+    static func features(announcedIn roles: WAMPDict) -> UInt32 {
+        var bits: UInt32 = 0
+        for (index, known) in Self.knownFeatures.enumerated()
+        where roles[known.role]?["features"]?[known.feature]?.boolValue == true {
+            bits |= 1 << index
+        }
+        return bits
     }
 
     /// Call canceling, under the spec's spelling and the one its progressive-invocations section uses.

@@ -33,7 +33,10 @@ struct OutboundQueue<Element> {
     let maxMessages: Int
     let maxBytes: Int
     let policy: SlowConsumerPolicy
-    private var elements = CircularBuffer<(Element, Int)>()
+    /// Allocated when a message first has to wait and released when the queue drains: most
+    /// sessions never queue anything, and even an empty `CircularBuffer` holds storage for 16
+    /// elements (~550 bytes per idle session).
+    private var elements: CircularBuffer<(Element, Int)>?
     private(set) var queuedBytes = 0
     /// Events dropped since the queue last drained.
     private(set) var droppedSinceDrained = 0
@@ -44,19 +47,19 @@ struct OutboundQueue<Element> {
         self.policy = policy
     }
 
-    var isEmpty: Bool { self.elements.isEmpty }
-    var count: Int { self.elements.count }
+    var isEmpty: Bool { self.elements?.isEmpty ?? true }
+    var count: Int { self.elements?.count ?? 0 }
 
     /// Whether the queue has reached its soft limit (callers stop sending it invocations).
-    var isFull: Bool { self.elements.count >= self.maxMessages || self.queuedBytes >= self.maxBytes }
+    var isFull: Bool { self.count >= self.maxMessages || self.queuedBytes >= self.maxBytes }
 
     mutating func offer(_ element: Element, bytes: Int, importance: Importance, channelWritable: Bool) -> Decision {
-        if self.elements.isEmpty && channelWritable {
+        if self.isEmpty && channelWritable {
             return .write
         }
         switch importance {
         case .event:
-            if self.elements.count + 1 > self.maxMessages || self.queuedBytes + bytes > self.maxBytes {
+            if self.count + 1 > self.maxMessages || self.queuedBytes + bytes > self.maxBytes {
                 switch self.policy {
                 case .drop:
                     self.droppedSinceDrained += 1
@@ -66,19 +69,21 @@ struct OutboundQueue<Element> {
                 }
             }
         case .essential:
-            if self.elements.count + 1 > 2 * self.maxMessages || self.queuedBytes + bytes > 2 * self.maxBytes {
+            if self.count + 1 > 2 * self.maxMessages || self.queuedBytes + bytes > 2 * self.maxBytes {
                 return .disconnect
             }
         }
-        self.elements.append((element, bytes))
+        if self.elements == nil { self.elements = CircularBuffer(initialCapacity: 16) }
+        self.elements!.append((element, bytes))
         self.queuedBytes += bytes
         return .queued
     }
 
     /// Takes the next queued message, if the channel can take it.
     mutating func next(channelWritable: Bool) -> Element? {
-        guard channelWritable, let (element, bytes) = self.elements.popFirst() else { return nil }
+        guard channelWritable, let (element, bytes) = self.elements?.popFirst() else { return nil }
         self.queuedBytes -= bytes
+        if self.elements?.isEmpty == true { self.elements = nil }
         return element
     }
 

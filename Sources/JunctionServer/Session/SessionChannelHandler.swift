@@ -24,7 +24,11 @@ final class SessionChannelHandler: ChannelInboundHandler {
     private let limits: Limits
     private let security: SessionSecurity
     private let statistics: ServerStatistics
-    private var logger: Logger
+    /// The shared logger: this connection's metadata is added per log statement (`logger`), so an
+    /// idle session keeps no logger copy of its own (with its metadata, ~750 bytes).
+    private let baseLogger: Logger
+    /// The established session's id, for log metadata (0 before WELCOME).
+    private var loggedSessionID: UInt64 = 0
     private var state = SessionStateMachine()
     private var realm: Realm?
     private var context: ChannelHandlerContext?
@@ -42,7 +46,20 @@ final class SessionChannelHandler: ChannelInboundHandler {
     private let serializer: any WAMPSerializer
     /// Between HELLO and WELCOME: the HELLO and the authentication under way.
     private var hello: WAMPMessage.Hello?
-    private var authenticator: SessionAuthenticator?
+    private var authenticator: SessionAuthenticator? {
+        get { self.authenticatorBox?.value }
+        set {
+            guard let newValue else {
+                self.authenticatorBox = nil
+                return
+            }
+            if let box = self.authenticatorBox { box.value = newValue } else { self.authenticatorBox = Box(newValue) }
+        }
+    }
+    /// `authenticator`'s storage, allocated from HELLO to WELCOME only: held inline, the
+    /// authenticator (realm configuration, request, state) made every handler ~500 bytes larger
+    /// for the whole life of the session.
+    private var authenticatorBox: Box<SessionAuthenticator>?
     private var pendingSessionID: UInt64 = 0
     /// Runs from the transport handshake to WELCOME.
     private var establishmentTimer: Scheduled<Void>?
@@ -60,11 +77,18 @@ final class SessionChannelHandler: ChannelInboundHandler {
         self.statistics = statistics
         self.serializer = info.serializer.serializer
         self.framing = info.framing
-        self.logger = logger
+        self.baseLogger = logger
         self.outbound = OutboundQueue(
             maxMessages: limits.outboundQueueMessages, maxBytes: limits.outboundQueueBytes, policy: .drop)
-        self.logger[metadataKey: "peer"] = .string(info.peer)
-        self.logger[metadataKey: "transport"] = .string("\(info.kind.rawValue)/\(info.serializer)")
+    }
+
+    /// The logger with this connection's metadata (peer, transport, session once established).
+    private var logger: Logger {
+        var logger = self.baseLogger
+        logger[metadataKey: "peer"] = .string(self.info.peer)
+        logger[metadataKey: "transport"] = .string("\(self.info.kind.rawValue)/\(self.info.serializer)")
+        if self.loggedSessionID != 0 { logger[metadataKey: "session"] = "\(self.loggedSessionID)" }
+        return logger
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -454,7 +478,7 @@ final class SessionChannelHandler: ChannelInboundHandler {
     private func joinCompleted(_ outcome: Realm.JoinOutcome) {
         switch outcome {
         case .welcome(let session, let details):
-            self.logger[metadataKey: "session"] = "\(session)"
+            self.loggedSessionID = session
             self.hello = nil
             self.releasePendingPlace()
             self.run(self.state.joined(session: session, details: details))
@@ -486,6 +510,12 @@ final class SessionChannelHandler: ChannelInboundHandler {
 
 @available(*, unavailable)
 extension SessionChannelHandler: Sendable {}
+
+/// A value kept out of line.
+private final class Box<Value> {
+    var value: Value
+    init(_ value: Value) { self.value = value }
+}
 
 /// The array messages for one peer are encoded into before they are copied into a `ByteBuffer`:
 /// one per thread (i.e. per event loop), shared by all its connections. A per-connection array

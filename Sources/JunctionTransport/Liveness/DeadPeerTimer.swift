@@ -7,7 +7,10 @@ import NIOCore
 /// handler decides what a ping is and how to close; this only keeps time.
 final class DeadPeerTimer {
     private var machine: LivenessStateMachine
-    private var scheduled: Scheduled<Void>?
+    /// The pending check: a scheduled callback, which NIO's event loops keep without allocating
+    /// (a `scheduleTask` costs a promise, its future and three closures, ~250 bytes for every idle
+    /// connection).
+    private var scheduled: NIOScheduledCallback?
     private var sendPing: (() -> Void)?
     private var peerIsDead: (() -> Void)?
 
@@ -37,12 +40,12 @@ final class DeadPeerTimer {
     }
 
     private func schedule(on eventLoop: any EventLoop, in delay: TimeAmount) {
-        self.scheduled = eventLoop.assumeIsolated().scheduleTask(in: delay) {
-            self.fire(on: eventLoop)
-        }
+        // Fails only when the event loop is shutting down; then there is nothing left to watch.
+        self.scheduled = try? eventLoop.scheduleCallback(in: delay, handler: Tick(timer: self))
     }
 
-    private func fire(on eventLoop: any EventLoop) {
+    fileprivate func fire(on eventLoop: any EventLoop) {
+        self.scheduled = nil
         guard self.sendPing != nil else {
             return
         }
@@ -62,3 +65,13 @@ final class DeadPeerTimer {
 
 @available(*, unavailable)
 extension DeadPeerTimer: Sendable {}
+
+/// Runs a `DeadPeerTimer`'s check. Scheduled only on the timer's own event loop, from that loop,
+/// and run there, so the timer never crosses threads.
+private struct Tick: NIOScheduledCallbackHandler, @unchecked Sendable {
+    let timer: DeadPeerTimer
+
+    func handleScheduledCallback(eventLoop: some EventLoop) {
+        self.timer.fire(on: eventLoop)
+    }
+}
