@@ -15,8 +15,9 @@ let benchmarks: @Sendable () -> Void = {
         maxDuration: .seconds(2),
         maxIterations: 10_000,
         thresholds: [
-            // Allocations per operation are deterministic for a given toolchain: any change is a finding.
-            .mallocCountTotal: .init(relative: [.p90: 0], absolute: [.p90: 0])
+            // Allocations per operation are nearly deterministic (a dictionary in the dealer
+            // occasionally regrows, 19.005 per call): 1 % tolerance, so a real change still shows.
+            .mallocCountTotal: .init(relative: [.p90: 1])
         ]
     )
 
