@@ -120,7 +120,7 @@ import WAMPCore
             var authentication = authentication
             if authentication.authid == "" { authentication.authid = nil }
             let client = try await Self.connect(server, authentication, transport: transport)
-            let session = try #require(await client.session)
+            let session = try #require(client.session)
             #expect(session.authid == authid)
             #expect(session.authrole == role)
             await client.close()

@@ -106,7 +106,7 @@ import Testing
         try await self.withTLSServer(clientCertificate: .optional, realm: realm) { server in
             for url in [server.wss, server.rss] {
                 let client = try await Self.connect(url, tls: try self.certificates.clientOneTLS(), authentication: .tls)
-                let session = try #require(await client.session)
+                let session = try #require(client.session)
                 #expect(session.authid == "device-one")
                 #expect(session.authrole == "device")
                 #expect(session.details["authmethod"] == "tls")
