@@ -257,6 +257,38 @@ import WAMPCore
         try await group.shutdownGracefully()
     }
 
+    @Test func webSocketFramesOverThePreSessionLimitAreRefusedUntilWelcome() async throws {
+        let yaml = """
+            limits: {pre_session_max_message_size: 1024}
+            realms:
+              - name: realm1
+                roles: [{name: anonymous, permissions: [{uri: "", match: prefix, allow: [call, subscribe]}]}]
+            transports:
+              - {type: websocket, port: 0}
+            """
+        var logger = Logger(label: "limits-test")
+        logger.logLevel = .critical
+        let server = try await JunctionServer.start(configuration: try ConfigurationLoader.load(yaml: yaml), logger: logger)
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        // A 4 KB frame before WELCOME: refused from its header with close 1009.
+        let early = try await WebSocketTestClient.connect(to: server.boundAddresses[0], serializer: .json, group: group)
+        let big: WAMPDict = ["roles": ["caller": [:]], "padding": .string(String(repeating: "x", count: 4000))]
+        try await early.send(.hello(.init(realm: "realm1", details: big)))
+        let (opcode, payload) = try await early.receiveFrame()
+        #expect(opcode == 0x8)
+        #expect(payload.prefix(2) == [0x03, 0xF1])  // 1009
+        // After WELCOME the full limit applies, frames included.
+        let joined = try await WebSocketTestClient.connect(to: server.boundAddresses[0], serializer: .json, group: group)
+        _ = try await joined.join()
+        try await joined.send(
+            .call(.init(request: 1, procedure: "com.x", payload: .init(args: [.string(String(repeating: "y", count: 8000))]))))
+        #expect(try await joined.receive().errorURIForTests == WAMPErrorURI.noSuchProcedure)
+        await early.raw.close()
+        await joined.raw.close()
+        await server.shutdown()
+        try await group.shutdownGracefully()
+    }
+
     @Test func helloMustArriveInTime() async throws {
         let (server, group) = try await Self.start(limits: "  hello_timeout: 1")
         let client = try await RawSocketTestClient.connect(to: server.boundAddresses[0], group: group)

@@ -33,7 +33,10 @@ extension ChannelPipeline.SynchronousOperations {
             return
         }
         let upgrader = NIOWebSocketServerUpgrader(
-            maxFrameSize: configuration.effectiveMaxFrameSize,
+            // Until the session is established the frame decoder refuses frames over the
+            // pre-session limit from their header; the connection handler then swaps in a
+            // decoder with the full limit.
+            maxFrameSize: configuration.preSessionMaxFrameSize,
             automaticErrorHandling: false,
             shouldUpgrade: { channel, head in
                 switch WebSocketUpgradeDecision(request: head, configuration: configuration) {
@@ -150,5 +153,10 @@ extension WebSocketConfiguration {
     /// The frame decoder's limit: a single frame never needs to be larger than a whole message.
     var effectiveMaxFrameSize: Int {
         min(self.maxFrameSize, self.maxMessageSize, Int(UInt32.max))
+    }
+
+    /// The frame decoder's limit before the session is established.
+    var preSessionMaxFrameSize: Int {
+        min(self.effectiveMaxFrameSize, self.preSessionMaxMessageSize ?? Int.max)
     }
 }

@@ -28,8 +28,8 @@ public struct WebSocketConfiguration: Sendable, Hashable {
     /// Default: 10 seconds.
     public var upgradeTimeout: TimeAmount?
     /// Largest message accepted until the session layer sends `SessionEstablishedEvent` (larger
-    /// ones close with 1009); `nil`: `maxMessageSize` from the start. The frame decoder still
-    /// buffers a single frame up to the frame limit before this check applies.
+    /// ones close with 1009); `nil`: `maxMessageSize` from the start. Until then the frame decoder
+    /// refuses larger frames from their header, so nothing that size is buffered.
     public var preSessionMaxMessageSize: Int?
 
     public init(

@@ -26,6 +26,9 @@ final class WebSocketConnectionHandler: ChannelDuplexHandler {
     private var connection: WebSocketConnectionStateMachine
     private var codec: WebSocketCodec
     private let deadPeerTimer: DeadPeerTimer?
+    /// The frame decoder limits before and after the session is established.
+    private let preSessionMaxFrameSize: Int
+    private let maxFrameSize: Int
     /// Where framed bytes are written: the context of NIO's frame encoder if the pipeline has one
     /// (writing on it skips the encoder), else our own.
     private var writeContext: ChannelHandlerContext?
@@ -40,6 +43,8 @@ final class WebSocketConnectionHandler: ChannelDuplexHandler {
 
     init(_ codec: WebSocketCodec, configuration: WebSocketConfiguration) {
         self.codec = codec
+        self.preSessionMaxFrameSize = configuration.preSessionMaxFrameSize
+        self.maxFrameSize = configuration.effectiveMaxFrameSize
         self.connection = WebSocketConnectionStateMachine(
             maxMessageSize: configuration.maxMessageSize,
             maxFragmentsPerMessage: configuration.maxFragmentsPerMessage,
@@ -113,6 +118,7 @@ final class WebSocketConnectionHandler: ChannelDuplexHandler {
     func triggerUserOutboundEvent(context: ChannelHandlerContext, event: Any, promise: EventLoopPromise<Void>?) {
         if event is SessionEstablishedEvent {
             self.connection.sessionEstablished()
+            self.raiseFrameDecoderLimit(context: context)
             promise?.succeed()
             return
         }
@@ -161,6 +167,22 @@ final class WebSocketConnectionHandler: ChannelDuplexHandler {
             self.writeBytes(extensionData, context: context, promise: nil)
         }
         self.writeBytes(frame.data, context: context, promise: promise)
+    }
+
+    /// Replaces the pre-session frame decoder with one that accepts the full frame size. The new
+    /// decoder goes right after the old one, so bytes the old one still holds (a client that sent
+    /// before WELCOME) are handed to it when the old one is removed.
+    private func raiseFrameDecoderLimit(context: ChannelHandlerContext) {
+        guard self.maxFrameSize > self.preSessionMaxFrameSize else { return }
+        let operations = context.pipeline.syncOperations
+        guard let old = try? operations.handler(type: ByteToMessageHandler<WebSocketFrameDecoder>.self) else { return }
+        let replacement = ByteToMessageHandler(WebSocketFrameDecoder(maxFrameSize: self.maxFrameSize))
+        do {
+            try operations.addHandler(replacement, position: .after(old))
+            operations.removeHandler(old, promise: nil)
+        } catch {
+            context.fireErrorCaught(error)
+        }
     }
 
     /// Frames up to this many payload bytes are copied behind their header into one buffer.
