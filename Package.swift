@@ -132,7 +132,7 @@ let package = Package(
         .testTarget(
             name: "JunctionAuthTests",
             dependencies: [
-                "JunctionAuth",
+                "JunctionAuth", "WAMPCore",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "JWTKit", package: "jwt-kit"),

@@ -14,12 +14,13 @@ import asyncio
 from autobahn.wamp.auth import create_authenticator
 from autobahn.wamp.types import ComponentConfig
 
-from auth_router import HOST, AuthRouter, client_ssl_context
+from auth_router import HOST, client_ssl_context
 from wamp_client import (
     DEFAULT_TIMEOUT,
     SERIALIZER_CLASSES,
     ApplicationError,  # noqa: F401  (re-exported)
     Session,
+    SessionPool,
     WampWebSocketClientFactory,
     _RawSocketClientFactory,
     run,  # noqa: F401  (re-exported)
@@ -67,32 +68,9 @@ def authenticator(method: str, **kwargs):
     return create_authenticator(method, **kwargs)
 
 
-class Pool:
-    """Opens sessions and closes them all when the ``async with`` block ends."""
-
-    def __init__(self, router: AuthRouter):
-        self.router = router
-        self.sessions: list[Session] = []
-        self.transports = []
-
-    async def __aenter__(self):
-        return self
-
-    async def __aexit__(self, *exc):
-        for s in self.sessions:
-            try:
-                if s.is_attached() and not s._goodbye_sent:
-                    s.leave()
-            except Exception:
-                pass
-        pending = [s.disconnected for s in self.sessions if not s.disconnected.done()]
-        if pending:
-            await asyncio.wait(pending, timeout=3)
-        for tr in self.transports:
-            if not tr.is_closing():
-                tr.close()
-        await asyncio.sleep(0)
-        return False
+class Pool(SessionPool):
+    """Opens authenticating sessions; closes them all when the ``async with`` block ends
+    (``SessionPool``'s lifecycle)."""
 
     async def attempt(
         self,

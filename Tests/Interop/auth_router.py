@@ -245,24 +245,30 @@ def _pki_objects():
     now = datetime.datetime.now(datetime.timezone.utc)
     start, end = now - datetime.timedelta(days=1), now + datetime.timedelta(days=30)
 
-    def ca(cn):
-        key = ec.generate_private_key(ec.SECP256R1())
-        cert = (
+    def builder(key, cn, issuer, is_ca: bool):
+        """What CA and leaf certificates share: names, validity, basic constraints, key usage."""
+        return (
             x509.CertificateBuilder()
             .subject_name(_name(cn))
-            .issuer_name(_name(cn))
+            .issuer_name(issuer)
             .public_key(key.public_key())
             .serial_number(x509.random_serial_number())
             .not_valid_before(start)
             .not_valid_after(end)
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .add_extension(x509.BasicConstraints(ca=is_ca, path_length=None), critical=True)
             .add_extension(
                 x509.KeyUsage(
                     digital_signature=True, content_commitment=False, key_encipherment=False, data_encipherment=False,
-                    key_agreement=False, key_cert_sign=True, crl_sign=True, encipher_only=False, decipher_only=False,
+                    key_agreement=False, key_cert_sign=is_ca, crl_sign=is_ca, encipher_only=False, decipher_only=False,
                 ),
                 critical=True,
             )
+        )
+
+    def ca(cn):
+        key = ec.generate_private_key(ec.SECP256R1())
+        cert = (
+            builder(key, cn, _name(cn), is_ca=True)
             .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
             .sign(key, hashes.SHA256())
         )
@@ -271,21 +277,7 @@ def _pki_objects():
     def leaf(ca_key, ca_cert, cn, server: bool):
         key = ec.generate_private_key(ec.SECP256R1())
         b = (
-            x509.CertificateBuilder()
-            .subject_name(_name(cn))
-            .issuer_name(ca_cert.subject)
-            .public_key(key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(start)
-            .not_valid_after(end)
-            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-            .add_extension(
-                x509.KeyUsage(
-                    digital_signature=True, content_commitment=False, key_encipherment=False, data_encipherment=False,
-                    key_agreement=False, key_cert_sign=False, crl_sign=False, encipher_only=False, decipher_only=False,
-                ),
-                critical=True,
-            )
+            builder(key, cn, ca_cert.subject, is_ca=False)
             .add_extension(
                 x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH if server else ExtendedKeyUsageOID.CLIENT_AUTH]),
                 critical=False,

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import WAMPCore
 import _CryptoExtras
 
 /// WAMP-CRA (challenge-response authentication), computed exactly as autobahn-python does, so the
@@ -65,24 +66,12 @@ public enum WAMPCRA {
     public static func challenge(
         authid: String, authrole: String, authprovider: String, session: UInt64, nonce: String, timestamp: String
     ) -> String {
-        func quoted(_ text: String) -> String {
-            var out = "\""
-            for scalar in text.unicodeScalars {
-                switch scalar {
-                case "\"": out += "\\\""
-                case "\\": out += "\\\\"
-                case "\n": out += "\\n"
-                case "\r": out += "\\r"
-                case "\t": out += "\\t"
-                case let s where s.value < 0x20: out += String(format: "\\u%04x", s.value)
-                default: out.unicodeScalars.append(scalar)
-                }
-            }
-            return out + "\""
-        }
-        return "{\"authid\":\(quoted(authid)),\"authrole\":\(quoted(authrole)),\"authmethod\":\"wampcra\","
-            + "\"authprovider\":\(quoted(authprovider)),\"nonce\":\(quoted(nonce)),"
-            + "\"timestamp\":\(quoted(timestamp)),\"session\":\(session)}"
+        let object: WAMPValue = [
+            "authid": .string(authid), "authrole": .string(authrole), "authmethod": "wampcra",
+            "authprovider": .string(authprovider), "nonce": .string(nonce), "timestamp": .string(timestamp),
+            "session": .uint(session),
+        ]
+        return String(decoding: SerializerKind.json.serializer.encode(object), as: UTF8.self)
     }
 
     /// A fresh random nonce (16 bytes, Base64).

@@ -1,4 +1,3 @@
-import Foundation
 import JunctionAuth
 import WAMPCore
 
@@ -356,9 +355,7 @@ public struct SessionAuthenticator: Sendable {
     }
 
     private static func timestamp() -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.string(from: Date())
+        WallClock.iso8601(WallClock.system.now())
     }
 }
 

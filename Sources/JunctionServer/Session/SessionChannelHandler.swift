@@ -553,41 +553,33 @@ final class ChannelPeer: PeerConnection {
         self.serializer = serializer
     }
 
-    private func onLoop(_ body: @escaping @Sendable (SessionChannelHandler) -> Void) {
-        let handler = self.handler
-        if handler.eventLoop.inEventLoop {
-            body(handler.value)
-        } else {
-            handler.eventLoop.execute { body(handler.value) }
-        }
-    }
-
-    // The two delivery paths call straight through on the connection's own loop (no closure is
-    // allocated per message: with one event loop, or a realm on the connection's loop, that is
-    // every message).
     func send(_ message: WAMPMessage) {
-        let handler = self.handler
-        if handler.eventLoop.inEventLoop {
-            handler.value.deliver(message)
-        } else {
-            handler.eventLoop.execute { handler.value.deliver(message) }
-        }
+        self.onLoop(message) { $0.deliver($1) }
     }
 
     func send(_ message: SharedMessage) {
+        self.onLoop(message) { $0.deliver($1) }
+    }
+
+    /// Calls straight through on the connection's own loop, hops there otherwise. `body` captures
+    /// nothing, so nothing is allocated per message on the direct path (with one event loop, or a
+    /// realm on the connection's loop, that is every message).
+    private func onLoop<Argument: Sendable>(
+        _ argument: Argument, _ body: @escaping @Sendable (SessionChannelHandler, Argument) -> Void
+    ) {
         let handler = self.handler
         if handler.eventLoop.inEventLoop {
-            handler.value.deliver(message)
+            body(handler.value, argument)
         } else {
-            handler.eventLoop.execute { handler.value.deliver(message) }
+            handler.eventLoop.execute { body(handler.value, argument) }
         }
     }
 
     func goodbye(reason: String, message: String?) {
-        self.onLoop { $0.routerGoodbye(reason: reason, message: message) }
+        self.onLoop((reason, message)) { $0.routerGoodbye(reason: $1.0, message: $1.1) }
     }
 
     func abort(_ abort: WAMPMessage.Abort) {
-        self.onLoop { $0.routerAbort(abort) }
+        self.onLoop(abort) { $0.routerAbort($1) }
     }
 }

@@ -65,20 +65,3 @@ enum WebSocketFrameHeader {
         }
     }
 }
-
-extension TransportFraming {
-    /// The length of the prefix at the front of `bytes` (a whole frame in this framing).
-    func prefixLength(of bytes: ByteBuffer) -> Int {
-        switch self {
-        case .rawSocket:
-            return 4
-        case .webSocket:
-            guard let second = bytes.getInteger(at: bytes.readerIndex + 1, as: UInt8.self) else { return 0 }
-            switch second & 0x7F {
-            case 126: return 4
-            case 127: return 10
-            default: return 2
-            }
-        }
-    }
-}

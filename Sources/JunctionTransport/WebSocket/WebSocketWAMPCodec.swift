@@ -70,67 +70,51 @@ struct WebSocketWAMPCodec: WebSocketMessageCodec {
         }
     }
 
-    /// The framing shared messages get on this connection; `nil` for batched subprotocols, whose
-    /// messages are wrapped in batch framing per connection.
-    var framing: TransportFraming? {
-        self.subprotocol.batched ? nil : .webSocket(binary: self.subprotocol.serializer != .json)
-    }
-
     func output(for outbound: TransportOutbound, allocator: ByteBufferAllocator) -> WebSocketOutput {
         switch outbound {
         case .framed(let framed):
             return .framed(framed)
         case .prefixed(let bytes):
             return .bytes(bytes)
-        default:
-            return .frame(self.frame(for: outbound, allocator: allocator))
+        case .message(let message):
+            return .frame(self.frame(encoding: message, allocator: allocator))
+        case .serialized(let payload):
+            return .frame(self.frame(carrying: payload, allocator: allocator))
         }
     }
 
-    func frame(for outbound: TransportOutbound, allocator: ByteBufferAllocator) -> WebSocketFrame {
-        let opcode = self.dataOpcode
-        switch outbound {
-        case .framed(let framed):
-            return WebSocketFrame(fin: true, opcode: opcode, data: framed.payload)
-        case .prefixed(var bytes):
-            // Only reached if a session handler ignored `framing`: strip its prefix.
-            bytes.moveReaderIndex(forwardBy: self.framing.map { $0.prefixLength(of: bytes) } ?? 0)
-            return WebSocketFrame(fin: true, opcode: opcode, data: bytes)
-        case .message(let message):
-            var buffer = allocator.buffer(capacity: 256)
-            if self.subprotocol.batched {
-                WebSocketBatchFraming.write(
-                    message,
-                    serializer: self.serializer,
-                    recordSeparator: self.recordSeparator,
-                    into: &buffer
-                )
-            } else {
-                buffer.writeWAMPMessage(message, serializer: self.serializer)
-            }
-            return WebSocketFrame(fin: true, opcode: opcode, data: buffer)
-        case .serialized(let payload) where self.subprotocol.batched:
-            // The encoder writes `extensionData` and then `data`, each as its own buffer; without
-            // negotiated extensions both are plain payload on the wire, which lets us put the
-            // batch framing before or after the shared payload without copying it.
-            let envelope = WebSocketBatchFraming.envelope(
-                payloadLength: payload.readableBytes,
-                serializer: self.subprotocol.serializer,
+    private func frame(encoding message: WAMPMessage, allocator: ByteBufferAllocator) -> WebSocketFrame {
+        var buffer = allocator.buffer(capacity: 256)
+        if self.subprotocol.batched {
+            WebSocketBatchFraming.write(
+                message,
+                serializer: self.serializer,
                 recordSeparator: self.recordSeparator,
-                allocator: allocator
+                into: &buffer
             )
-            if let suffix = envelope.suffix {
-                return WebSocketFrame(fin: true, opcode: opcode, data: suffix, extensionData: payload)
-            }
-            return WebSocketFrame(
-                fin: true,
-                opcode: opcode,
-                data: payload,
-                extensionData: envelope.prefix
-            )
-        case .serialized(let payload):
-            return WebSocketFrame(fin: true, opcode: opcode, data: payload)
+        } else {
+            buffer.writeWAMPMessage(message, serializer: self.serializer)
         }
+        return WebSocketFrame(fin: true, opcode: self.dataOpcode, data: buffer)
+    }
+
+    private func frame(carrying payload: ByteBuffer, allocator: ByteBufferAllocator) -> WebSocketFrame {
+        guard self.subprotocol.batched else {
+            return WebSocketFrame(fin: true, opcode: self.dataOpcode, data: payload)
+        }
+        // The connection handler writes `extensionData` and then `data`; without negotiated
+        // extensions both are plain payload on the wire, which lets us put the batch framing
+        // before or after the shared payload without copying it.
+        let envelope = WebSocketBatchFraming.envelope(
+            payloadLength: payload.readableBytes,
+            serializer: self.subprotocol.serializer,
+            recordSeparator: self.recordSeparator,
+            allocator: allocator
+        )
+        if let suffix = envelope.suffix {
+            return WebSocketFrame(fin: true, opcode: self.dataOpcode, data: suffix, extensionData: payload)
+        }
+        return WebSocketFrame(fin: true, opcode: self.dataOpcode, data: payload, extensionData: envelope.prefix)
     }
 }
 
