@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Side-by-side benchmark on this machine: Junction vs Crossbar.io vs a bare SwiftNIO WebSocket
-# baseline, driven by junction-bench. See docs/benchmarks.md for the method.
+# baseline, driven by junction-bench. See docs/benchmarks.md for the method. The RPC cases also
+# run against the baseline in relay mode ("relay": CALL -> INVOCATION to a callee, YIELD -> RESULT).
 #
 #   bench/compare.sh            full run (3 repetitions, medians; ~25 min after the build)
 #   bench/compare.sh --quick    smoke run (1 repetition, short durations; ~4 min after the build)
@@ -223,19 +224,24 @@ start_crossbar() {
     MEASURE_PID=$worker  # the router worker alone holds the sessions
 }
 
+# start_baseline CPUS [RPC]: RPC "echo" (default; router name "baseline") answers a CALL at once,
+# "relay" (router name "relay") forwards it to a callee like a router. Same ports either way.
 start_baseline() {
-    local cpus=$1
+    local cpus=$1 rpc=${2:-echo}
+    local name=baseline mode=()
+    # Echo mode passes no --rpc, so --skip-build still works with a binary older than the option.
+    [[ $rpc == relay ]] && { name=relay; mode=(--rpc relay); }
     stop_routers
     taskset -c "$cpus" "$BIN/junction-bench" baseline-server --host $HOST --port $B_WS --rawsocket-port $B_RS \
-        >> "$OUT/baseline.log" 2>&1 &
+        "${mode[@]}" >> "$OUT/$name.log" 2>&1 &
     local pid=$!
     ROUTER_PIDS=("$pid")
     if ! wait_ports "$pid" 10 $B_WS $B_RS; then
-        log "baseline server did not start (see $OUT/baseline.log)"
+        log "$name server did not start (see $OUT/$name.log)"
         stop_routers
         return 1
     fi
-    CURRENT=baseline
+    CURRENT=$name
     MEASURE_PID=$pid
 }
 
@@ -244,6 +250,7 @@ start_router() {  # start_router NAME
         junction) start_junction 1 $ROUTER_CPU ;;
         crossbar) start_crossbar $ROUTER_CPU ;;
         baseline) start_baseline $ROUTER_CPU ;;
+        relay) start_baseline $ROUTER_CPU relay ;;
     esac
 }
 
@@ -251,14 +258,14 @@ ws_url() {
     case "$1" in
         junction*) echo "ws://$HOST:$J_WS/ws" ;;
         crossbar) echo "ws://$HOST:$C_WS/ws" ;;
-        baseline) echo "ws://$HOST:$B_WS/ws" ;;
+        baseline|relay) echo "ws://$HOST:$B_WS/ws" ;;
     esac
 }
 rs_url() {
     case "$1" in
         junction*) echo "rs://$HOST:$J_RS" ;;
         crossbar) echo "rs://$HOST:$C_RS" ;;
-        baseline) echo "rs://$HOST:$B_RS" ;;
+        baseline|relay) echo "rs://$HOST:$B_RS" ;;
     esac
 }
 
@@ -362,9 +369,9 @@ PAIR="junction crossbar"
 
 # ---------------------------------------------------------------- scenarios (pinned)
 
+RPC=(rpc --callers 10 --callees 1 --window 10 --payload 128 "${COMMON[@]}")
 for router in $ALL; do
     start_router "$router" || continue
-    RPC=(rpc --callers 10 --callees 1 --window 10 --payload 128 "${COMMON[@]}")
     scenario rpc-ws-json "$router" "${RPC[@]}" --url '{ws}' --serializer json
     scenario rpc-rs-msgpack "$router" "${RPC[@]}" --url '{rs}' --serializer msgpack
     for fanout in 1 10 100 1000; do
@@ -375,6 +382,13 @@ for router in $ALL; do
         --url '{ws}' --serializer json
 done
 
+# The baseline in relay mode, RPC only: the same 4 frames per call as a router (the other
+# scenarios make no CALLs, so relay and echo mode would measure the same thing there).
+if start_router relay; then
+    scenario rpc-ws-json relay "${RPC[@]}" --url '{ws}' --serializer json
+    scenario rpc-rs-msgpack relay "${RPC[@]}" --url '{rs}' --serializer msgpack
+fi
+
 # Open-loop latency at 50 % of each router's measured maximum (same absolute rate for everyone).
 # A router offered more than it can take is still working off the backlog long after the
 # generator left, so every repetition gets a fresh router.
@@ -383,7 +397,7 @@ for reference in junction crossbar; do
     [[ -n $max && $max != 0 ]] || { log "no $reference maximum; skipping rpc-open-${reference}50"; continue; }
     rate=$(( max / 2 ))
     log "open loop at $rate calls/s (50% of $reference's $max)"
-    for router in $ALL; do
+    for router in $ALL relay; do
         start_router "$router" || continue
         FRESH=1 scenario "rpc-open-${reference}50" "$router" rpc --callers 10 --callees 1 --payload 128 \
             --rate "$rate" "${COMMON[@]}" --url '{ws}' --serializer json

@@ -20,6 +20,12 @@ from pathlib import Path
 
 ROUTERS = ["junction", "crossbar", "baseline"]
 
+# The baseline server with `--rpc relay` (CALL -> INVOCATION to a callee, YIELD -> RESULT: the 4
+# frames per call a router handles), run for the RPC cases only. Shown as two extra columns,
+# "NIO relay" and "J/Relay", blank on the other rows; left out if no relay run exists.
+RELAY = "relay"
+RELAY_CASES = {"rpc-ws-json", "rpc-rs-msgpack", "rpc-open-junction50", "rpc-open-crossbar50"}
+
 # (case, title, [(metric, label, higher_is_better)]) in table order. Metrics are keys of
 # `metrics`, or "latency.p50" etc. for latency percentiles (microseconds).
 CASES = [
@@ -125,33 +131,56 @@ def integrity(runs: dict, case: str, router: str) -> str:
     return "" if sums == [0, 0, 0] else f" (lost {sums[0]}, dup {sums[1]}, ooo {sums[2]})"
 
 
+def relay_cells(show: bool, case: str, j: float | None, relay: float | None) -> str:
+    """The "NIO relay | J/Relay" cells of a row (with their leading separator), or "" without relay runs."""
+    if not show:
+        return ""
+    if case not in RELAY_CASES:
+        return "  |  |"
+    return f" {fmt(relay)} | {ratio(j, relay)} |"
+
+
 def build(results: Path) -> tuple[str, dict]:
     runs = load(results)
     reps = max((len(v) for v in runs.values()), default=0)
+    show_relay = any(router == RELAY for (_case, router) in runs)
+    relay_head = " NIO relay | J/Relay |" if show_relay else ""
+    relay_rule = "---:|---:|" if show_relay else ""
     lines = [
         f"Medians of {reps} run(s). Junction/Crossbar ratio > 1 means Junction is better for throughput, "
         "< 1 is better for latency and memory.",
         "",
-        "| Scenario | Metric | Junction | Crossbar | J/C | Baseline | J/Baseline |",
-        "|---|---|---:|---:|---:|---:|---:|",
+        "| Scenario | Metric | Junction | Crossbar | J/C | Baseline | J/Baseline |" + relay_head,
+        "|---|---|---:|---:|---:|---:|---:|" + relay_rule,
     ]
+    if show_relay:
+        lines[1:1] = [
+            "",
+            "NIO relay: the baseline server with `--rpc relay`, forwarding each CALL to a callee and its YIELD "
+            "back (4 frames per call, like a router; the Baseline column answers a CALL at once, 2 frames).",
+        ]
     table: dict = {"cases": {}, "loops": {}}
     for case, title, metrics in CASES:
         for metric, label, _higher in metrics:
             j, c, b = (median(runs, case, r, metric) for r in ROUTERS)
-            if j is None and c is None and b is None:
+            relay = median(runs, case, RELAY, metric) if case in RELAY_CASES else None
+            if j is None and c is None and b is None and relay is None:
                 continue
             notes = "".join(integrity(runs, case, r) for r in ROUTERS if metric.endswith("deliveries_per_s"))
             lines.append(
-                f"| {title} | {label}{notes} | {fmt(j)} | {fmt(c)} | {ratio(j, c)} | {fmt(b)} | {ratio(j, b)} |")
-            table["cases"].setdefault(case, {})[metric] = {"junction": j, "crossbar": c, "baseline": b}
+                f"| {title} | {label}{notes} | {fmt(j)} | {fmt(c)} | {ratio(j, c)} | {fmt(b)} | {ratio(j, b)} |"
+                + relay_cells(show_relay, case, j, relay))
+            figures = {"junction": j, "crossbar": c, "baseline": b}
+            if relay is not None:
+                figures[RELAY] = relay
+            table["cases"].setdefault(case, {})[metric] = figures
     efficiency_lines = []
     for case, title, metrics in CASES:
         metric, label, higher = metrics[0]
         if not higher or case.startswith(("idle", "rpc-open")):
             continue
         cells = []
-        for router in ROUTERS:
+        for router in ROUTERS + [RELAY]:
             reports = runs.get((case, router), [])
             per_cpu = [
                 value(r, metric) / (value(r, "router_cpu_pct") / 100)
@@ -160,27 +189,30 @@ def build(results: Path) -> tuple[str, dict]:
             ]
             cells.append(statistics.median(per_cpu) if per_cpu else None)
         if any(cell is not None for cell in cells):
-            j, c, b = cells
+            j, c, b, relay = cells
             efficiency_lines.append(
                 f"| {title} | {label} per router CPU-second | {fmt(j)} | {fmt(c)} | {ratio(j, c)} | {fmt(b)} "
-                f"| {ratio(j, b)} |")
+                f"| {ratio(j, b)} |" + relay_cells(show_relay, case, j, relay))
     if efficiency_lines:
         lines += [
             "",
             "Throughput per CPU-second of the router (figure / router CPU share over the window): on a shared "
             "machine the router rarely gets its whole core, and this normalizes for that:",
             "",
-            "| Scenario | Metric | Junction | Crossbar | J/C | Baseline | J/Baseline |",
-            "|---|---|---:|---:|---:|---:|---:|",
+            "| Scenario | Metric | Junction | Crossbar | J/C | Baseline | J/Baseline |" + relay_head,
+            "|---|---|---:|---:|---:|---:|---:|" + relay_rule,
         ] + efficiency_lines
     cpu_lines = []
     for case, title, _metrics in CASES:
         cells = []
-        for router in ROUTERS:
+        for router in ROUTERS + ([RELAY] if show_relay else []):
+            if router == RELAY and case not in RELAY_CASES:
+                cells.append("")
+                continue
             r_cpu = median(runs, case, router, "router_cpu_pct")
             g_cpu = median(runs, case, router, "generator_cpu_pct")
             cells.append("n/a" if r_cpu is None and g_cpu is None else f"{fmt(r_cpu)} / {fmt(g_cpu)}")
-        if any(cell != "n/a" for cell in cells):
+        if any(cell not in ("n/a", "") for cell in cells):
             cpu_lines.append(f"| {title} | " + " | ".join(cells) + " |")
     if cpu_lines:
         lines += [
@@ -188,8 +220,8 @@ def build(results: Path) -> tuple[str, dict]:
             "CPU use over the measurement window, % of one core, router / generator (closed loop: the router "
             "should be near 100 and the generator clearly below, or the generator was the bottleneck):",
             "",
-            "| Scenario | Junction | Crossbar | Baseline |",
-            "|---|---:|---:|---:|",
+            "| Scenario | Junction | Crossbar | Baseline |" + (" NIO relay |" if show_relay else ""),
+            "|---|---:|---:|---:|" + ("---:|" if show_relay else ""),
         ] + cpu_lines
     loop_lines = []
     for case, title, metric, label in LOOP_CASES:

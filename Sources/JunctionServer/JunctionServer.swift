@@ -46,13 +46,14 @@ public final class JunctionServer: Sendable {
         let router = Router(realms: configuration.realms, group: group, logger: logger)
         let connections = ConnectionRegistry()
         let statistics = ServerStatistics()
+        let mailboxes = LoopMailboxes(group: group)
         let security = SessionSecurity.Shared(limits: configuration.limits)
         var listeners: [any Channel] = []
         do {
             for transport in configuration.transports {
                 let channel = try await Self.bind(
                     transport, router: router, group: group, limits: configuration.limits, security: security,
-                    connections: connections, statistics: statistics, logger: logger)
+                    connections: connections, statistics: statistics, mailboxes: mailboxes, logger: logger)
                 logger.info("listening", metadata: ["transport": "\(Self.describe(transport, channel))"])
                 listeners.append(channel)
             }
@@ -80,12 +81,13 @@ public final class JunctionServer: Sendable {
     private static func bind(
         _ transport: TransportConfiguration, router: Router, group: any EventLoopGroup, limits: Limits,
         security shared: SessionSecurity.Shared, connections: ConnectionRegistry, statistics: ServerStatistics,
-        logger: Logger
+        mailboxes: LoopMailboxes, logger: Logger
     ) async throws -> any Channel {
         let security = shared.forListener(authMethods: transport.authMethods, limits: limits)
         let factory: SessionHandlerFactory = { info in
             SessionChannelHandler(
-                router: router, info: info, limits: limits, security: security, statistics: statistics, logger: logger)
+                router: router, info: info, limits: limits, security: security, statistics: statistics,
+                mailboxes: mailboxes, logger: logger)
         }
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 1024)

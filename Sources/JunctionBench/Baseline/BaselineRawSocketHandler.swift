@@ -9,11 +9,13 @@ final class BaselineRawSocketHandler: ChannelInboundHandler {
     typealias OutboundOut = ByteBuffer
 
     private let hubs: BaselineHubs
+    private let relays: BaselineRelays?
     private var open = false
     private var cumulation = InboundCumulation()
 
-    init(hubs: BaselineHubs) {
+    init(hubs: BaselineHubs, relays: BaselineRelays?) {
         self.hubs = hubs
+        self.relays = relays
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -37,7 +39,8 @@ final class BaselineRawSocketHandler: ChannelInboundHandler {
             reply.writeBytes([0x7F, 0xF0 | kind.rawValue, 0, 0])
             context.writeAndFlush(self.wrapOutboundOut(reply), promise: nil)
             try context.pipeline.syncOperations.addHandler(
-                BaselineHandler(serializer: kind, framing: .rawSocket, hubs: self.hubs, outlet: context),
+                BaselineHandler(
+                    serializer: kind, framing: .rawSocket, hubs: self.hubs, relays: self.relays, outlet: context),
                 position: .after(self))
         }
         while buffer.readableBytes >= 4, let header = buffer.getInteger(at: buffer.readerIndex, as: UInt32.self) {

@@ -8,16 +8,23 @@ struct BaselineReplies: Sendable {
     let registered: MessageTemplate
     let subscribed: MessageTemplate
     let published: MessageTemplate
+    /// `--rpc relay` with no callee of the caller's serializer: the CALL is answered with this ERROR.
+    let noSuchProcedure: MessageTemplate
     let goodbye: [UInt8]
+
+    /// The one registration id every REGISTERED (and, in relay mode, every INVOCATION) carries.
+    static let registrationID: UInt64 = 1
 
     init(_ kind: SerializerKind) {
         self.kind = kind
         let roles: WAMPDict = ["broker": [:], "dealer": [:]]
         self.welcome = MessageTemplate(
             kind, [.constant(2), .slot, .constant(["roles": .dict(roles), "authrole": "anonymous"])])
-        self.registered = MessageTemplate(kind, [.constant(65), .slot, .constant(1)])
+        self.registered = MessageTemplate(kind, [.constant(65), .slot, .constant(.uint(Self.registrationID))])
         self.subscribed = MessageTemplate(kind, [.constant(33), .slot, .constant(1)])
         self.published = MessageTemplate(kind, [.constant(17), .slot, .slot])
+        self.noSuchProcedure = MessageTemplate(
+            kind, [.constant(8), .constant(48), .slot, .constant([:]), .constant("wamp.error.no_such_procedure")])
         self.goodbye = MessageTemplate(
             kind, [.constant(6), .constant([:]), .constant("wamp.close.goodbye_and_out")]
         ).bytes()

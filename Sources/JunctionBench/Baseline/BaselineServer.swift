@@ -12,33 +12,71 @@ import WAMPCore
 ///
 /// What it does: upgrades on any path, echoing the first of `wamp.2.json`, `wamp.2.msgpack`,
 /// `wamp.2.cbor` the client offers; answers HELLO with a canned WELCOME, REGISTER/SUBSCRIBE with
-/// canned REGISTERED/SUBSCRIBED, CALL with a RESULT carrying the call's own arguments, PUBLISH
-/// with an EVENT carrying the publication's arguments to every subscriber (one topic for all,
-/// framed once) plus PUBLISHED if `acknowledge` is set, GOODBYE with GOODBYE.
-/// What it does not: validate anything beyond the message type and request id, route CALLs to
-/// callees (a CALL is answered directly, so an RPC costs it 2 frames instead of a router's 4),
-/// topics, realms, authorization, batched WebSocket. With `rawSocketPort` it also serves the
-/// same over RawSocket (any serializer the client asks for).
+/// canned REGISTERED/SUBSCRIBED, PUBLISH with an EVENT carrying the publication's arguments to
+/// every subscriber (one topic for all, framed once) plus PUBLISHED if `acknowledge` is set,
+/// GOODBYE with GOODBYE. A CALL depends on `rpc`:
+/// - `echo` (default): answered at once with a RESULT carrying the call's own arguments — 2
+///   frames per call where a router handles 4, so the RPC ceiling is not comparable to a router's.
+/// - `relay`: forwarded as INVOCATION to a registered callee (round robin over every connection
+///   that sent REGISTER, whatever the procedure), whose YIELD goes back to the caller as RESULT —
+///   the same 4 frames a router handles, argument bytes copied, not decoded. No callee of the
+///   caller's serializer → ERROR `wamp.error.no_such_procedure`. The only state is the callee
+///   list and the invocation table (`RelayTable`); calls in flight to a callee that closes are
+///   dropped, not answered with an ERROR.
+///
+/// What it does not: validate anything beyond the message type and the ids it reads, match URIs
+/// (procedures or topics), realms, authorization, registration options, progressive results,
+/// cancellation, timeouts, batched WebSocket. With `rawSocketPort` it also serves the same over
+/// RawSocket (any serializer the client asks for).
 struct BaselineServer {
     var host: String
     var port: Int
     var rawSocketPort: Int?
     var threads: Int
+    var rpc: BaselineRPCMode = .echo
 
     func run() throws {
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, self.threads))
-        defer { try? group.syncShutdownGracefully() }
-        var entries: [BaselineHubs.Entry] = []
-        for loop in group.makeIterator() {
-            entries.append(
-                try loop.submit { BaselineHubs.Entry(loop: loop, hub: NIOLoopBound(BaselineHub(), eventLoop: loop)) }
-                    .wait())
-        }
-        let hubs = BaselineHubs(entries: entries)
+        let server = try self.start()
+        defer { server.shutdown() }
+        print("baseline-server listening on ws://\(self.host):\(server.webSocketPort)/ (any path), rpc \(self.rpc)")
+        if let port = server.rawSocketPort { print("baseline-server listening on rs://\(self.host):\(port)") }
+        fflush(nil)
+        try server.webSocket.closeFuture.wait()
+    }
+
+    /// Binds the listeners and returns at once; port 0 picks a free port (tests read it back).
+    func start() throws -> RunningBaselineServer {
         let address = try SocketAddress.makeAddressResolvingHost(self.host, port: self.port)
         guard BenchTarget.isLoopback(address) else {
             throw BenchTargetError("the baseline server only listens on loopback, not \(address)")
         }
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, self.threads))
+        do {
+            return try self.start(on: group, address: address)
+        } catch {
+            try? group.syncShutdownGracefully()
+            throw error
+        }
+    }
+
+    private func start(on group: MultiThreadedEventLoopGroup, address: SocketAddress) throws -> RunningBaselineServer {
+        let loops = Array(group.makeIterator())
+        var entries: [BaselineHubs.Entry] = []
+        var relayEntries: [BaselineRelays.Entry] = []
+        for (index, loop) in loops.enumerated() {
+            entries.append(
+                try loop.submit { BaselineHubs.Entry(loop: loop, hub: NIOLoopBound(BaselineHub(), eventLoop: loop)) }
+                    .wait())
+            guard self.rpc == .relay else { continue }
+            relayEntries.append(
+                try loop.submit {
+                    BaselineRelays.Entry(
+                        loop: loop,
+                        relay: NIOLoopBound(BaselineRelay(loopIndex: index, loopCount: loops.count), eventLoop: loop))
+                }.wait())
+        }
+        let hubs = BaselineHubs(entries: entries)
+        let relays = self.rpc == .relay ? BaselineRelays(entries: relayEntries) : nil
         let channel = try ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 4096)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -46,11 +84,12 @@ struct BaselineServer {
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline(
-                        withServerUpgrade: (upgraders: [Self.upgrader(hubs: hubs)], completionHandler: { _ in }))
+                        withServerUpgrade: (
+                            upgraders: [Self.upgrader(hubs: hubs, relays: relays)], completionHandler: { _ in }
+                        ))
                 }
             }
             .bind(to: address).wait()
-        print("baseline-server listening on ws://\(self.host):\(channel.localAddress?.port ?? self.port)/ (any path)")
         var rawChannel: (any Channel)?
         if let rawSocketPort = self.rawSocketPort {
             let rawAddress = try SocketAddress.makeAddressResolvingHost(self.host, port: rawSocketPort)
@@ -60,19 +99,20 @@ struct BaselineServer {
                 .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
                 .childChannelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandler(BaselineRawSocketHandler(hubs: hubs))
+                        try channel.pipeline.syncOperations.addHandler(
+                            BaselineRawSocketHandler(hubs: hubs, relays: relays))
                     }
                 }
                 .bind(to: rawAddress).wait()
-            print("baseline-server listening on rs://\(self.host):\(raw.localAddress?.port ?? rawSocketPort)")
             rawChannel = raw
         }
-        fflush(nil)
-        try channel.closeFuture.wait()
-        try rawChannel?.close().wait()
+        return RunningBaselineServer(
+            group: group, webSocket: channel, rawSocket: rawChannel,
+            webSocketPort: channel.localAddress?.port ?? self.port,
+            rawSocketPort: rawChannel.map { $0.localAddress?.port ?? self.rawSocketPort ?? 0 }, relays: relays)
     }
 
-    private static func upgrader(hubs: BaselineHubs) -> NIOWebSocketServerUpgrader {
+    private static func upgrader(hubs: BaselineHubs, relays: BaselineRelays?) -> NIOWebSocketServerUpgrader {
         NIOWebSocketServerUpgrader(
             maxFrameSize: 16 << 20,
             automaticErrorHandling: false,
@@ -96,7 +136,7 @@ struct BaselineServer {
                         BaselineWebSocketAdapter(outlet: outletContext),
                         BaselineHandler(
                             serializer: kind, framing: .webSocket(opcode: kind == .json ? 0x1 : 0x2), hubs: hubs,
-                            outlet: outletContext),
+                            relays: relays, outlet: outletContext),
                     ])
                 }
             })
@@ -109,6 +149,32 @@ struct BaselineServer {
             if let kind = SerializerKind.allCases.first(where: { $0.webSocketSubprotocol == name }) { return kind }
         }
         return nil
+    }
+}
+
+/// How the baseline answers a CALL (`--rpc`); see `BaselineServer`.
+enum BaselineRPCMode: String, CaseIterable, Sendable {
+    /// CALL → RESULT at once (2 frames per call).
+    case echo
+    /// CALL → INVOCATION to a callee, YIELD → RESULT to the caller (4 frames per call, like a router).
+    case relay
+}
+
+/// A started baseline server: its bound ports (the real ones when asked for port 0).
+struct RunningBaselineServer: Sendable {
+    let group: MultiThreadedEventLoopGroup
+    let webSocket: any Channel
+    let rawSocket: (any Channel)?
+    let webSocketPort: Int
+    let rawSocketPort: Int?
+    /// The relay state in relay mode (tests look into it), nil in echo mode.
+    let relays: BaselineRelays?
+
+    /// Closes the listeners and stops the event loops (open connections are closed with them).
+    func shutdown() {
+        try? self.webSocket.close().wait()
+        try? self.rawSocket?.close().wait()
+        try? self.group.syncShutdownGracefully()
     }
 }
 

@@ -107,16 +107,26 @@ struct IdleCommand: ParsableCommand {
 struct BaselineServerCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "baseline-server",
-        abstract: "Bare SwiftNIO WebSocket server answering just enough WAMP for the scenarios (no routing).")
+        abstract: "Bare SwiftNIO WebSocket server answering just enough WAMP for the scenarios (no routing).",
+        discussion: """
+            --rpc echo answers a CALL at once with a RESULT (2 frames per call); --rpc relay forwards it \
+            as INVOCATION to a registered callee (round robin, any procedure) and the YIELD back as RESULT \
+            (4 frames per call, like a router), copying argument bytes without decoding or validating them.
+            """)
 
     @Option(help: "Loopback address to listen on.") var host = "127.0.0.1"
     @Option(help: "WebSocket port to listen on.") var port = 8090
     @Option(name: .customLong("rawsocket-port"), help: "Also serve RawSocket on this port.") var rawSocketPort: Int?
     @Option(help: "Event-loop threads.") var threads = 1
+    @Option(help: "How a CALL is answered: echo (RESULT at once) or relay (INVOCATION to a callee, YIELD → RESULT).")
+    var rpc = BaselineRPCMode.echo
 
     func run() throws {
         FileDescriptorLimit.raiseToMaximum()
-        try BaselineServer(host: self.host, port: self.port, rawSocketPort: self.rawSocketPort, threads: self.threads)
-            .run()
+        try BaselineServer(
+            host: self.host, port: self.port, rawSocketPort: self.rawSocketPort, threads: self.threads, rpc: self.rpc
+        ).run()
     }
 }
+
+extension BaselineRPCMode: ExpressibleByArgument {}

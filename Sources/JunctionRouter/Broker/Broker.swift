@@ -16,7 +16,7 @@ struct Broker {
         var subscribers: Set<UInt64>
     }
 
-    private(set) var subscriptions: [UInt64: Subscription] = [:]
+    private(set) var subscriptions: IDMap<Subscription> = [:]
     private var index = URIPatternIndex()
     private var subscriptionIDs = SequentialIDGenerator()
 

@@ -31,6 +31,11 @@ struct Dealer {
     struct InvocationKey: Hashable {
         let callee: UInt64
         let request: UInt64
+
+        /// Hashed like `IDKey` (no SipHash on the per-call path).
+        func _rawHashValue(seed: Int) -> Int {
+            IDKey(self.callee &* 0x9E37_79B9_7F4A_7C15 ^ self.request)._rawHashValue(seed: seed)
+        }
     }
 
     struct PendingCall {
@@ -52,19 +57,19 @@ struct Dealer {
         var key: InvocationKey { InvocationKey(callee: self.callee, request: self.invocationRequest) }
     }
 
-    private(set) var registrations: [UInt64: Registration] = [:]
+    private(set) var registrations: IDMap<Registration> = [:]
     private var index = URIPatternIndex()
-    private var bySession: [UInt64: Set<UInt64>] = [:]
+    private var bySession: IDMap<Set<UInt64>> = [:]
     private var registrationIDs = SequentialIDGenerator()
-    private var invocationIDs: [UInt64: SequentialIDGenerator] = [:]
-    private var lastInvocationID: [UInt64: UInt64] = [:]
+    private var invocationIDs: IDMap<SequentialIDGenerator> = [:]
+    private var lastInvocationID: IDMap<UInt64> = [:]
     private(set) var pending: [InvocationKey: PendingCall] = [:]
     /// Per caller: `CALL.Request` → invocation, for CANCEL and progressive continuations.
-    private var pendingByCaller: [UInt64: [UInt64: InvocationKey]] = [:]
-    private var pendingByCallee: [UInt64: Set<InvocationKey>] = [:]
+    private var pendingByCaller: IDMap<IDMap<InvocationKey>> = [:]
+    private var pendingByCallee: IDMap<Set<InvocationKey>> = [:]
     /// Per caller: request ids of recently finished progressive calls, so a late continuation is
     /// dropped instead of starting a new call (the spec's grace-period table, bounded by count).
-    private var finishedProgressive: [UInt64: [UInt64]] = [:]
+    private var finishedProgressive: IDMap<[UInt64]> = [:]
     static let finishedProgressiveMemory = 64
 
     enum RegisterOutcome: Equatable {

@@ -12,7 +12,7 @@ public final class Realm: @unchecked Sendable {
     public let configuration: RealmConfiguration
     public let eventLoop: any EventLoop
     let logger: Logger
-    var sessions: [UInt64: SessionRecord] = [:]
+    var sessions: IDMap<SessionRecord> = [:]
     var broker = Broker()
     var dealer = Dealer()
     /// Dealer-side call timeouts (`CALL.Options.timeout`), cancelled when the call ends.

@@ -24,6 +24,12 @@ final class SessionChannelHandler: ChannelInboundHandler {
     private let limits: Limits
     private let security: SessionSecurity
     private let statistics: ServerStatistics
+    private let mailboxes: LoopMailboxes
+    /// This connection's loop: its mailbox (messages from realms on other loops) and the
+    /// connections waiting for a flush.
+    private var loop: LoopMailbox?
+    /// The mailbox of the joined realm's loop, when that is another loop.
+    private var realmMailbox: LoopMailbox?
     /// The shared logger: this connection's metadata is added per log statement (`logger`), so an
     /// idle session keeps no logger copy of its own (with its metadata, ~750 bytes).
     private let baseLogger: Logger
@@ -38,10 +44,10 @@ final class SessionChannelHandler: ChannelInboundHandler {
     private var outbound: OutboundQueue<TransportOutbound>
     /// How this transport frames a message, when the session layer may frame it itself.
     private let framing: TransportFraming?
-    /// A flush is due at the end of this read burst or event-loop tick: many messages for one
-    /// peer in one tick leave in one system call.
+    /// A flush is due at the end of this connection's read or of the loop tick (see
+    /// `PendingFlushes`): many messages for one peer leave in one system call.
     private var flushPending = false
-    private var flushScheduled = false
+    /// Between `channelRead` and `channelReadComplete`.
     private var reading = false
     private let serializer: any WAMPSerializer
     /// Between HELLO and WELCOME: the HELLO and the authentication under way.
@@ -68,13 +74,14 @@ final class SessionChannelHandler: ChannelInboundHandler {
 
     init(
         router: Router, info: TransportInfo, limits: Limits, security: SessionSecurity, statistics: ServerStatistics,
-        logger: Logger
+        mailboxes: LoopMailboxes, logger: Logger
     ) {
         self.router = router
         self.info = info
         self.limits = limits
         self.security = security
         self.statistics = statistics
+        self.mailboxes = mailboxes
         self.serializer = info.serializer.serializer
         self.framing = info.framing
         self.baseLogger = logger
@@ -95,7 +102,10 @@ final class SessionChannelHandler: ChannelInboundHandler {
         self.context = context
         let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
         self.loopBoundSelf = loopBound
-        self.peer = ChannelPeer(handler: loopBound, serializer: self.info.serializer)
+        // A loop outside the server's group (none in practice) gets a mailbox of its own.
+        let loop = self.mailboxes.mailbox(for: context.eventLoop) ?? LoopMailbox(eventLoop: context.eventLoop)
+        self.loop = loop
+        self.peer = ChannelPeer(handler: loopBound, mailbox: loop, serializer: self.info.serializer)
         guard self.security.pendingSessions.enter() else {
             self.logger.warning(
                 "too many connections without an established session; closing",
@@ -175,18 +185,25 @@ final class SessionChannelHandler: ChannelInboundHandler {
         self.send(outbound, bytes: bytes, importance: .essential)
     }
 
-    func deliver(_ message: SharedMessage) {
-        guard let context = self.context, self.state.sessionID != nil else { return }
+    /// Delivers a message shared with other receivers. `fromOtherLoop`: it came through the
+    /// mailbox from a realm on another loop, so this loop frames its own copy of the bytes.
+    func deliver(_ message: SharedMessage, fromOtherLoop: Bool = false) {
+        guard let context = self.context, let loop = self.loop, self.state.sessionID != nil else { return }
         let allocator = context.channel.allocator
         let outbound: TransportOutbound
         let bytes: Int
         if let framing = self.framing {
-            // Encoded and framed once per serializer and transport kind, then shared.
-            let framed = message.framed(
-                for: self.info.serializer, slot: framing.index, slots: TransportFraming.count, allocator: allocator
-            ) { FramedMessage(framing: framing, payload: $0, allocator: allocator) }
+            // Encoded and framed once per serializer and transport kind, then shared; the loop's
+            // memo saves every later receiver on this loop the message's lock.
+            let serializer = self.info.serializer
+            let framed = loop.sharedFramings.framed(message, serializer: serializer, framing: framing) {
+                let shared = message.framed(
+                    for: serializer, slot: framing.index, slots: TransportFraming.count, allocator: allocator
+                ) { FramedMessage(framing: framing, payload: $0, allocator: allocator) }
+                return fromOtherLoop ? shared.copy(allocator: allocator) : shared
+            }
             outbound = .framed(framed)
-            bytes = framed.payload.readableBytes
+            bytes = framed.payloadLength
         } else {
             let buffer = message.buffer(for: self.info.serializer, allocator: allocator)
             outbound = .serialized(buffer)
@@ -269,16 +286,14 @@ final class SessionChannelHandler: ChannelInboundHandler {
     }
 
     private func requestFlush() {
+        guard !self.flushPending else { return }
         self.flushPending = true
-        guard !self.reading, !self.flushScheduled, let loopBound = self.loopBoundSelf else { return }
-        self.flushScheduled = true
-        loopBound.eventLoop.execute {
-            loopBound.value.flushScheduled = false
-            loopBound.value.flushIfPending()
-        }
+        // While reading, this connection's own `channelReadComplete` flushes it.
+        if !self.reading { self.loop?.flushes.add(self) }
     }
 
-    private func flushIfPending() {
+    /// Flushes what was written since the last flush (called by `PendingFlushes`).
+    func flushIfPending() {
         guard self.flushPending else { return }
         self.flushPending = false
         self.context?.flush()
@@ -311,10 +326,10 @@ final class SessionChannelHandler: ChannelInboundHandler {
             self.continueAuthentication(self.authenticator?.authenticate(authenticate))
         case .route(let message, let session):
             guard let realm = self.realm else { return }
-            if realm.eventLoop.inEventLoop {
-                realm.receive(message, from: session)
+            if let mailbox = self.realmMailbox {
+                mailbox.post(.route(realm, message, session: session))
             } else {
-                realm.eventLoop.execute { realm.receive(message, from: session) }
+                realm.receive(message, from: session)
             }
         case .send(let message):
             guard let context = self.context else { return }
@@ -342,10 +357,10 @@ final class SessionChannelHandler: ChannelInboundHandler {
 
     private func leaveRealm(_ session: UInt64?) {
         guard let session, let realm = self.realm else { return }
-        if realm.eventLoop.inEventLoop {
-            realm.leave(session: session)
+        if let mailbox = self.realmMailbox {
+            mailbox.post(.leave(realm, session: session))
         } else {
-            realm.eventLoop.execute { realm.leave(session: session) }
+            realm.leave(session: session)
         }
     }
 
@@ -365,6 +380,9 @@ final class SessionChannelHandler: ChannelInboundHandler {
             return
         }
         self.realm = realm
+        if !realm.eventLoop.inEventLoop {
+            self.realmMailbox = self.mailboxes.mailbox(for: realm.eventLoop) ?? LoopMailbox(eventLoop: realm.eventLoop)
+        }
         self.hello = hello
         self.outbound = OutboundQueue(
             maxMessages: self.limits.outboundQueueMessages, maxBytes: self.limits.outboundQueueBytes,
@@ -538,6 +556,8 @@ final class EncodingScratch: @unchecked Sendable {  // only ever used by the thr
 /// The realm's thread-safe handle on a `SessionChannelHandler`: hops to the connection's loop.
 final class ChannelPeer: PeerConnection {
     private let handler: NIOLoopBound<SessionChannelHandler>
+    /// The mailbox of the connection's loop, for messages from realms on other loops.
+    private let mailbox: LoopMailbox
     let serializer: SerializerKind
     private let overloaded = Atomic<Bool>(false)
 
@@ -548,38 +568,42 @@ final class ChannelPeer: PeerConnection {
         self.overloaded.store(value, ordering: .relaxed)
     }
 
-    init(handler: NIOLoopBound<SessionChannelHandler>, serializer: SerializerKind) {
+    init(handler: NIOLoopBound<SessionChannelHandler>, mailbox: LoopMailbox, serializer: SerializerKind) {
         self.handler = handler
+        self.mailbox = mailbox
         self.serializer = serializer
     }
 
     func send(_ message: WAMPMessage) {
-        self.onLoop(message) { $0.deliver($1) }
+        self.onLoop({ $0.deliver(message) }, else: .deliver(self.handler, message))
     }
 
     func send(_ message: SharedMessage) {
-        self.onLoop(message) { $0.deliver($1) }
-    }
-
-    /// Calls straight through on the connection's own loop, hops there otherwise. `body` captures
-    /// nothing, so nothing is allocated per message on the direct path (with one event loop, or a
-    /// realm on the connection's loop, that is every message).
-    private func onLoop<Argument: Sendable>(
-        _ argument: Argument, _ body: @escaping @Sendable (SessionChannelHandler, Argument) -> Void
-    ) {
-        let handler = self.handler
-        if handler.eventLoop.inEventLoop {
-            body(handler.value, argument)
+        if self.handler.eventLoop.inEventLoop {
+            self.handler.value.deliver(message)
         } else {
-            handler.eventLoop.execute { body(handler.value, argument) }
+            self.mailbox.post(message, to: self.handler)
         }
     }
 
     func goodbye(reason: String, message: String?) {
-        self.onLoop((reason, message)) { $0.routerGoodbye(reason: $1.0, message: $1.1) }
+        self.onLoop(
+            { $0.routerGoodbye(reason: reason, message: message) },
+            else: .goodbye(self.handler, reason: reason, message: message))
     }
 
     func abort(_ abort: WAMPMessage.Abort) {
-        self.onLoop(abort) { $0.routerAbort($1) }
+        self.onLoop({ $0.routerAbort(abort) }, else: .abort(self.handler, abort))
+    }
+
+    /// Calls straight through on the connection's own loop (with one event loop, or a realm on
+    /// the connection's loop, that is every message: nothing allocated); posts to the loop's
+    /// mailbox otherwise.
+    private func onLoop(_ direct: (SessionChannelHandler) -> Void, else item: @autoclosure () -> LoopMailbox.Item) {
+        if self.handler.eventLoop.inEventLoop {
+            direct(self.handler.value)
+        } else {
+            self.mailbox.post(item())
+        }
     }
 }

@@ -4,7 +4,7 @@ import NIOCore
 /// payload, which depends only on the framing and the payload's length.
 ///
 /// So a publication fanned out to many connections of the same kind and serializer can be
-/// framed once (`FramedMessage`) and the same two buffers written to each of them.
+/// framed once (`FramedMessage`) and the same buffer written to each of them.
 public enum TransportFraming: Sendable, Hashable {
     /// RawSocket: a 4-octet prefix (frame type, 24-bit length).
     case rawSocket
@@ -35,17 +35,36 @@ public enum TransportFraming: Sendable, Hashable {
     public static let count = 3
 }
 
-/// A serialized message with its transport prefix, shared by every connection it goes to.
-/// Immutable: a connection writes `prefix` then `payload` (references, never copies).
+/// A serialized message with its transport prefix in one buffer, shared by every connection it
+/// goes to. Immutable: a connection writes `frame` (a reference, never a copy), one write per
+/// receiver rather than one for the prefix and one for the payload.
 public final class FramedMessage: Sendable {
-    public let prefix: ByteBuffer
-    public let payload: ByteBuffer
+    /// Prefix and payload, contiguous.
+    public let frame: ByteBuffer
+    /// The serialized message's length, without the prefix.
+    public let payloadLength: Int
 
+    /// Frames `payload`, copying it once behind the prefix.
     public init(framing: TransportFraming, payload: ByteBuffer, allocator: ByteBufferAllocator) {
-        var prefix = allocator.buffer(capacity: TransportFraming.maxPrefixLength)
-        framing.writePrefix(length: payload.readableBytes, into: &prefix)
-        self.prefix = prefix
-        self.payload = payload
+        var frame = allocator.buffer(capacity: TransportFraming.maxPrefixLength + payload.readableBytes)
+        framing.writePrefix(length: payload.readableBytes, into: &frame)
+        frame.writeImmutableBuffer(payload)
+        self.frame = frame
+        self.payloadLength = payload.readableBytes
+    }
+
+    private init(frame: ByteBuffer, payloadLength: Int) {
+        self.frame = frame
+        self.payloadLength = payloadLength
+    }
+
+    /// The same bytes in a new buffer from `allocator`. Every write of a buffer retains and
+    /// releases its storage atomically; an event loop writing a message to many connections
+    /// uses its own copy, so those counts stay on one core instead of bouncing between loops.
+    public func copy(allocator: ByteBufferAllocator) -> FramedMessage {
+        var frame = allocator.buffer(capacity: self.frame.readableBytes)
+        frame.writeImmutableBuffer(self.frame)
+        return FramedMessage(frame: frame, payloadLength: self.payloadLength)
     }
 }
 

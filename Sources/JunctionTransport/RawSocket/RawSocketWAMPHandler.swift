@@ -96,11 +96,10 @@ final class RawSocketWAMPHandler: ChannelDuplexHandler {
             buffer.setInteger(RawSocketFrame.header(kind: .message, length: length), at: buffer.readerIndex)
             context.write(Self.wrapOutboundOut(buffer), promise: promise)
         case .framed(let framed):
-            guard self.admit(context: context, length: framed.payload.readableBytes, promise: promise) else {
+            guard self.admit(context: context, length: framed.payloadLength, promise: promise) else {
                 return
             }
-            context.write(Self.wrapOutboundOut(framed.prefix), promise: nil)
-            context.write(Self.wrapOutboundOut(framed.payload), promise: promise)
+            context.write(Self.wrapOutboundOut(framed.frame), promise: promise)
         case .prefixed(let bytes):
             guard self.admit(context: context, length: bytes.readableBytes - 4, promise: promise) else {
                 return

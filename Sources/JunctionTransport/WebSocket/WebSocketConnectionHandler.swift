@@ -5,8 +5,8 @@ import NIOWebSocket
 /// codec's values out; the codec's values in, framed bytes out.
 ///
 /// Outbound frames are encoded here, not by NIO's `WebSocketFrameEncoder`: a publication fanned
-/// out to many connections is framed once (`FramedMessage`) and its two buffers are written to
-/// each connection as they are. The upgrader still installs NIO's encoder; writes go out through
+/// out to many connections is framed once (`FramedMessage`) and that one buffer is written to
+/// each connection as it is. The upgrader still installs NIO's encoder; writes go out through
 /// its context, i.e. past it, so it never sees them.
 ///
 /// Thin glue around `WebSocketConnectionStateMachine` (the RFC 6455 rules), a
@@ -141,8 +141,7 @@ final class WebSocketConnectionHandler: ChannelDuplexHandler {
         case .bytes(let bytes):
             self.writeBytes(bytes, context: context, promise: promise)
         case .framed(let framed):
-            self.writeBytes(framed.prefix, context: context, promise: nil)
-            self.writeBytes(framed.payload, context: context, promise: promise)
+            self.writeBytes(framed.frame, context: context, promise: promise)
         }
     }
 

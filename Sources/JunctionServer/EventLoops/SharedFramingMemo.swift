@@ -1,0 +1,30 @@
+import JunctionRouter
+import JunctionTransport
+import WAMPCore
+
+/// One event loop's framed bytes of the shared message it delivered last.
+///
+/// A publication reaches a loop's subscribers one after the other. The first of them frames the
+/// message (or finds it framed in the `SharedMessage`, under its lock); the rest take it from
+/// here without a lock or a cast. Only the latest message is kept.
+///
+/// Only ever used on its own event loop (`@unchecked Sendable` so the loop's mailbox may hold it).
+final class SharedFramingMemo: @unchecked Sendable {
+    private var message: SharedMessage?
+    private var framings: [FramedMessage?] = Array(repeating: nil, count: 3 * TransportFraming.count)
+
+    /// `message` framed for `serializer` and `framing`, from `make` the first time.
+    func framed(
+        _ message: SharedMessage, serializer: SerializerKind, framing: TransportFraming, make: () -> FramedMessage
+    ) -> FramedMessage {
+        if self.message !== message {
+            self.message = message
+            for index in self.framings.indices { self.framings[index] = nil }
+        }
+        let key = (Int(serializer.rawValue) - 1) * TransportFraming.count + framing.index
+        if let framed = self.framings[key] { return framed }
+        let framed = make()
+        self.framings[key] = framed
+        return framed
+    }
+}
