@@ -404,6 +404,21 @@ for reference in junction crossbar; do
     done
 done
 
+# Where Junction's p99 stays within 1 ms: open loop at 10 % and 25 % of its maximum too (Crossbar
+# cannot take these rates at all, so it is left out).
+max=$(median_of rpc-ws-json junction calls_per_s)
+if [[ -n $max && $max != 0 ]]; then
+    for pct in 10 25; do
+        rate=$(( max * pct / 100 ))
+        log "open loop at $rate calls/s ($pct% of junction's $max)"
+        for router in junction baseline relay; do
+            start_router "$router" || continue
+            FRESH=1 scenario "rpc-open-junction$pct" "$router" rpc --callers 10 --callees 1 --payload 128 \
+                --rate "$rate" "${COMMON[@]}" --url '{ws}' --serializer json
+        done
+    done
+fi
+
 # Idle sessions: a fresh router per repetition, so earlier runs do not inflate the RSS.
 for size in $IDLE_SIZES; do
     for router in $ALL; do

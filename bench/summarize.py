@@ -24,7 +24,10 @@ ROUTERS = ["junction", "crossbar", "baseline"]
 # frames per call a router handles), run for the RPC cases only. Shown as two extra columns,
 # "NIO relay" and "J/Relay", blank on the other rows; left out if no relay run exists.
 RELAY = "relay"
-RELAY_CASES = {"rpc-ws-json", "rpc-rs-msgpack", "rpc-open-junction50", "rpc-open-crossbar50"}
+RELAY_CASES = {
+    "rpc-ws-json", "rpc-rs-msgpack", "rpc-open-junction10", "rpc-open-junction25", "rpc-open-junction50",
+    "rpc-open-crossbar50",
+}
 
 # (case, title, [(metric, label, higher_is_better)]) in table order. Metrics are keys of
 # `metrics`, or "latency.p50" etc. for latency percentiles (microseconds).
@@ -59,6 +62,18 @@ CASES = [
     ("idle-10000", "10 000 idle sessions (WebSocket/JSON)", [
         ("kib_per_session", "KiB/session", False),
         ("open_sessions_per_s", "sessions opened/s", True),
+    ]),
+    ("rpc-open-junction10", "RPC open loop at 10% of Junction's max (WebSocket/JSON)", [
+        ("calls_per_s", "achieved calls/s", True),
+        ("latency.p50", "p50 µs", False),
+        ("latency.p99", "p99 µs", False),
+        ("latency.p999", "p99.9 µs", False),
+    ]),
+    ("rpc-open-junction25", "RPC open loop at 25% of Junction's max (WebSocket/JSON)", [
+        ("calls_per_s", "achieved calls/s", True),
+        ("latency.p50", "p50 µs", False),
+        ("latency.p99", "p99 µs", False),
+        ("latency.p999", "p99.9 µs", False),
     ]),
     ("rpc-open-junction50", "RPC open loop at 50% of Junction's max (WebSocket/JSON)", [
         ("calls_per_s", "achieved calls/s", True),

@@ -51,6 +51,7 @@ struct Broker {
     }
 
     /// Calls `body` with every subscription an event published to `topic` goes to.
+    @inline(__always)  // see `Dealer`: no copy of the broker per publication
     func forEachSubscription(matching topic: String, _ body: (Subscription) -> Void) {
         self.index.forEachMatch(of: topic) { id in
             if let subscription = self.subscriptions[id] { body(subscription) }
@@ -71,6 +72,7 @@ struct Broker {
 
     /// Whether any subscription would receive a publication to `topic`: meta events are only
     /// built when someone listens.
+    @inline(__always)  // see `Dealer`: no copy of the broker per publication
     func hasSubscribers(for topic: String) -> Bool {
         var found = false
         self.index.forEachMatch(of: topic) { _ in found = true }

@@ -6,6 +6,10 @@ import WAMPCore
 /// 1, which also lets the dealer tell a YIELD for a stale invocation (dropped silently) from one
 /// for an invocation it never issued (a protocol violation). Procedures are matched through
 /// `URIPatternIndex` (exact, then longest prefix, then most specific wildcard).
+///
+/// The realm keeps it in a class property; a query it makes per call is `@inline(__always)`, so
+/// it reads the one map it needs instead of copying the whole dealer (a retain and release of
+/// every map) for the call.
 struct Dealer {
     struct Callee: Hashable {
         let session: UInt64
@@ -119,8 +123,10 @@ struct Dealer {
         return (registration, false)
     }
 
-    /// The registration a call to `procedure` goes to.
-    func registration(for procedure: String) -> Registration? {
+    /// The registration a call to `procedure` goes to. `mutating` only so the realm calls it in
+    /// place: a non-mutating call that reaches the (not inlined) pattern index made Swift copy
+    /// the whole dealer first, on every CALL.
+    mutating func registration(for procedure: String) -> Registration? {
         guard let id = self.index.bestMatch(for: procedure) else { return nil }
         return self.registrations[id]
     }
@@ -130,6 +136,7 @@ struct Dealer {
         self.index.id(for: procedure, match: match)
     }
 
+    @inline(__always)
     func registrationIDs(of session: UInt64) -> Set<UInt64> {
         self.bySession[session] ?? []
     }
@@ -153,17 +160,20 @@ struct Dealer {
     }
 
     /// How many calls `caller` has in flight.
+    @inline(__always)
     func pendingCount(caller: UInt64) -> Int {
         self.pendingByCaller[caller]?.count ?? 0
     }
 
     /// The in-flight call a caller's request refers to (CANCEL, progressive continuation).
+    @inline(__always)
     func pendingCall(caller: UInt64, request: UInt64) -> PendingCall? {
         guard let key = self.pendingByCaller[caller]?[request] else { return nil }
         return self.pending[key]
     }
 
     /// Whether `request` is a progressive call of `caller` that finished recently.
+    @inline(__always)
     func isFinishedProgressive(caller: UInt64, request: UInt64) -> Bool {
         self.finishedProgressive[caller]?.contains(request) ?? false
     }

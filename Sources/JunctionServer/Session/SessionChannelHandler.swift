@@ -38,6 +38,9 @@ final class SessionChannelHandler: ChannelInboundHandler {
     private var state = SessionStateMachine()
     private var realm: Realm?
     private var context: ChannelHandlerContext?
+    /// The channel's allocator, fetched once (`channel.allocator` checks the thread and retains
+    /// on every call).
+    private var allocator = ByteBufferAllocator()
     private var loopBoundSelf: NIOLoopBound<SessionChannelHandler>?
     private var peer: ChannelPeer?
     private var goodbyeTimer: Scheduled<Void>?
@@ -100,6 +103,7 @@ final class SessionChannelHandler: ChannelInboundHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        self.allocator = context.channel.allocator
         let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
         self.loopBoundSelf = loopBound
         // A loop outside the server's group (none in practice) gets a mailbox of its own.
@@ -180,16 +184,16 @@ final class SessionChannelHandler: ChannelInboundHandler {
     // MARK: Called by the realm through `ChannelPeer`, on this channel's event loop.
 
     func deliver(_ message: WAMPMessage) {
-        guard let context = self.context, self.state.sessionID != nil else { return }
-        let (outbound, bytes) = self.encode(message, allocator: context.channel.allocator)
+        guard self.context != nil, self.state.sessionID != nil else { return }
+        let (outbound, bytes) = self.encode(message, allocator: self.allocator)
         self.send(outbound, bytes: bytes, importance: .essential)
     }
 
     /// Delivers a message shared with other receivers. `fromOtherLoop`: it came through the
     /// mailbox from a realm on another loop, so this loop frames its own copy of the bytes.
     func deliver(_ message: SharedMessage, fromOtherLoop: Bool = false) {
-        guard let context = self.context, let loop = self.loop, self.state.sessionID != nil else { return }
-        let allocator = context.channel.allocator
+        guard self.context != nil, let loop = self.loop, self.state.sessionID != nil else { return }
+        let allocator = self.allocator
         let outbound: TransportOutbound
         let bytes: Int
         if let framing = self.framing {
@@ -332,8 +336,8 @@ final class SessionChannelHandler: ChannelInboundHandler {
                 realm.receive(message, from: session)
             }
         case .send(let message):
-            guard let context = self.context else { return }
-            let (outbound, bytes) = self.encode(message, allocator: context.channel.allocator)
+            guard self.context != nil else { return }
+            let (outbound, bytes) = self.encode(message, allocator: self.allocator)
             self.send(outbound, bytes: bytes, importance: .essential)
         case .sendAndClose(let message, let leave):
             self.leaveRealm(leave)

@@ -32,6 +32,9 @@ final class WebSocketConnectionHandler: ChannelDuplexHandler {
     /// Where framed bytes are written: the context of NIO's frame encoder if the pipeline has one
     /// (writing on it skips the encoder), else our own.
     private var writeContext: ChannelHandlerContext?
+    /// The channel's allocator, fetched once: `channel.allocator` costs a thread check and
+    /// retains on every call, and a write needs it for every message.
+    private var allocator = ByteBufferAllocator()
 
     convenience init(codec: WebSocketWAMPCodec, configuration: WebSocketConfiguration) {
         self.init(.wamp(codec), configuration: configuration)
@@ -55,6 +58,7 @@ final class WebSocketConnectionHandler: ChannelDuplexHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.writeContext = try? context.pipeline.syncOperations.context(handlerType: WebSocketFrameEncoder.self)
+        self.allocator = context.channel.allocator
         if context.channel.isActive {
             self.startDeadPeerTimer(context: context)
         }
@@ -135,7 +139,7 @@ final class WebSocketConnectionHandler: ChannelDuplexHandler {
             promise?.fail(ChannelError.operationUnsupported)
             return
         }
-        switch codec.output(for: Self.unwrapOutboundIn(data), allocator: context.channel.allocator) {
+        switch codec.output(for: Self.unwrapOutboundIn(data), allocator: self.allocator) {
         case .frame(let frame):
             self.write(frame, context: context, promise: promise)
         case .bytes(let bytes):
@@ -152,7 +156,7 @@ final class WebSocketConnectionHandler: ChannelDuplexHandler {
         let length = frame.data.readableBytes + (extensionData?.readableBytes ?? 0)
         let opcode = UInt8(webSocketOpcode: frame.opcode)
         if length <= Self.copyThreshold {
-            var buffer = context.channel.allocator.buffer(capacity: TransportFraming.maxPrefixLength + length)
+            var buffer = self.allocator.buffer(capacity: TransportFraming.maxPrefixLength + length)
             WebSocketFrameHeader.write(fin: frame.fin, opcode: opcode, length: length, into: &buffer)
             if let extensionData { buffer.writeImmutableBuffer(extensionData) }
             buffer.writeImmutableBuffer(frame.data)
