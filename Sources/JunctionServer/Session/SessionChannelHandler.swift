@@ -47,6 +47,9 @@ final class SessionChannelHandler: ChannelInboundHandler {
     private var outbound: OutboundQueue<TransportOutbound>
     /// How this transport frames a message, when the session layer may frame it itself.
     private let framing: TransportFraming?
+    /// Where messages framed here are written once the session is established (past the
+    /// transport handler; see `FrameOutlet`).
+    private var outlet: FrameOutlet?
     /// A flush is due at the end of this connection's read or of the loop tick (see
     /// `PendingFlushes`): many messages for one peer leave in one system call.
     private var flushPending = false
@@ -130,6 +133,7 @@ final class SessionChannelHandler: ChannelInboundHandler {
         self.releasePendingPlace()
         self.run(self.state.transportClosed())
         self.context = nil
+        self.outlet = nil
         self.loopBoundSelf = nil
         self.peer = nil
         self.goodbyeTimer?.cancel()
@@ -158,6 +162,14 @@ final class SessionChannelHandler: ChannelInboundHandler {
         self.reading = false
         self.flushIfPending()
         context.fireChannelReadComplete()
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let event = event as? FrameOutletEvent {
+            self.outlet = event.outlet
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
@@ -249,7 +261,9 @@ final class SessionChannelHandler: ChannelInboundHandler {
             outbound, bytes: bytes, importance: importance, channelWritable: context.channel.isWritable)
         {
         case .write:
-            context.write(self.wrapOutboundOut(outbound), promise: nil)
+            if !self.writeThroughOutlet(outbound, bytes: bytes) {
+                context.write(self.wrapOutboundOut(outbound), promise: nil)
+            }
             self.requestFlush()
         case .queued:
             self.peer?.setOverloaded(self.outbound.isFull)
@@ -268,6 +282,17 @@ final class SessionChannelHandler: ChannelInboundHandler {
             let abort = WAMPMessage.Abort(
                 reason: "junction.error.slow_consumer", message: "the session could not keep up with its messages")
             self.run(self.state.routerAbort(abort), bypassQueue: true)
+        }
+    }
+
+    /// Writes a message framed here past the transport handler; false if it must take the
+    /// pipeline (not framed here, no outlet yet, or refused by the transport).
+    private func writeThroughOutlet(_ outbound: TransportOutbound, bytes: Int) -> Bool {
+        guard let outlet = self.outlet else { return false }
+        switch outbound {
+        case .framed(let framed): return outlet.write(framed.frame, payloadLength: bytes)
+        case .prefixed(let frame): return outlet.write(frame, payloadLength: bytes)
+        case .message, .serialized: return false
         }
     }
 

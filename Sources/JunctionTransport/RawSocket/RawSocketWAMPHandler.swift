@@ -17,6 +17,8 @@ final class RawSocketWAMPHandler: ChannelDuplexHandler {
     private var stateMachine: RawSocketConnectionStateMachine
     private let deadPeerTimer: DeadPeerTimer?
     private let inboundLimit: InboundMessageLimit?
+    /// Inactive or out of the pipeline: a `FrameOutlet` must not write to its context any more.
+    private var closed = false
 
     init(
         serializer: SerializerKind, peerMaxMessageLength: Int, ping: PingConfiguration? = nil,
@@ -43,11 +45,13 @@ final class RawSocketWAMPHandler: ChannelDuplexHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         self.deadPeerTimer?.stop()
+        self.closed = true
         context.fireChannelInactive()
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
         self.deadPeerTimer?.stop()
+        self.closed = true
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -78,6 +82,7 @@ final class RawSocketWAMPHandler: ChannelDuplexHandler {
         if event is SessionEstablishedEvent {
             self.inboundLimit?.sessionEstablished()
             promise?.succeed()
+            context.fireUserInboundEventTriggered(FrameOutletEvent(outlet: FrameOutlet(gate: self, context: context)))
             return
         }
         context.triggerUserOutboundEvent(event, promise: promise)
@@ -159,3 +164,12 @@ final class RawSocketWAMPHandler: ChannelDuplexHandler {
 
 @available(*, unavailable)
 extension RawSocketWAMPHandler: Sendable {}
+
+extension RawSocketWAMPHandler: FrameGate {
+    func admitsFrame(payloadLength: Int) -> Bool {
+        guard !self.closed, case .write = self.stateMachine.messageWillBeWritten(length: payloadLength) else {
+            return false
+        }
+        return true
+    }
+}

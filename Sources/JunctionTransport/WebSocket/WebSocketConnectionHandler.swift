@@ -35,6 +35,8 @@ final class WebSocketConnectionHandler: ChannelDuplexHandler {
     /// The channel's allocator, fetched once: `channel.allocator` costs a thread check and
     /// retains on every call, and a write needs it for every message.
     private var allocator = ByteBufferAllocator()
+    /// Inactive or out of the pipeline: a `FrameOutlet` must not write to its context any more.
+    private var closed = false
 
     convenience init(codec: WebSocketWAMPCodec, configuration: WebSocketConfiguration) {
         self.init(.wamp(codec), configuration: configuration)
@@ -71,12 +73,14 @@ final class WebSocketConnectionHandler: ChannelDuplexHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         self.deadPeerTimer?.stop()
+        self.closed = true
         context.fireChannelInactive()
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
         self.deadPeerTimer?.stop()
         self.writeContext = nil
+        self.closed = true
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -124,6 +128,10 @@ final class WebSocketConnectionHandler: ChannelDuplexHandler {
             self.connection.sessionEstablished()
             self.raiseFrameDecoderLimit(context: context)
             promise?.succeed()
+            if case .wamp = self.codec {
+                let outlet = FrameOutlet(gate: self, context: self.writeContext ?? context)
+                context.fireUserInboundEventTriggered(FrameOutletEvent(outlet: outlet))
+            }
             return
         }
         context.triggerUserOutboundEvent(event, promise: promise)
@@ -275,3 +283,11 @@ final class WebSocketConnectionHandler: ChannelDuplexHandler {
 
 @available(*, unavailable)
 extension WebSocketConnectionHandler: Sendable {}
+
+extension WebSocketConnectionHandler: FrameGate {
+    /// Data frames only while the connection is open: none after a Close frame, none once the
+    /// channel is inactive.
+    func admitsFrame(payloadLength: Int) -> Bool {
+        !self.closed && self.connection.messageWillBeWritten() == .write
+    }
+}

@@ -142,6 +142,31 @@ import WAMPCore
         #expect(try self.readAllOutbound(channel).count == 516)
     }
 
+    /// Once the session is established the session layer gets an outlet for frames it made
+    /// itself; the transport still refuses what the peer would not accept.
+    @Test func frameOutletWritesPastTheHandlerWithinThePeerLimit() throws {
+        let channel = try self.makeChannel()
+        // The client accepts only 512 bytes.
+        try channel.writeInbound(ByteBuffer(bytes: [0x7F, 0x01, 0x00, 0x00]))
+        _ = try self.readAllOutbound(channel)
+        let recorder = try self.recorder(channel)
+        #expect(recorder.outlets.isEmpty)
+        channel.pipeline.triggerUserOutboundEvent(SessionEstablishedEvent(), promise: nil)
+        let outlet = try #require(recorder.outlets.first)
+
+        let frame = self.frame(0, Array(repeating: 0x20, count: 512))
+        #expect(outlet.write(frame, payloadLength: 512))
+        channel.flush()
+        let written = try #require(try channel.readOutbound(as: ByteBuffer.self))
+        #expect(written == frame)
+        #expect(!outlet.write(self.frame(0, Array(repeating: 0x20, count: 513)), payloadLength: 513))
+        #expect(try self.readAllOutbound(channel).isEmpty)
+
+        // Closed: the handler is out of the pipeline and the outlet refuses everything.
+        try channel.close().wait()
+        #expect(!outlet.write(frame, payloadLength: 512))
+    }
+
     @Test func rejectedHandshakeRepliesWithTheErrorAndCloses() throws {
         let channel = try self.makeChannel(configuration: .init(serializers: [.cbor]))
         #expect(throws: TransportError.self) {

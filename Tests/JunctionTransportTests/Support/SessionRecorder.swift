@@ -10,6 +10,8 @@ final class SessionRecorder: ChannelInboundHandler {
     typealias InboundOut = TransportInbound
 
     private(set) var readyEvents: [TransportInfo] = []
+    /// Outlets handed over by the transport (`FrameOutletEvent`).
+    private(set) var outlets: [FrameOutlet] = []
     private(set) var errors: [any Error] = []
     /// Whether a message arrived before the `TransportReadyEvent`.
     private(set) var messageBeforeReady = false
@@ -24,6 +26,9 @@ final class SessionRecorder: ChannelInboundHandler {
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if let ready = event as? TransportReadyEvent {
             self.readyEvents.append(ready.info)
+        }
+        if let event = event as? FrameOutletEvent {
+            self.outlets.append(event.outlet)
         }
         context.fireUserInboundEventTriggered(event)
     }

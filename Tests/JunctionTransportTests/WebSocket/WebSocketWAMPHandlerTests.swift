@@ -50,6 +50,27 @@ import WAMPCore
         return frame.data.getInteger(at: frame.data.readerIndex, as: UInt16.self)
     }
 
+    /// After WELCOME the session writes its own frames through the outlet, until a Close frame.
+    @Test func frameOutletWritesUntilTheConnectionCloses() throws {
+        let (channel, recorder) = try self.makeChannel(.init(serializer: .json))
+        #expect(recorder.outlets.isEmpty)
+        channel.pipeline.triggerUserOutboundEvent(SessionEstablishedEvent(), promise: nil)
+        let outlet = try #require(recorder.outlets.first)
+
+        var frame = ByteBuffer()
+        TransportFraming.webSocket(binary: false).writePrefix(length: 2, into: &frame)
+        frame.writeString("[]")
+        #expect(outlet.write(frame, payloadLength: 2))
+        channel.flush()
+        let written = try #require(try channel.readOutbound(as: ByteBuffer.self))
+        #expect(self.address(written) == self.address(frame))
+
+        try channel.writeInbound(self.clientClose(1000))
+        while try channel.readOutbound(as: ByteBuffer.self) != nil {}  // the Close reply
+        #expect(!outlet.write(frame, payloadLength: 2))
+        #expect(try channel.readOutbound(as: ByteBuffer.self) == nil)
+    }
+
     @Test func jsonTextMessageIsDecoded() throws {
         let (channel, _) = try self.makeChannel(.init(serializer: .json))
         try channel.writeInbound(self.clientFrame(.text, Array(Fixtures.helloJSON.utf8)))
