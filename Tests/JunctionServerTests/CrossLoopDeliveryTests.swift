@@ -43,6 +43,42 @@ import WAMPCore
         }
     }
 
+    /// Publications larger than the per-loop memo keeps (64 KiB) take the uncached path, on both
+    /// loops, and still arrive whole and in order.
+    @Test func largePublicationsReachEveryLoopWhole() async throws {
+        try await withTestServer(eventLoops: 2) { server in
+            var subscribers: [RawSocketTestClient] = []
+            for index in 0..<4 {
+                let serializer: SerializerKind = index % 2 == 0 ? .msgpack : .json
+                let (subscriber, _) = try await RawSocketTestClient.joined(
+                    to: server.rawSocket, serializer: serializer, group: server.group)
+                try await subscriber.send(.subscribe(.init(request: 1, topic: "com.example.large")))
+                guard case .subscribed = try await subscriber.receive() else {
+                    Issue.record("no SUBSCRIBED")
+                    return
+                }
+                subscribers.append(subscriber)
+            }
+            let (publisher, _) = try await RawSocketTestClient.joined(
+                to: server.rawSocket, serializer: .msgpack, group: server.group)
+            let payloads = (0..<3).map { String(repeating: Character(UnicodeScalar(UInt8(97 + $0))), count: 100_000 + $0) }
+            for (index, payload) in payloads.enumerated() {
+                try await publisher.send(
+                    .publish(.init(request: UInt64(index + 1), topic: "com.example.large", payload: .init(args: [.string(payload)]))))
+            }
+            for subscriber in subscribers {
+                for payload in payloads {
+                    guard case .event(let event) = try await subscriber.receive() else {
+                        Issue.record("expected EVENT")
+                        return
+                    }
+                    #expect(event.payload.args?.first?.stringValue == payload)
+                }
+            }
+            for client in subscribers + [publisher] { await client.close() }
+        }
+    }
+
     /// Callers on both loops, one callee: every call gets its own result, in the caller's order.
     @Test func callsFromBothLoopsAreAnsweredInOrder() async throws {
         try await withTestServer(eventLoops: 2) { server in

@@ -18,6 +18,8 @@ final class LoopMailbox: Sendable {
         case deliverShared(SharedDelivery)
         case goodbye(NIOLoopBound<SessionChannelHandler>, reason: String, message: String?)
         case abort(NIOLoopBound<SessionChannelHandler>, WAMPMessage.Abort)
+        /// The realm's answer to a session's join (kept in order with what it sends afterwards).
+        case joined(NIOLoopBound<SessionChannelHandler>, Realm.JoinOutcome)
         case route(Realm, WAMPMessage, session: UInt64)
         case leave(Realm, session: UInt64)
     }
@@ -102,6 +104,8 @@ final class LoopMailbox: Sendable {
             handler.value.routerGoodbye(reason: reason, message: message)
         case .abort(let handler, let abort):
             handler.value.routerAbort(abort)
+        case .joined(let handler, let outcome):
+            handler.value.joinCompleted(outcome)
         case .route(let realm, let message, let session):
             realm.receive(message, from: session)
         case .leave(let realm, let session):

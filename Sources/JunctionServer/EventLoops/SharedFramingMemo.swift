@@ -6,7 +6,7 @@ import WAMPCore
 ///
 /// A publication reaches a loop's subscribers one after the other. The first of them frames the
 /// message (or finds it framed in the `SharedMessage`, under its lock); the rest take it from
-/// here without a lock or a cast. Only the latest message is kept.
+/// here without a lock or a cast. Only the latest message is kept, and only if it is small.
 ///
 /// Only ever used on its own event loop (`@unchecked Sendable` so the loop's mailbox may hold it).
 final class SharedFramingMemo: @unchecked Sendable {
@@ -24,7 +24,17 @@ final class SharedFramingMemo: @unchecked Sendable {
         let key = (Int(serializer.rawValue) - 1) * TransportFraming.count + framing.index
         if let framed = self.framings[key] { return framed }
         let framed = make()
-        self.framings[key] = framed
+        if framed.frame.readableBytes <= Self.largestRemembered {
+            self.framings[key] = framed
+        } else {
+            // A large message is not kept alive here until the next one comes along; its later
+            // receivers find it in the `SharedMessage`, under its lock.
+            self.message = nil
+            for index in self.framings.indices { self.framings[index] = nil }
+        }
         return framed
     }
+
+    /// Frames up to this size are remembered (at most 9 per loop).
+    static let largestRemembered = 64 * 1024
 }

@@ -216,7 +216,12 @@ final class SessionChannelHandler: ChannelInboundHandler {
                 let shared = message.framed(
                     for: serializer, slot: framing.index, slots: TransportFraming.count, allocator: allocator
                 ) { FramedMessage(framing: framing, payload: $0, allocator: allocator) }
-                return fromOtherLoop ? shared.copy(allocator: allocator) : shared
+                // A loop's own copy keeps reference counting on its core; for a large message the
+                // copy would cost more than it saves.
+                guard fromOtherLoop, shared.frame.readableBytes <= SharedFramingMemo.largestRemembered else {
+                    return shared
+                }
+                return shared.copy(allocator: allocator)
             }
             outbound = .framed(framed)
             bytes = framed.payloadLength
@@ -512,17 +517,19 @@ final class SessionChannelHandler: ChannelInboundHandler {
         if realm.eventLoop.inEventLoop {
             self.joinCompleted(
                 realm.join(hello: hello, identity: identity, preferredID: preferredID, peer: peer, transport: transport))
-        } else {
-            let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
-            realm.eventLoop.submit {
-                realm.join(hello: hello, identity: identity, preferredID: preferredID, peer: peer, transport: transport)
+        } else if let mailbox = self.loop {
+            // The outcome comes back through this loop's mailbox, the way everything the realm
+            // sends this session after joining it does: WELCOME cannot be overtaken by them.
+            let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
+            realm.eventLoop.execute {
+                let outcome = realm.join(
+                    hello: hello, identity: identity, preferredID: preferredID, peer: peer, transport: transport)
+                mailbox.post(.joined(handler, outcome))
             }
-            .hop(to: context.eventLoop)
-            .whenSuccess { loopBound.value.joinCompleted($0) }
         }
     }
 
-    private func joinCompleted(_ outcome: Realm.JoinOutcome) {
+    func joinCompleted(_ outcome: Realm.JoinOutcome) {
         switch outcome {
         case .welcome(let session, let details):
             self.loggedSessionID = session

@@ -2,9 +2,10 @@
 ///
 /// `Dictionary` hashes `UInt64` keys with SipHash: ~25 ns per lookup, and routing one call does
 /// about twenty lookups keyed by ids (sessions, pending invocations, per-caller requests). This
-/// key mixes the id with the dictionary's own per-instance seed through a 64-bit finalizer
-/// (splitmix64's) instead: a few nanoseconds, and since the seed is random and per dictionary
-/// a peer choosing its request ids still cannot aim them at one bucket.
+/// key mixes the id with a random per-process key and the dictionary's per-instance seed
+/// through a 64-bit finalizer (splitmix64's) instead: a few nanoseconds. Not a keyed hash in the
+/// cryptographic sense, but a peer that picks its request ids cannot know where they land, and
+/// the maps a peer fills are bounded anyway (`max_pending_calls`).
 public struct IDKey: Hashable, Sendable {
     public let id: UInt64
 
@@ -20,8 +21,13 @@ public struct IDKey: Hashable, Sendable {
 
     @inlinable
     public func _rawHashValue(seed: Int) -> Int {
-        Int(truncatingIfNeeded: IDKey.mix(self.id ^ UInt64(truncatingIfNeeded: seed)))
+        Int(truncatingIfNeeded: IDKey.mix(self.id ^ IDKey.processKey ^ UInt64(truncatingIfNeeded: seed)))
     }
+
+    /// Chosen at random once per process (`Dictionary`'s seed alone is derived from its storage
+    /// address).
+    @usableFromInline
+    static let processKey = UInt64.random(in: UInt64.min...UInt64.max)
 
     /// splitmix64's finalizer: every input bit affects every output bit.
     @inlinable
