@@ -7,22 +7,30 @@ import WAMPCore
 /// Sessions spread over two event loops while the realm runs on one: messages between loops go
 /// through the loops' mailboxes in batches. Nothing may be lost, duplicated or reordered.
 @Suite struct CrossLoopDeliveryTests {
+    /// Joined sessions subscribed to `topic`, one per serializer given; consecutive connections
+    /// land on alternating loops.
+    static func subscribers(
+        to topic: String, serializers: [SerializerKind], server: TestServer
+    ) async throws -> [RawSocketTestClient] {
+        var subscribers: [RawSocketTestClient] = []
+        for serializer in serializers {
+            let (subscriber, _) = try await RawSocketTestClient.joined(
+                to: server.rawSocket, serializer: serializer, group: server.group)
+            try await subscriber.send(.subscribe(.init(request: 1, topic: topic)))
+            let reply = try await subscriber.receive()
+            guard case .subscribed = reply else {
+                throw TestFailure("expected SUBSCRIBED, got \(reply)")
+            }
+            subscribers.append(subscriber)
+        }
+        return subscribers
+    }
+
     /// A burst of publications reaches every subscriber, on either loop, complete and in order.
     @Test func fannedOutBurstArrivesCompleteAndInOrder() async throws {
         try await withTestServer(eventLoops: 2) { server in
-            var subscribers: [RawSocketTestClient] = []
-            // Consecutive connections land on alternating loops.
-            for index in 0..<6 {
-                let serializer = SerializerKind.allCases[index % SerializerKind.allCases.count]
-                let (subscriber, _) = try await RawSocketTestClient.joined(
-                    to: server.rawSocket, serializer: serializer, group: server.group)
-                try await subscriber.send(.subscribe(.init(request: 1, topic: "com.example.burst")))
-                guard case .subscribed = try await subscriber.receive() else {
-                    Issue.record("no SUBSCRIBED")
-                    return
-                }
-                subscribers.append(subscriber)
-            }
+            let subscribers = try await Self.subscribers(
+                to: "com.example.burst", serializers: (0..<6).map { SerializerKind.allCases[$0 % 3] }, server: server)
             let (publisher, _) = try await RawSocketTestClient.joined(
                 to: server.rawSocket, serializer: .json, group: server.group)
             let count = 300
@@ -47,18 +55,8 @@ import WAMPCore
     /// loops, and still arrive whole and in order.
     @Test func largePublicationsReachEveryLoopWhole() async throws {
         try await withTestServer(eventLoops: 2) { server in
-            var subscribers: [RawSocketTestClient] = []
-            for index in 0..<4 {
-                let serializer: SerializerKind = index % 2 == 0 ? .msgpack : .json
-                let (subscriber, _) = try await RawSocketTestClient.joined(
-                    to: server.rawSocket, serializer: serializer, group: server.group)
-                try await subscriber.send(.subscribe(.init(request: 1, topic: "com.example.large")))
-                guard case .subscribed = try await subscriber.receive() else {
-                    Issue.record("no SUBSCRIBED")
-                    return
-                }
-                subscribers.append(subscriber)
-            }
+            let subscribers = try await Self.subscribers(
+                to: "com.example.large", serializers: [.msgpack, .json, .msgpack, .json], server: server)
             let (publisher, _) = try await RawSocketTestClient.joined(
                 to: server.rawSocket, serializer: .msgpack, group: server.group)
             let payloads = (0..<3).map { String(repeating: Character(UnicodeScalar(UInt8(97 + $0))), count: 100_000 + $0) }
@@ -126,4 +124,9 @@ import WAMPCore
             for client in callers + [callee] { await client.close() }
         }
     }
+}
+
+private struct TestFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
 }
