@@ -18,5 +18,9 @@ Tests/ClientInterop/run.sh
 echo "== interop (autobahn-python)"
 JUNCTION_BIN="$PWD/.build/debug/junction" Tests/Interop/run.sh
 
+echo "== micro-benchmark allocation thresholds (Benchmarks/)"
+# Allocation counts per operation are deterministic for a toolchain: a change is a finding.
+(cd Benchmarks && swift package benchmark thresholds check --metric mallocCountTotal)
+
 echo "== summary"
 echo "swift: ${swift_summary:-see above}"

@@ -63,14 +63,16 @@ struct Dealer {
 
     private(set) var registrations: IDMap<Registration> = [:]
     private var index = URIPatternIndex()
-    private var bySession: IDMap<Set<UInt64>> = [:]
+    private var bySession: [IDKey: Set<UInt64>] = [:]
     private var registrationIDs = SequentialIDGenerator()
     private var invocationIDs: IDMap<SequentialIDGenerator> = [:]
     private var lastInvocationID: IDMap<UInt64> = [:]
     private(set) var pending: [InvocationKey: PendingCall] = [:]
     /// Per caller: `CALL.Request` → invocation, for CANCEL and progressive continuations.
-    private var pendingByCaller: IDMap<IDMap<InvocationKey>> = [:]
-    private var pendingByCallee: IDMap<Set<InvocationKey>> = [:]
+    /// (Nested maps are plain dictionaries keyed by `IDKey`: mutated through `IDMap`'s accessors
+    /// the inner collection was copied, an allocation per call.)
+    private var pendingByCaller: [IDKey: [IDKey: InvocationKey]] = [:]
+    private var pendingByCallee: [IDKey: Set<InvocationKey>] = [:]
     /// Per caller: request ids of recently finished progressive calls, so a late continuation is
     /// dropped instead of starting a new call (the spec's grace-period table, bounded by count).
     private var finishedProgressive: IDMap<[UInt64]> = [:]
@@ -93,14 +95,14 @@ struct Dealer {
             }
             registration.callees.append(callee)
             self.registrations[id] = registration
-            self.bySession[session, default: []].insert(id)
+            self.bySession[IDKey(session), default: []].insert(id)
             return .registered(id, created: false)
         }
         let id = self.registrationIDs.next()
         self.registrations[id] = Registration(
             id: id, procedure: procedure, match: match, invoke: invoke, created: now, callees: [callee])
         self.index.insert(procedure, match: match, id: id)
-        self.bySession[session, default: []].insert(id)
+        self.bySession[IDKey(session), default: []].insert(id)
         return .registered(id, created: true)
     }
 
@@ -111,8 +113,8 @@ struct Dealer {
             let position = registration.callees.firstIndex(where: { $0.session == session })
         else { return nil }
         registration.callees.remove(at: position)
-        self.bySession[session]?.remove(id)
-        if self.bySession[session]?.isEmpty == true { self.bySession[session] = nil }
+        self.bySession[IDKey(session)]?.remove(id)
+        if self.bySession[IDKey(session)]?.isEmpty == true { self.bySession[IDKey(session)] = nil }
         if registration.callees.isEmpty {
             self.registrations[id] = nil
             self.index.remove(registration.procedure, match: registration.match)
@@ -138,7 +140,7 @@ struct Dealer {
 
     @inline(__always)
     func registrationIDs(of session: UInt64) -> Set<UInt64> {
-        self.bySession[session] ?? []
+        self.bySession[IDKey(session)] ?? []
     }
 
     /// Picks the callee for a new call per the registration's invocation policy.
@@ -162,13 +164,13 @@ struct Dealer {
     /// How many calls `caller` has in flight.
     @inline(__always)
     func pendingCount(caller: UInt64) -> Int {
-        self.pendingByCaller[caller]?.count ?? 0
+        self.pendingByCaller[IDKey(caller)]?.count ?? 0
     }
 
     /// The in-flight call a caller's request refers to (CANCEL, progressive continuation).
     @inline(__always)
     func pendingCall(caller: UInt64, request: UInt64) -> PendingCall? {
-        guard let key = self.pendingByCaller[caller]?[request] else { return nil }
+        guard let key = self.pendingByCaller[IDKey(caller)]?[IDKey(request)] else { return nil }
         return self.pending[key]
     }
 
@@ -190,8 +192,8 @@ struct Dealer {
             caller: caller, callerRequest: callerRequest, registration: registration.id, callee: callee,
             invocationRequest: request, procedure: procedure, receiveProgress: receiveProgress,
             progressive: callerStreaming, callerStreaming: callerStreaming)
-        self.pendingByCaller[caller, default: [:]][callerRequest] = key
-        self.pendingByCallee[callee, default: []].insert(key)
+        self.pendingByCaller[IDKey(caller), default: [:]][IDKey(callerRequest)] = key
+        self.pendingByCallee[IDKey(callee), default: []].insert(key)
         return request
     }
 
@@ -229,10 +231,12 @@ struct Dealer {
     @discardableResult
     mutating func forget(_ key: InvocationKey) -> PendingCall? {
         guard let call = self.pending.removeValue(forKey: key) else { return nil }
-        self.pendingByCaller[call.caller]?[call.callerRequest] = nil
-        if self.pendingByCaller[call.caller]?.isEmpty == true { self.pendingByCaller[call.caller] = nil }
-        self.pendingByCallee[call.callee]?.remove(key)
-        if self.pendingByCallee[call.callee]?.isEmpty == true { self.pendingByCallee[call.callee] = nil }
+        let caller = IDKey(call.caller)
+        let callee = IDKey(call.callee)
+        self.pendingByCaller[caller]?[IDKey(call.callerRequest)] = nil
+        if self.pendingByCaller[caller]?.isEmpty == true { self.pendingByCaller[caller] = nil }
+        self.pendingByCallee[callee]?.remove(key)
+        if self.pendingByCallee[callee]?.isEmpty == true { self.pendingByCallee[callee] = nil }
         if call.progressive { self.rememberProgressive(caller: call.caller, request: call.callerRequest) }
         return call
     }
@@ -256,16 +260,16 @@ struct Dealer {
     /// Forgets everything of a session that left.
     mutating func removeSession(_ session: UInt64) -> Departure {
         var departure = Departure()
-        for key in (self.pendingByCaller[session] ?? [:]).values {
+        for key in (self.pendingByCaller[IDKey(session)] ?? [:]).values {
             if let call = self.forget(key) { departure.abandonedCalls.append(call) }
         }
-        for key in self.pendingByCallee[session] ?? [] {
+        for key in self.pendingByCallee[IDKey(session)] ?? [] {
             if let call = self.forget(key) { departure.orphanedCalls.append(call) }
         }
         self.finishedProgressive[session] = nil
         self.invocationIDs[session] = nil
         self.lastInvocationID[session] = nil
-        for id in (self.bySession[session] ?? []).sorted() {
+        for id in (self.bySession[IDKey(session)] ?? []).sorted() {
             if let removed = self.unregister(session: session, registration: id) {
                 departure.registrations.append(removed)
             }
@@ -277,7 +281,7 @@ struct Dealer {
 
     /// The keys of calls in flight to `callee` on one registration (used when it is revoked).
     func pendingKeys(callee: UInt64, registration: UInt64) -> [InvocationKey] {
-        (self.pendingByCallee[callee] ?? []).filter { self.pending[$0]?.registration == registration }
+        (self.pendingByCallee[IDKey(callee)] ?? []).filter { self.pending[$0]?.registration == registration }
             .sorted { $0.request < $1.request }
     }
 }
