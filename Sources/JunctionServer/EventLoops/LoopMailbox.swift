@@ -45,31 +45,30 @@ final class LoopMailbox: Sendable {
 
     /// Queues `item` for the mailbox's loop; callable from any thread.
     func post(_ item: Item) {
-        let schedule = self.queue.withLock { queue in
-            queue.items.append(item)
-            return Self.scheduleDrain(&queue)
-        }
-        if schedule { self.eventLoop.execute { self.drain() } }
+        self.enqueue { $0.append(item) }
     }
 
     /// Queues a shared message for `handler`. Consecutive receivers of the same message (a
     /// publication fanned out) share one item.
     func post(_ message: SharedMessage, to handler: NIOLoopBound<SessionChannelHandler>) {
-        let schedule = self.queue.withLock { queue in
-            if case .deliverShared(let delivery)? = queue.items.last, delivery.message === message {
+        self.enqueue { items in
+            if case .deliverShared(let delivery)? = items.last, delivery.message === message {
                 delivery.handlers.append(handler)
             } else {
-                queue.items.append(.deliverShared(SharedDelivery(message, handler)))
+                items.append(.deliverShared(SharedDelivery(message, handler)))
             }
-            return Self.scheduleDrain(&queue)
         }
-        if schedule { self.eventLoop.execute { self.drain() } }
     }
 
-    private static func scheduleDrain(_ queue: inout Queue) -> Bool {
-        guard !queue.drainScheduled else { return false }
-        queue.drainScheduled = true
-        return true
+    /// Adds to the queue under the lock and schedules a drain unless one is already due.
+    private func enqueue(_ add: (inout [Item]) -> Void) {
+        let schedule = self.queue.withLock { queue in
+            add(&queue.items)
+            guard !queue.drainScheduled else { return false }
+            queue.drainScheduled = true
+            return true
+        }
+        if schedule { self.eventLoop.execute { self.drain() } }
     }
 
     /// Runs one batch; if more arrived meanwhile, schedules itself again rather than keeping the

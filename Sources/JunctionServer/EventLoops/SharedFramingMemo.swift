@@ -17,10 +17,7 @@ final class SharedFramingMemo: @unchecked Sendable {
     func framed(
         _ message: SharedMessage, serializer: SerializerKind, framing: TransportFraming, make: () -> FramedMessage
     ) -> FramedMessage {
-        if self.message !== message {
-            self.message = message
-            for index in self.framings.indices { self.framings[index] = nil }
-        }
+        if self.message !== message { self.remember(message) }
         let key = (Int(serializer.rawValue) - 1) * TransportFraming.count + framing.index
         if let framed = self.framings[key] { return framed }
         let framed = make()
@@ -29,10 +26,15 @@ final class SharedFramingMemo: @unchecked Sendable {
         } else {
             // A large message is not kept alive here until the next one comes along; its later
             // receivers find it in the `SharedMessage`, under its lock.
-            self.message = nil
-            for index in self.framings.indices { self.framings[index] = nil }
+            self.remember(nil)
         }
         return framed
+    }
+
+    /// Starts over with `message` (nil: nothing) and none of its framings.
+    private func remember(_ message: SharedMessage?) {
+        self.message = message
+        for index in self.framings.indices { self.framings[index] = nil }
     }
 
     /// Frames up to this size are remembered (at most 9 per loop).

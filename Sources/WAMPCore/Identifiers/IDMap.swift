@@ -58,13 +58,7 @@ public struct IDMap<Value> {
     @inlinable
     public subscript(id: UInt64, default defaultValue: @autoclosure () -> Value) -> Value {
         get { self.storage[IDKey(id), default: defaultValue()] }
-        _modify {
-            // Not `Dictionary`'s own defaulted `_modify`: through this wrapper it cost an
-            // allocation per use (two per routed call).
-            let key = IDKey(id)
-            if self.storage[key] == nil { self.storage[key] = defaultValue() }
-            yield &self.storage[key]!
-        }
+        _modify { yield &self.storage[IDKey(id), default: defaultValue()] }
     }
 
     @inlinable
@@ -82,11 +76,6 @@ public struct IDMap<Value> {
 extension IDMap: ExpressibleByDictionaryLiteral {
     @inlinable
     public init(dictionaryLiteral elements: (UInt64, Value)...) {
-        // `[:]` (a new per-caller map on every first call) must not allocate.
-        guard !elements.isEmpty else {
-            self.storage = [:]
-            return
-        }
         self.storage = Dictionary(uniqueKeysWithValues: elements.map { (IDKey($0.0), $0.1) })
     }
 }
