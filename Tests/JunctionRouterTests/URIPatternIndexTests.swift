@@ -53,6 +53,21 @@ import Testing
         #expect(index.bestMatch(for: "com.a.update") == 1)
     }
 
+    @Test func equallySpecificWildcardsGoToTheOldestWhateverItsID() {
+        var index = URIPatternIndex()
+        index.insert("a..", match: .wildcard, id: 2)
+        index.insert("a..c", match: .wildcard, id: 900)
+        index.insert("..c", match: .wildcard, id: 700)
+        index.insert(".b.", match: .wildcard, id: 3)
+        // Leading components tie (1): more non-empty components overall wins.
+        #expect(index.bestMatch(for: "a.x.c") == 900)
+        // Everything ties (0, 1): the older pattern wins, though its id is higher.
+        #expect(index.bestMatch(for: "x.b.c") == 700)
+        index.remove("..c", match: .wildcard)
+        index.insert("..c", match: .wildcard, id: 1)
+        #expect(index.bestMatch(for: "x.b.c") == 3)
+    }
+
     @Test func precedenceIsExactThenLongestPrefixThenWildcard() {
         var index = URIPatternIndex()
         index.insert("a.b.c", match: .exact, id: 1)

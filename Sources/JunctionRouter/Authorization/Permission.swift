@@ -63,17 +63,23 @@ public struct AuthorizationDecision: Sendable, Hashable {
 /// decides for it.
 ///
 /// With permissions, the most specific matching rule decides (exact, then the longest prefix, then
-/// the wildcard with the most non-empty leading components); no match denies.
+/// the wildcard with the most non-empty leading components); no match denies. The rules are
+/// compiled into a `PermissionIndex` when the role is built (or its rules change), not per message.
 public struct Role: Sendable, Hashable {
     public var name: String
-    public var permissions: [Permission]
+    public var permissions: [Permission] {
+        didSet { self.index = PermissionIndex(self.permissions) }
+    }
     /// When set, this procedure decides instead of `permissions`.
     public var authorizer: AuthorizerConfiguration?
+    /// `permissions`, compiled.
+    private var index: PermissionIndex
 
     public init(name: String, permissions: [Permission], authorizer: AuthorizerConfiguration? = nil) {
         self.name = name
         self.permissions = permissions
         self.authorizer = authorizer
+        self.index = PermissionIndex(permissions)
     }
 
     /// A role allowed everything, as the default `anonymous` role is.
@@ -83,38 +89,22 @@ public struct Role: Sendable, Hashable {
 
     /// The static decision (permissions only; a role with an authorizer is decided elsewhere).
     public func decision(for action: Permission.Action, on uri: String) -> AuthorizationDecision {
-        var best: (rank: (Int, Int), permission: Permission)?
-        for permission in self.permissions where permission.match.matches(pattern: permission.uri, uri: uri) {
-            let rank = Self.specificity(permission)
-            if best == nil || rank > best!.rank {
-                best = (rank, permission)
-            }
-        }
-        guard let permission = best?.permission, permission.allow.contains(action) else { return .deny }
-        let disclose: Bool
-        switch action {
-        case .call: disclose = permission.disclose.contains(.caller)
-        case .publish: disclose = permission.disclose.contains(.publisher)
-        case .register, .subscribe: disclose = false
-        }
-        return AuthorizationDecision(allowed: true, disclose: disclose)
+        self.index.decision(for: action, on: uri)
     }
 
     public func allows(_ action: Permission.Action, on uri: String) -> Bool {
         self.decision(for: action, on: uri).allowed
     }
 
-    private static func specificity(_ permission: Permission) -> (Int, Int) {
-        switch permission.match {
-        case .exact:
-            return (3, 0)
-        case .prefix:
-            return (2, permission.uri.utf8.count)
-        case .wildcard:
-            let leading = permission.uri.split(separator: ".", omittingEmptySubsequences: false)
-                .prefix { !$0.isEmpty }.count
-            return (1, leading)
-        }
+    /// Equal when the rules are (the index follows from them).
+    public static func == (lhs: Role, rhs: Role) -> Bool {
+        lhs.name == rhs.name && lhs.permissions == rhs.permissions && lhs.authorizer == rhs.authorizer
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(self.name)
+        hasher.combine(self.permissions)
+        hasher.combine(self.authorizer)
     }
 }
 

@@ -18,7 +18,11 @@ struct Broker {
 
     private(set) var subscriptions: IDMap<Subscription> = [:]
     private var index = URIPatternIndex()
-    private var subscriptionIDs = SequentialIDGenerator()
+    private let subscriptionIDs: RandomIDGenerator
+
+    init(ids: RandomIDGenerator = RandomIDGenerator()) {
+        self.subscriptionIDs = ids
+    }
 
     /// Adds `session` to the subscription for `topic` under `match`, creating it if needed.
     /// `added` is false when the session was already subscribed (the spec: same id again).
@@ -29,7 +33,7 @@ struct Broker {
             let added = self.subscriptions[id]!.subscribers.insert(session).inserted
             return (id, false, added)
         }
-        let id = self.subscriptionIDs.next()
+        let id = self.subscriptionIDs.next { self.subscriptions[$0] != nil }
         self.subscriptions[id] = Subscription(id: id, topic: topic, match: match, created: now, subscribers: [session])
         self.index.insert(topic, match: match, id: id)
         return (id, true, true)

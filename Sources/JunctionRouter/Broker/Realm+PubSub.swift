@@ -81,7 +81,7 @@ extension Realm {
             }
             return
         }
-        if Self.usesPassthru(publish.options), !record.supportsPassthru(as: "publisher") {
+        if Self.usesPassthru(publish.options), !record.supports(.publisherPassthru) {
             self.abort(record, message: "PUBLISH in payload passthru mode without announcing payload_passthru_mode")
             return
         }

@@ -64,7 +64,7 @@ struct Dealer {
     private(set) var registrations: IDMap<Registration> = [:]
     private var index = URIPatternIndex()
     private var bySession: [IDKey: Set<UInt64>] = [:]
-    private var registrationIDs = SequentialIDGenerator()
+    private let registrationIDs: RandomIDGenerator
     private var invocationIDs: IDMap<SequentialIDGenerator> = [:]
     private var lastInvocationID: IDMap<UInt64> = [:]
     private(set) var pending: [InvocationKey: PendingCall] = [:]
@@ -77,6 +77,10 @@ struct Dealer {
     /// dropped instead of starting a new call (the spec's grace-period table, bounded by count).
     private var finishedProgressive: IDMap<[UInt64]> = [:]
     static let finishedProgressiveMemory = 64
+
+    init(ids: RandomIDGenerator = RandomIDGenerator()) {
+        self.registrationIDs = ids
+    }
 
     enum RegisterOutcome: Equatable {
         case registered(UInt64, created: Bool)
@@ -98,7 +102,7 @@ struct Dealer {
             self.bySession[IDKey(session), default: []].insert(id)
             return .registered(id, created: false)
         }
-        let id = self.registrationIDs.next()
+        let id = self.registrationIDs.next { self.registrations[$0] != nil }
         self.registrations[id] = Registration(
             id: id, procedure: procedure, match: match, invoke: invoke, created: now, callees: [callee])
         self.index.insert(procedure, match: match, id: id)

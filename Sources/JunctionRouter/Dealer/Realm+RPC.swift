@@ -97,11 +97,11 @@ extension Realm {
             // RESULT or ERROR from the original call, so this is dropped without an answer.
             return
         }
-        if progress, !record.supports("progressive_call_invocations", as: "caller") {
+        if progress, !record.supports(.callerProgressiveCallInvocations) {
             self.abort(record, message: "CALL with progress without announcing progressive_call_invocations")
             return
         }
-        if Self.usesPassthru(call.options), !record.supportsPassthru(as: "caller") {
+        if Self.usesPassthru(call.options), !record.supports(.callerPassthru) {
             self.abort(record, message: "CALL in payload passthru mode without announcing payload_passthru_mode")
             return
         }
@@ -148,14 +148,13 @@ extension Realm {
                 message: "no callee registered for procedure '\(call.procedure)'")
             return
         }
-        if progress, !(callee.supports("progressive_call_invocations", as: "callee") && callee.calleeSupportsCanceling)
-        {
+        if progress, !callee.supports([.calleeProgressiveCallInvocations, .calleeCallCanceling]) {
             self.reply(
                 record, error: WAMPErrorURI.featureNotSupported, to: .call, request: call.request,
                 message: "the callee does not support progressive call invocations")
             return
         }
-        if Self.usesPassthru(call.options), !callee.supportsPassthru(as: "callee") {
+        if Self.usesPassthru(call.options), !callee.supports(.calleePassthru) {
             self.reply(
                 record, error: WAMPErrorURI.featureNotSupported, to: .call, request: call.request,
                 message: "the callee does not support payload passthru mode")
@@ -164,7 +163,7 @@ extension Realm {
         let timeout = call.options["timeout"]?.unsignedInteger ?? 0
         let receiveProgress =
             (call.options["receive_progress"]?.boolValue ?? false)
-            && callee.supports("progressive_call_results", as: "callee")
+            && callee.supports(.calleeProgressiveCallResults)
         var details: WAMPDict = [:]
         let disclose: Bool
         switch self.configuration.disclosure {
@@ -180,7 +179,7 @@ extension Realm {
         if registration.match != .exact { details["procedure"] = .string(call.procedure) }
         if receiveProgress { details["receive_progress"] = true }
         if progress { details["progress"] = true }
-        if timeout > 0, callee.supports("call_timeout", as: "callee") { details["timeout"] = .uint(timeout) }
+        if timeout > 0, callee.supports(.calleeCallTimeout) { details["timeout"] = .uint(timeout) }
         if let level = self.configuration.trustLevels[record.authrole] {
             details["trustlevel"] = .uint(UInt64(max(0, level)))
         }
@@ -212,7 +211,7 @@ extension Realm {
     }
 
     func handleYield(_ yield: WAMPMessage.Yield, from record: SessionRecord) {
-        if Self.usesPassthru(yield.options), !record.supportsPassthru(as: "callee") {
+        if Self.usesPassthru(yield.options), !record.supports(.calleePassthru) {
             self.abort(record, message: "YIELD in payload passthru mode without announcing payload_passthru_mode")
             return
         }
@@ -268,7 +267,7 @@ extension Realm {
     func handleCancel(_ cancel: WAMPMessage.Cancel, from record: SessionRecord) {
         guard let call = self.dealer.pendingCall(caller: record.id, request: cancel.request) else { return }
         var mode = cancel.options["mode"]?.stringValue.flatMap(CancelMode.init(rawValue:)) ?? .killnowait
-        if self.sessions[call.callee]?.calleeSupportsCanceling != true { mode = .skip }
+        if self.sessions[call.callee]?.supports(.calleeCallCanceling) != true { mode = .skip }
         switch mode {
         case .skip, .killnowait:
             self.dealer.forget(call.key)
@@ -288,7 +287,7 @@ extension Realm {
 
     /// Sends INTERRUPT for an invocation, if its callee supports call canceling.
     func interrupt(_ call: Dealer.PendingCall, mode: CancelMode, reason: String) {
-        guard let callee = self.sessions[call.callee], callee.calleeSupportsCanceling else { return }
+        guard let callee = self.sessions[call.callee], callee.supports(.calleeCallCanceling) else { return }
         callee.peer.send(
             .interrupt(.init(request: call.invocationRequest, options: ["mode": .string(mode.rawValue), "reason": .string(reason)])))
     }

@@ -9,7 +9,7 @@ extension Realm {
     func revokeRegistration(_ registration: UInt64, of session: UInt64, reason: String) {
         guard self.removeCallee(session, from: registration) else { return }
         // Calls in flight to it may still be answered: the callee keeps its invocations.
-        guard let record = self.sessions[session], record.supports("registration_revocation", as: "callee") else {
+        guard let record = self.sessions[session], record.supports(.calleeRegistrationRevocation) else {
             return
         }
         record.peer.send(
@@ -19,7 +19,7 @@ extension Realm {
     func revokeSubscription(_ subscription: UInt64, of session: UInt64, reason: String) {
         guard self.sessions[session]?.subscriptions.contains(subscription) == true else { return }
         self.removeSubscriber(session, from: subscription)
-        guard let record = self.sessions[session], record.supports("subscription_revocation", as: "subscriber") else {
+        guard let record = self.sessions[session], record.supports(.subscriberRevocation) else {
             return
         }
         record.peer.send(

@@ -6,11 +6,17 @@
 /// slicing it in place (no array of components is allocated per message), so its cost depends on
 /// the URI's length and the patterns along its path, not on how many patterns exist.
 ///
+/// The one implementation of WAMP's precedence ("which pattern wins"): the dealer picks a
+/// registration with it and a role's permission rules are compiled into it (`PermissionIndex`).
+///
 /// A value type with no I/O, owned by the broker or the dealer on the realm's event loop.
 struct URIPatternIndex: Sendable {
     private var exact: [String: UInt64] = [:]
     private var prefix = URIPrefixTrie()
     private var wildcard = URIWildcardTrie()
+    /// Counts insertions, so equally specific wildcard patterns rank by age, not by id (ids are
+    /// random).
+    private var insertions: UInt64 = 0
 
     /// Whether no pattern is stored.
     var isEmpty: Bool { self.exact.isEmpty && self.prefix.isEmpty && self.wildcard.isEmpty }
@@ -29,7 +35,9 @@ struct URIPatternIndex: Sendable {
         switch match {
         case .exact: self.exact[pattern] = id
         case .prefix: self.prefix.insert(pattern, id: id)
-        case .wildcard: self.wildcard.insert(pattern, id: id)
+        case .wildcard:
+            self.wildcard.insert(pattern, id: id, order: self.insertions)
+            self.insertions += 1
         }
     }
 
@@ -47,12 +55,12 @@ struct URIPatternIndex: Sendable {
     func forEachMatch(of uri: String, _ body: (UInt64) -> Void) {
         if let id = self.exact[uri] { body(id) }
         if !self.prefix.isEmpty { self.prefix.forEachMatch(of: uri) { id, _ in body(id) } }
-        if !self.wildcard.isEmpty { self.wildcard.forEachMatch(of: uri) { id, _ in body(id) } }
+        if !self.wildcard.isEmpty { self.wildcard.forEachMatch(of: uri) { entry, _ in body(entry.id) } }
     }
 
     /// The single pattern that wins for `uri` (the dealer): exact, else the longest prefix, else
     /// the wildcard with the most non-empty leading components (ties: the most non-empty
-    /// components overall, then the lowest, i.e. oldest, id).
+    /// components overall, then the oldest pattern).
     func bestMatch(for uri: String) -> UInt64? {
         if let id = self.exact[uri] { return id }
         var best: UInt64?
@@ -62,20 +70,20 @@ struct URIPatternIndex: Sendable {
             if best != nil { return best }
         }
         guard !self.wildcard.isEmpty else { return nil }
-        var bestRank: (leading: Int, total: Int, id: UInt64)?
-        self.wildcard.forEachMatch(of: uri) { id, rank in
-            let candidate = (leading: rank.leading, total: rank.total, id: id)
+        var bestRank: (leading: Int, total: Int, entry: URIWildcardTrie.Entry)?
+        self.wildcard.forEachMatch(of: uri) { entry, rank in
+            let candidate = (leading: rank.leading, total: rank.total, entry: entry)
             guard let current = bestRank else {
                 bestRank = candidate
                 return
             }
-            if (candidate.leading, candidate.total, UInt64.max - candidate.id)
-                > (current.leading, current.total, UInt64.max - current.id)
+            if (candidate.leading, candidate.total, UInt64.max - candidate.entry.order)
+                > (current.leading, current.total, UInt64.max - current.entry.order)
             {
                 bestRank = candidate
             }
         }
-        return bestRank?.id
+        return bestRank?.entry.id
     }
 }
 

@@ -5,11 +5,18 @@
 /// wildcard edge, so it visits only trie paths that can still match. A pattern matches URIs with
 /// exactly its number of components.
 struct URIWildcardTrie: Sendable {
+    /// A stored pattern: its id, and when it was inserted (ties between equally specific patterns
+    /// go to the oldest, whatever its id).
+    struct Entry: Sendable, Hashable {
+        var id: UInt64
+        var order: UInt64
+    }
+
     struct Node: Sendable {
         var children: [Substring: Node] = [:]
-        var id: UInt64?
+        var entry: Entry?
 
-        var isEmpty: Bool { self.children.isEmpty && self.id == nil }
+        var isEmpty: Bool { self.children.isEmpty && self.entry == nil }
     }
 
     /// How specific a matching pattern is: non-empty components before its first wildcard, and
@@ -30,12 +37,13 @@ struct URIWildcardTrie: Sendable {
             guard let child = node.children[component] else { return nil }
             node = child
         }
-        return node.id
+        return node.entry?.id
     }
 
-    mutating func insert(_ pattern: String, id: UInt64) {
+    /// Stores `id` for `pattern`; `order` breaks ties in `URIPatternIndex.bestMatch` (lower wins).
+    mutating func insert(_ pattern: String, id: UInt64, order: UInt64) {
         let path = Array(URIComponentSequence(pattern))
-        if Self.insert(into: &self.root, path: path[...], id: id) { self.count += 1 }
+        if Self.insert(into: &self.root, path: path[...], entry: Entry(id: id, order: order)) { self.count += 1 }
     }
 
     mutating func remove(_ pattern: String) {
@@ -43,17 +51,17 @@ struct URIWildcardTrie: Sendable {
         if Self.remove(from: &self.root, path: path[...]) { self.count -= 1 }
     }
 
-    func forEachMatch(of uri: String, _ body: (UInt64, Rank) -> Void) {
+    func forEachMatch(of uri: String, _ body: (Entry, Rank) -> Void) {
         var components = URIComponentSequence(uri)
         Self.walk(self.root, &components, rank: Rank(leading: 0, total: 0), wildcardSeen: false, body)
     }
 
     private static func walk(
         _ node: Node, _ components: inout URIComponentSequence, rank: Rank, wildcardSeen: Bool,
-        _ body: (UInt64, Rank) -> Void
+        _ body: (Entry, Rank) -> Void
     ) {
         guard let component = components.next() else {
-            if let id = node.id { body(id, rank) }
+            if let entry = node.entry { body(entry, rank) }
             return
         }
         if !component.isEmpty, let child = node.children[component] {
@@ -67,18 +75,18 @@ struct URIWildcardTrie: Sendable {
         }
     }
 
-    private static func insert(into node: inout Node, path: ArraySlice<Substring>, id: UInt64) -> Bool {
+    private static func insert(into node: inout Node, path: ArraySlice<Substring>, entry: Entry) -> Bool {
         guard let first = path.first else {
-            defer { node.id = id }
-            return node.id == nil
+            defer { node.entry = entry }
+            return node.entry == nil
         }
-        return Self.insert(into: &node.children[first, default: Node()], path: path.dropFirst(), id: id)
+        return Self.insert(into: &node.children[first, default: Node()], path: path.dropFirst(), entry: entry)
     }
 
     private static func remove(from node: inout Node, path: ArraySlice<Substring>) -> Bool {
         guard let first = path.first else {
-            defer { node.id = nil }
-            return node.id != nil
+            defer { node.entry = nil }
+            return node.entry != nil
         }
         guard var child = node.children[first] else { return false }
         let removed = Self.remove(from: &child, path: path.dropFirst())

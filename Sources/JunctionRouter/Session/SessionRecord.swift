@@ -8,9 +8,9 @@ final class SessionRecord {
     let role: Role
     let authmethod: String
     let authprovider: String
-    /// Which of `knownFeatures` the client announced in `HELLO.Details.roles`, one bit each (the
+    /// The features the client announced in `HELLO.Details.roles` that the router acts on (the
     /// whole roles dictionary, kept per session, cost ~400 bytes of every idle session).
-    private let clientFeatures: UInt32
+    let features: ClientFeatures
     let transport: String
     var subscriptions: Set<UInt64> = []
     /// Testaments to publish when the session goes away, per scope, in the order they were added.
@@ -32,51 +32,16 @@ final class SessionRecord {
         self.authid = authid
         self.role = role
         self.authmethod = authmethod
-        self.clientFeatures = Self.features(announcedIn: clientRoles)
+        self.features = ClientFeatures(announcedIn: clientRoles)
         self.transport = transport
     }
 
     var authrole: String { self.role.name }
 
-    /// Whether the client announced `HELLO.Details.roles.<role>.features.<feature> = true`.
-    /// Only the pairs in `knownFeatures` are kept.
-    func supports(_ feature: String, as role: String) -> Bool {
-        guard let index = Self.knownFeatures.firstIndex(where: { $0.role == role && $0.feature == feature }) else {
-            assertionFailure("client feature \(role).\(feature) is not in SessionRecord.knownFeatures")
-            return false
-        }
-        return self.clientFeatures & (1 << index) != 0
-    }
-
-    /// Every client feature the router asks about (`supports`); at most 32.
-    static let knownFeatures: [(role: String, feature: String)] = [
-        ("publisher", "payload_passthru_mode"), ("publisher", "payload_transparency"),
-        ("subscriber", "subscription_revocation"),
-        ("caller", "progressive_call_invocations"),
-        ("caller", "payload_passthru_mode"), ("caller", "payload_transparency"),
-        ("callee", "progressive_call_invocations"), ("callee", "progressive_call_results"),
-        ("callee", "call_canceling"), ("callee", "call_cancelling"), ("callee", "call_timeout"),
-        ("callee", "registration_revocation"),
-        ("callee", "payload_passthru_mode"), ("callee", "payload_transparency"),
-    ]
-
-    static func features(announcedIn roles: WAMPDict) -> UInt32 {
-        var bits: UInt32 = 0
-        for (index, known) in Self.knownFeatures.enumerated()
-        where roles[known.role]?["features"]?[known.feature]?.boolValue == true {
-            bits |= 1 << index
-        }
-        return bits
-    }
-
-    /// Call canceling, under the spec's spelling and the one its progressive-invocations section uses.
-    var calleeSupportsCanceling: Bool {
-        self.supports("call_canceling", as: "callee") || self.supports("call_cancelling", as: "callee")
-    }
-
-    /// Payload passthru mode under its spec name or autobahn's older `payload_transparency`.
-    func supportsPassthru(as role: String) -> Bool {
-        self.supports("payload_passthru_mode", as: role) || self.supports("payload_transparency", as: role)
+    /// Whether the client announced `feature`.
+    @inline(__always)
+    func supports(_ feature: ClientFeatures) -> Bool {
+        self.features.contains(feature)
     }
 
     /// `wamp.session.get` / `wamp.session.on_join` details.
