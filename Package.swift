@@ -72,6 +72,7 @@ let package = Package(
             dependencies: [
                 "WAMPCore", "JunctionTransport", "JunctionRouter", "JunctionAuth",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOTLS", package: "swift-nio"),
                 .product(name: "X509", package: "swift-certificates"),
@@ -105,6 +106,9 @@ let package = Package(
             dependencies: [
                 "JunctionServer",
                 "JunctionClient",
+                "JunctionTransport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -119,14 +123,17 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],
             path: "Sources/JunctionBench"
         ),
+        // Test targets mirror the source targets; every module a test file imports is listed
+        // (scripts/check-imports.py checks it).
         .testTarget(
             name: "JunctionBenchTests",
-            dependencies: ["junction-bench", .product(name: "NIOCore", package: "swift-nio")]
+            dependencies: ["junction-bench", "WAMPCore", .product(name: "NIOCore", package: "swift-nio")]
         ),
         .testTarget(name: "WAMPCoreTests", dependencies: ["WAMPCore"]),
         .testTarget(
@@ -138,20 +145,37 @@ let package = Package(
                 .product(name: "JWTKit", package: "jwt-kit"),
             ]
         ),
+        // An in-process router and client sessions for the client and CLI tests.
+        .target(
+            name: "JunctionTestSupport",
+            dependencies: [
+                "JunctionServer", "JunctionRouter", "JunctionClient",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "Tests/JunctionTestSupport"
+        ),
         .testTarget(
             name: "JunctionClientTests",
             dependencies: [
-                "JunctionClient", "JunctionServer", "JunctionAuth", "junction",
+                "JunctionClient", "JunctionAuth", "JunctionTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "Logging", package: "swift-log"),
             ]
+        ),
+        // `junction call|publish|subscribe|register`, run as subprocesses of the built executable.
+        .testTarget(
+            name: "JunctionCLITests",
+            dependencies: ["junction", "JunctionClient", "JunctionTestSupport"]
         ),
         .testTarget(
             name: "JunctionTransportTests",
             dependencies: [
-                "JunctionTransport",
+                "JunctionTransport", "WAMPCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOTestUtils", package: "swift-nio"),
@@ -160,20 +184,26 @@ let package = Package(
         .testTarget(
             name: "JunctionRouterTests",
             dependencies: [
-                "JunctionRouter", "JunctionAuth",
+                "JunctionRouter", "JunctionAuth", "WAMPCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         .testTarget(
             name: "JunctionServerTests",
             dependencies: [
-                "JunctionServer", "JunctionClient", "JunctionAuth",
+                "JunctionServer", "JunctionRouter", "JunctionClient", "JunctionAuth", "WAMPCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
     ],

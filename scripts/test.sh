@@ -7,6 +7,9 @@ cd "$(dirname "$0")/.."
 echo "== swift build (debug, with tests)"
 swift build --build-tests
 
+echo "== imports are declared dependencies (SwiftPM does not check this on Linux)"
+scripts/check-imports.py
+
 echo "== swift test"
 # The Crossbar-backed client tests run in their own step below, which installs Crossbar first.
 swift test --skip-build --skip CrossbarLiveTests 2>&1 | tee .build/swift-test.log

@@ -101,7 +101,7 @@ public final class JunctionServer: Sendable {
                 maxMessageSize: listener.maxMessageSize ?? limits.maxMessageSize,
                 ping: PingConfiguration(
                     intervalSeconds: listener.liveness.pingInterval, timeoutSeconds: listener.liveness.pingTimeout))
-            configuration.preSessionMaxMessageSize = limits.preSessionMaxMessageSize
+            configuration.preSession.maxMessageSize = limits.preSessionMaxMessageSize
             let limiter = ConnectionLimiter(maxConnections: listener.liveness.maxConnections)
             let sslContext = try listener.tls.map(TLSContextFactory.makeContext)
             return try await bootstrap.childChannelInitializer { channel in
@@ -118,7 +118,7 @@ public final class JunctionServer: Sendable {
                 maxMessageLength: listener.maxMessageSize ?? limits.maxMessageSize, serializers: listener.serializers,
                 ping: PingConfiguration(
                     intervalSeconds: listener.liveness.pingInterval, timeoutSeconds: listener.liveness.pingTimeout))
-            configuration.preSessionMaxMessageLength = limits.preSessionMaxMessageSize
+            configuration.preSession.maxMessageSize = limits.preSessionMaxMessageSize
             let limiter = ConnectionLimiter(maxConnections: listener.liveness.maxConnections)
             switch listener.endpoint {
             case .tcp(let host, let port):

@@ -1,4 +1,5 @@
 import JunctionClient
+import JunctionTestSupport
 import Testing
 
 // The code of README.md's "Client library" section, kept here so it compiles and runs.

@@ -19,22 +19,23 @@ public struct RawSocketConfiguration: Sendable, Hashable {
     /// Dead-peer detection after the handshake (RawSocket PING); `nil` disables it.
     /// Default: PING after 30 s of silence, close 10 s later if nothing arrived.
     public var ping: PingConfiguration?
-    /// Largest message accepted until the session layer sends `SessionEstablishedEvent`;
-    /// `nil`: `maxMessageLength` from the start.
-    public var preSessionMaxMessageLength: Int?
+    /// Limits until the session is established (shared with WebSocket). Default: none.
+    public var preSession: PreSessionLimits
 
     public init(
         maxMessageLength: Int = 1 << 24,
         serializers: some Sequence<SerializerKind> = SerializerKind.allCases,
         handshakeTimeout: TimeAmount? = .seconds(10),
         minimumPeerMaxMessageLength: Int = 512,
-        ping: PingConfiguration? = PingConfiguration()
+        ping: PingConfiguration? = PingConfiguration(),
+        preSession: PreSessionLimits = PreSessionLimits()
     ) {
         self.maxMessageLength = maxMessageLength
         self.serializers = Set(serializers)
         self.handshakeTimeout = handshakeTimeout
         self.minimumPeerMaxMessageLength = minimumPeerMaxMessageLength
         self.ping = ping
+        self.preSession = preSession
     }
 
     /// The `LENGTH` nibble we send in the handshake reply: `maxMessageLength` as `2^(9 + n)`.

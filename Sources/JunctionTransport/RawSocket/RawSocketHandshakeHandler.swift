@@ -121,7 +121,7 @@ final class RawSocketHandshakeHandler: ChannelInboundHandler, RemovableChannelHa
             peer: context.channel.remoteAddress.peerDescription(kind: self.kind)
         )
         let limit = InboundMessageLimit(
-            preSession: self.configuration.preSessionMaxMessageLength, established: negotiated.maxMessageLength)
+            preSession: self.configuration.preSession.maxMessageSize, established: negotiated.maxMessageLength)
         let wampHandler = RawSocketWAMPHandler(
             serializer: negotiated.serializer,
             peerMaxMessageLength: negotiated.peerMaxMessageLength,

@@ -157,6 +157,6 @@ extension WebSocketConfiguration {
 
     /// The frame decoder's limit before the session is established.
     var preSessionMaxFrameSize: Int {
-        min(self.effectiveMaxFrameSize, self.preSessionMaxMessageSize ?? Int.max)
+        min(self.effectiveMaxFrameSize, self.preSession.maxMessageSize ?? Int.max)
     }
 }

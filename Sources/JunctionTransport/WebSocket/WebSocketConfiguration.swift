@@ -27,10 +27,8 @@ public struct WebSocketConfiguration: Sendable, Hashable {
     /// closed (so idle or trickling pre-upgrade connections cannot pile up); `nil` waits forever.
     /// Default: 10 seconds.
     public var upgradeTimeout: TimeAmount?
-    /// Largest message accepted until the session layer sends `SessionEstablishedEvent` (larger
-    /// ones close with 1009); `nil`: `maxMessageSize` from the start. Until then the frame decoder
-    /// refuses larger frames from their header, so nothing that size is buffered.
-    public var preSessionMaxMessageSize: Int?
+    /// Limits until the session is established (shared with RawSocket). Default: none.
+    public var preSession: PreSessionLimits
 
     public init(
         path: String = "/ws",
@@ -40,7 +38,8 @@ public struct WebSocketConfiguration: Sendable, Hashable {
         maxFrameSize: Int = 16 << 20,
         maxFragmentsPerMessage: Int = 4096,
         ping: PingConfiguration? = PingConfiguration(),
-        upgradeTimeout: TimeAmount? = .seconds(10)
+        upgradeTimeout: TimeAmount? = .seconds(10),
+        preSession: PreSessionLimits = PreSessionLimits()
     ) {
         self.path = path
         self.serializers = Set(serializers)
@@ -50,5 +49,6 @@ public struct WebSocketConfiguration: Sendable, Hashable {
         self.maxFragmentsPerMessage = maxFragmentsPerMessage
         self.ping = ping
         self.upgradeTimeout = upgradeTimeout
+        self.preSession = preSession
     }
 }

@@ -53,7 +53,7 @@ final class WebSocketConnectionHandler: ChannelDuplexHandler {
         self.connection = WebSocketConnectionStateMachine(
             maxMessageSize: configuration.maxMessageSize,
             maxFragmentsPerMessage: configuration.maxFragmentsPerMessage,
-            preSessionMaxMessageSize: configuration.preSessionMaxMessageSize
+            preSessionMaxMessageSize: configuration.preSession.maxMessageSize
         )
         self.deadPeerTimer = configuration.ping.map(DeadPeerTimer.init(configuration:))
     }

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import JunctionClient
+import JunctionTestSupport
 import Testing
 
 /// The client against Crossbar.io: the same scenarios as against Junction, plus authentication
@@ -25,7 +26,7 @@ struct CrossbarLiveTests {
 
     @Test func progressiveCall() async throws {
         let router = try await self.router()
-        let client = try await ClientScenarios.connect(router.url(.webSocket))
+        let client = try await TestClient.connect(router.url(.webSocket))
         #expect(client.session?.dealerSupports("progressive_call_results") == true)
         await client.leave()
         try await ClientScenarios.progressiveCall(router.url(.webSocket))
@@ -37,8 +38,8 @@ struct CrossbarLiveTests {
 
     @Test func patternSubscriptionAndRegistration() async throws {
         let router = try await self.router()
-        let client = try await ClientScenarios.connect(router.url(.webSocket))
-        let base = ClientScenarios.uri("pattern")
+        let client = try await TestClient.connect(router.url(.webSocket))
+        let base = TestClient.uri("pattern")
         let subscription = try await client.subscribe(base + ".", options: SubscribeOptions(match: .prefix))
         try await client.register(base + "..echo", options: RegisterOptions(match: .wildcard)) { invocation in
             InvocationResult(.string(invocation.procedure ?? "?"))
@@ -53,7 +54,7 @@ struct CrossbarLiveTests {
     @Test func ticketAuthentication() async throws {
         let router = try await self.router()
         let (authid, ticket) = CrossbarTestRouter.ticketUser
-        let client = try await ClientScenarios.connect(
+        let client = try await TestClient.connect(
             router.url(.webSocket), authentication: .ticket(authid: authid, ticket: ticket))
         #expect(client.session?.authid == authid)
         #expect(client.session?.authmethod == "ticket")
@@ -65,7 +66,7 @@ struct CrossbarLiveTests {
     @Test(arguments: [CrossbarTestRouter.craUser, CrossbarTestRouter.saltedCraUser])
     func wampcraAuthentication(user: (String, String)) async throws {
         let router = try await self.router()
-        let client = try await ClientScenarios.connect(
+        let client = try await TestClient.connect(
             router.url(.webSocket), authentication: .wampcra(authid: user.0, secret: user.1))
         #expect(client.session?.authid == user.0)
         #expect(client.session?.authmethod == "wampcra")
@@ -75,7 +76,7 @@ struct CrossbarLiveTests {
 
     @Test func cryptosignAuthentication() async throws {
         let router = try await self.router()
-        let client = try await ClientScenarios.connect(
+        let client = try await TestClient.connect(
             router.url(.webSocket),
             authentication: try .cryptosign(authid: CrossbarTestRouter.cryptosignUser, privateKeyHex: TestKeys.cryptosignSeedHex))
         #expect(client.session?.authid == CrossbarTestRouter.cryptosignUser)
@@ -86,7 +87,7 @@ struct CrossbarLiveTests {
 
     private static func expectRefused(_ router: CrossbarTestRouter, _ authentication: Authentication) async {
         do {
-            let client = try await ClientScenarios.connect(router.url(.webSocket), authentication: authentication)
+            let client = try await TestClient.connect(router.url(.webSocket), authentication: authentication)
             await client.leave()
             Issue.record("authentication should have been refused")
         } catch let error as WAMPError {

@@ -1,4 +1,5 @@
 import JunctionClient
+import JunctionTestSupport
 import Testing
 
 /// The client against Junction, in this process, over every transport and serializer.
@@ -45,7 +46,7 @@ import Testing
     @Test func connectFailuresThrow() async throws {
         try await withJunction { router in
             await #expect(throws: WAMPClientError.self) {
-                _ = try await ClientScenarios.connect("rs://127.0.0.1:1")
+                _ = try await TestClient.connect("rs://127.0.0.1:1")
             }
             do {
                 _ = try await WAMPClient.connect(try ClientConfiguration(url: router.url(.webSocket), realm: "nope"))
@@ -53,7 +54,7 @@ import Testing
             } catch let error as WAMPError {
                 #expect(error.uri == "wamp.error.no_such_realm")
             }
-            let client = try await ClientScenarios.connect(router.url(.unix))
+            let client = try await TestClient.connect(router.url(.unix))
             await client.leave()
             await #expect(throws: WAMPClientError.self) { try await client.call("com.x") }
         }

@@ -1,28 +1,16 @@
 import Foundation
 import JunctionClient
+import JunctionTestSupport
 import Testing
 
 /// Scenarios run against every router (in-process Junction, Crossbar). Each takes URLs, so the
 /// same code checks both; URIs carry a random suffix so tests can share one router.
 enum ClientScenarios {
-    static func uri(_ name: String) -> String {
-        "com.test.\(name).r\(UInt32.random(in: 0...UInt32.max))"
-    }
-
-    static func connect(
-        _ url: String, serializer: SerializerKind = .json, authentication: Authentication = .anonymous,
-        reconnect: ReconnectPolicy = .disabled
-    ) async throws -> WAMPClient {
-        try await WAMPClient.connect(
-            try ClientConfiguration(
-                url: url, realm: "realm1", serializer: serializer, authentication: authentication, reconnect: reconnect))
-    }
-
     /// Register, call with args/kwargs and with Codable types, unregister.
     static func call(callee calleeURL: String, caller callerURL: String, serializer: SerializerKind) async throws {
-        let callee = try await Self.connect(calleeURL, serializer: serializer)
-        let caller = try await Self.connect(callerURL, serializer: serializer)
-        let add = Self.uri("add")
+        let callee = try await TestClient.connect(calleeURL, serializer: serializer)
+        let caller = try await TestClient.connect(callerURL, serializer: serializer)
+        let add = TestClient.uri("add")
         let registration = try await callee.register(add) { invocation in
             let sum = invocation.args.compactMap(\.signedInteger).reduce(0, +)
             return InvocationResult(args: [.int(sum)], kwargs: invocation.kwargs.isEmpty ? [:] : ["echo": .dict(invocation.kwargs)])
@@ -33,7 +21,7 @@ enum ClientScenarios {
         #expect(withKwargs.kwargs["echo"] == ["k": "v", "bytes": .binary([0, 1, 255])])
 
         struct Point: Codable, Sendable, Equatable { var x: Int; var y: Int }
-        let mirror = Self.uri("mirror")
+        let mirror = TestClient.uri("mirror")
         try await callee.register(mirror, decoding: Point.self) { point in Point(x: point.y, y: point.x) }
         let mirrored = try await caller.call(mirror, with: Point(x: 1, y: 2), returning: Point.self)
         #expect(mirrored == Point(x: 2, y: 1))
@@ -46,9 +34,9 @@ enum ClientScenarios {
 
     /// Handler errors: a `WAMPError` keeps its URI and payload, anything else is a runtime error.
     static func registerErrors(_ url: String) async throws {
-        let callee = try await Self.connect(url)
-        let caller = try await Self.connect(url)
-        let failing = Self.uri("failing")
+        let callee = try await TestClient.connect(url)
+        let caller = try await TestClient.connect(url)
+        let failing = TestClient.uri("failing")
         struct Oops: Error {}
         try await callee.register(failing) { invocation in
             if invocation.args.first == "wamp" {
@@ -71,7 +59,7 @@ enum ClientScenarios {
             #expect(error.uri == "wamp.error.runtime_error")
         }
         do {
-            _ = try await caller.call(Self.uri("missing"))
+            _ = try await caller.call(TestClient.uri("missing"))
             Issue.record("call should fail")
         } catch let error as WAMPError {
             #expect(error.uri == "wamp.error.no_such_procedure")
@@ -84,9 +72,9 @@ enum ClientScenarios {
 
     /// Progressive results when the dealer supports them, a single final result otherwise.
     static func progressiveCall(_ url: String) async throws {
-        let callee = try await Self.connect(url)
-        let caller = try await Self.connect(url)
-        let countdown = Self.uri("countdown")
+        let callee = try await TestClient.connect(url)
+        let caller = try await TestClient.connect(url)
+        let countdown = TestClient.uri("countdown")
         try await callee.register(countdown) { invocation in
             for i in 1...3 { invocation.progress(InvocationResult(.int(Int64(i)))) }
             return InvocationResult("done")
@@ -109,9 +97,9 @@ enum ClientScenarios {
     /// Cancelling the calling task stops the call at once; with call canceling the callee's
     /// handler is cancelled too. A timeout ends a call with `wamp.error.timeout`.
     static func cancelAndTimeout(_ url: String) async throws {
-        let callee = try await Self.connect(url)
-        let caller = try await Self.connect(url)
-        let slow = Self.uri("slow")
+        let callee = try await TestClient.connect(url)
+        let caller = try await TestClient.connect(url)
+        let slow = TestClient.uri("slow")
         let (started, startedContinuation) = AsyncStream.makeStream(of: Void.self)
         let (interrupted, interruptedContinuation) = AsyncStream.makeStream(of: Void.self)
         try await callee.register(slow) { _ in
@@ -151,9 +139,9 @@ enum ClientScenarios {
     static func publishSubscribe(subscriber subscriberURL: String, publisher publisherURL: String, serializer: SerializerKind)
         async throws
     {
-        let subscriber = try await Self.connect(subscriberURL, serializer: serializer)
-        let publisher = try await Self.connect(publisherURL, serializer: serializer)
-        let topic = Self.uri("news")
+        let subscriber = try await TestClient.connect(subscriberURL, serializer: serializer)
+        let publisher = try await TestClient.connect(publisherURL, serializer: serializer)
+        let topic = TestClient.uri("news")
         let subscription = try await subscriber.subscribe(topic)
         let (handled, handledContinuation) = AsyncStream.makeStream(of: Event.self)
         let handlerSubscription = try await subscriber.subscribe(topic) { event in handledContinuation.yield(event) }
@@ -192,10 +180,10 @@ enum ClientScenarios {
         url: String, restart: () async throws -> Void, observe: Bool = true
     ) async throws {
         let policy = ReconnectPolicy(initialDelay: .milliseconds(100), maxDelay: .seconds(1), jitter: 0.2)
-        let client = try await Self.connect(url, reconnect: policy)
+        let client = try await TestClient.connect(url, reconnect: policy)
         let states = client.connectionStates()
-        let procedure = Self.uri("survivor")
-        let topic = Self.uri("survivor.topic")
+        let procedure = TestClient.uri("survivor")
+        let topic = TestClient.uri("survivor.topic")
         try await client.register(procedure) { _ in InvocationResult("still here") }
         let subscription = try await client.subscribe(topic)
         let firstSession = client.session?.sessionID
@@ -203,7 +191,7 @@ enum ClientScenarios {
         try await restart()
 
         // Wait for the re-join and the restored registration, then use both from a new client.
-        let other = try await Self.connect(url)
+        let other = try await TestClient.connect(url)
         let deadline = ContinuousClock.now + .seconds(60)
         var answer: CallResult?
         while answer == nil, ContinuousClock.now < deadline {

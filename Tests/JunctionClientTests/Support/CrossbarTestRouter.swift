@@ -1,4 +1,5 @@
 import Foundation
+import JunctionTestSupport
 import NIOCore
 import NIOPosix
 

@@ -1,5 +1,4 @@
 import Foundation
-import JunctionClient
 import JunctionRouter
 import JunctionServer
 import Logging
@@ -7,24 +6,24 @@ import NIOCore
 
 /// A Junction router in this process on fixed-after-first-bind ports, which can be stopped and
 /// started again on the same ports (the reconnect tests need that).
-final class JunctionTestRouter: @unchecked Sendable {
-    private(set) var server: JunctionServer?
-    private(set) var webSocketPort = 0
-    private(set) var rawSocketPort = 0
-    let unixPath: String
+public final class JunctionTestRouter: @unchecked Sendable {
+    public private(set) var server: JunctionServer?
+    public private(set) var webSocketPort = 0
+    public private(set) var rawSocketPort = 0
+    public let unixPath: String
 
     private init() {
         self.unixPath = NSTemporaryDirectory() + "junction-client-\(UInt32.random(in: 0...UInt32.max)).sock"
     }
 
     /// Starts a router serving `realm1` (open to anonymous) on WebSocket, RawSocket TCP and Unix.
-    static func start() async throws -> JunctionTestRouter {
+    public static func start() async throws -> JunctionTestRouter {
         let router = JunctionTestRouter()
         try await router.startServer()
         return router
     }
 
-    func url(_ transport: TestTransport) -> String {
+    public func url(_ transport: TestTransport) -> String {
         switch transport {
         case .webSocket: return "ws://127.0.0.1:\(self.webSocketPort)/ws"
         case .rawSocket: return "rs://127.0.0.1:\(self.rawSocketPort)"
@@ -33,7 +32,7 @@ final class JunctionTestRouter: @unchecked Sendable {
     }
 
     /// Starts the server again on the ports of the first start (after `stop()`).
-    func startServer() async throws {
+    public func startServer() async throws {
         let configuration = JunctionConfiguration(
             realms: [.openRealm(named: "realm1")],
             transports: [
@@ -59,24 +58,24 @@ final class JunctionTestRouter: @unchecked Sendable {
         throw lastError!
     }
 
-    func stop() async {
+    public func stop() async {
         await self.server?.shutdown()
         self.server = nil
     }
 
-    func shutdown() async {
+    public func shutdown() async {
         await self.stop()
         try? FileManager.default.removeItem(atPath: self.unixPath)
     }
 }
 
-enum TestTransport: String, CaseIterable, Sendable, CustomStringConvertible {
+public enum TestTransport: String, CaseIterable, Sendable, CustomStringConvertible {
     case webSocket, rawSocket, unix
-    var description: String { self.rawValue }
+    public var description: String { self.rawValue }
 }
 
 /// Runs `body` against a fresh in-process Junction router and always shuts it down.
-func withJunction(_ body: (JunctionTestRouter) async throws -> Void) async throws {
+public func withJunction(_ body: (JunctionTestRouter) async throws -> Void) async throws {
     let router = try await JunctionTestRouter.start()
     do {
         try await body(router)

@@ -1,13 +1,14 @@
 import Foundation
 import JunctionClient
+import JunctionTestSupport
 import Testing
 
 /// `junction call|publish|subscribe|register`, run as real subprocesses against an in-process router.
 @Suite struct ClientCommandTests {
     @Test func callPrintsTheResultAndMapsErrors() async throws {
         try await withJunction { router in
-            let callee = try await ClientScenarios.connect(router.url(.webSocket))
-            let add = ClientScenarios.uri("cli.add")
+            let callee = try await TestClient.connect(router.url(.webSocket))
+            let add = TestClient.uri("cli.add")
             try await callee.register(add) { invocation in
                 if invocation.args.first == "fail" {
                     throw WAMPError("com.test.error.refused", args: ["nope"], kwargs: ["code": 7])
@@ -29,7 +30,7 @@ import Testing
             #expect(failed.stderr.contains("com.test.error.refused"))
             #expect(failed.stderr.contains(#"["nope"]"#))
 
-            let missing = try await CommandRunner.run(["call", ClientScenarios.uri("missing"), "--url", router.url(.webSocket)])
+            let missing = try await CommandRunner.run(["call", TestClient.uri("missing"), "--url", router.url(.webSocket)])
             #expect(missing.status == 1)
             #expect(missing.stderr.contains("wamp.error.no_such_procedure"))
             await callee.leave()
@@ -38,8 +39,8 @@ import Testing
 
     @Test func publishSendsParsedArguments() async throws {
         try await withJunction { router in
-            let subscriber = try await ClientScenarios.connect(router.url(.webSocket))
-            let topic = ClientScenarios.uri("cli.news")
+            let subscriber = try await TestClient.connect(router.url(.webSocket))
+            let topic = TestClient.uri("cli.news")
             let subscription = try await subscriber.subscribe(topic)
             let result = try await CommandRunner.run(
                 ["publish", topic, "hello", #"{"a":[1,2]}"#, "--kw", "flag=true", "--url", router.url(.rawSocket), "--serializer", "msgpack"])
@@ -54,10 +55,10 @@ import Testing
 
     @Test func subscribePrintsOneJSONLinePerEvent() async throws {
         try await withJunction { router in
-            let topic = ClientScenarios.uri("cli.feed")
+            let topic = TestClient.uri("cli.feed")
             let runner = try CommandRunner(["subscribe", topic, "--count", "2", "--url", router.url(.webSocket)])
             try await runner.waitFor { $0.stderr.contains("subscribed") }
-            let publisher = try await ClientScenarios.connect(router.url(.rawSocket))
+            let publisher = try await TestClient.connect(router.url(.rawSocket))
             try await publisher.publish(topic, args: [1], options: PublishOptions(acknowledge: true))
             try await publisher.publish(topic, args: ["two"], kwargs: ["k": "v"], options: PublishOptions(acknowledge: true))
             #expect(try await runner.finish() == 0)
@@ -72,16 +73,16 @@ import Testing
 
     @Test func registerRunsTheCommandPerInvocation() async throws {
         try await withJunction { router in
-            let procedure = ClientScenarios.uri("cli.exec")
+            let procedure = TestClient.uri("cli.exec")
             let runner = try CommandRunner(
                 ["register", procedure, "--exec", #"read line; echo "$line""#, "--count", "1", "--url", router.url(.webSocket)])
             try await runner.waitFor { $0.stderr.contains("registered") }
-            let caller = try await ClientScenarios.connect(router.url(.webSocket))
+            let caller = try await TestClient.connect(router.url(.webSocket))
             let result = try await caller.call(procedure, args: [1, "a"], kwargs: ["k": true])
             #expect(result.args == [["args": [1, "a"], "kwargs": ["k": true]]])
             #expect(try await runner.finish() == 0)
 
-            let failing = ClientScenarios.uri("cli.fail")
+            let failing = TestClient.uri("cli.fail")
             let failingRunner = try CommandRunner(
                 ["register", failing, "--exec", "echo broken >&2; exit 3", "--count", "1", "--url", router.url(.rawSocket)])
             try await failingRunner.waitFor { $0.stderr.contains("registered") }
