@@ -58,6 +58,18 @@ import Testing
         #expect(self.winner(rules, "x.y.z") == [.subscribe])
     }
 
+    @Test func anAllowAllRoleDecidesWithoutALookup() {
+        let role = Role.allowAll(name: "anonymous")
+        for action in Permission.Action.allCases {
+            for uri in ["", "com.x", "a..b", "wamp.session.count"] {
+                #expect(role.decision(for: action, on: uri) == AuthorizationDecision(allowed: true, disclose: false))
+            }
+        }
+        let narrow = Role(name: "r", permissions: [Permission(uri: "", match: .prefix, allow: [.subscribe])])
+        #expect(narrow.allows(.subscribe, on: "any.thing"))
+        #expect(!narrow.allows(.publish, on: "any.thing"))
+    }
+
     @Test func noMatchDenies() {
         let role = Role(name: "r", permissions: [Permission(uri: "com.app.", match: .prefix, allow: Self.all)])
         #expect(role.decision(for: .call, on: "com.other") == .deny)

@@ -15,6 +15,9 @@ struct PermissionIndex: Sendable {
     private var patterns = URIPatternIndex()
     /// Indexed by the id the rule has in `patterns`.
     private var grants: [Grant] = []
+    /// Set when the only rule is the empty prefix (an allow-all role such as the default
+    /// `anonymous`): it decides every URI, so no lookup is needed.
+    private var everyURI: Grant?
 
     /// Compiles `permissions`. Of two rules with the same URI and match policy, the first counts
     /// (the later one could never win).
@@ -28,11 +31,19 @@ struct PermissionIndex: Sendable {
                     actions: actions, discloseCaller: permission.disclose.contains(.caller),
                     disclosePublisher: permission.disclose.contains(.publisher)))
         }
+        if self.grants.count == 1, self.patterns.id(for: "", match: .prefix) != nil {
+            self.everyURI = self.grants[0]
+        }
     }
 
     func decision(for action: Permission.Action, on uri: String) -> AuthorizationDecision {
-        guard let id = self.patterns.bestMatch(for: uri) else { return .deny }
-        let grant = self.grants[Int(id)]
+        let grant: Grant
+        if let everyURI = self.everyURI {
+            grant = everyURI
+        } else {
+            guard let id = self.patterns.bestMatch(for: uri) else { return .deny }
+            grant = self.grants[Int(id)]
+        }
         guard grant.actions & Self.bit(action) != 0 else { return .deny }
         switch action {
         case .call: return AuthorizationDecision(allowed: true, disclose: grant.discloseCaller)

@@ -53,7 +53,7 @@ struct URIPatternIndex: Sendable {
     /// subscription gets the event). Order: exact, then prefix patterns from shortest to longest,
     /// then wildcard patterns.
     func forEachMatch(of uri: String, _ body: (UInt64) -> Void) {
-        if let id = self.exact[uri] { body(id) }
+        if !self.exact.isEmpty, let id = self.exact[uri] { body(id) }
         if !self.prefix.isEmpty { self.prefix.forEachMatch(of: uri) { id, _ in body(id) } }
         if !self.wildcard.isEmpty { self.wildcard.forEachMatch(of: uri) { entry, _ in body(entry.id) } }
     }
@@ -62,7 +62,7 @@ struct URIPatternIndex: Sendable {
     /// the wildcard with the most non-empty leading components (ties: the most non-empty
     /// components overall, then the oldest pattern).
     func bestMatch(for uri: String) -> UInt64? {
-        if let id = self.exact[uri] { return id }
+        if !self.exact.isEmpty, let id = self.exact[uri] { return id }
         var best: UInt64?
         if !self.prefix.isEmpty {
             // Matches come shortest first, so the last one is the longest prefix.
