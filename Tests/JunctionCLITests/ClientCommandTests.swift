@@ -30,7 +30,8 @@ import Testing
             #expect(failed.stderr.contains("com.test.error.refused"))
             #expect(failed.stderr.contains(#"["nope"]"#))
 
-            let missing = try await CommandRunner.run(["call", TestClient.uri("missing"), "--url", router.url(.webSocket)])
+            let missing = try await CommandRunner.run(
+                ["call", TestClient.uri("missing"), "--url", router.url(.webSocket)])
             #expect(missing.status == 1)
             #expect(missing.stderr.contains("wamp.error.no_such_procedure"))
             await callee.leave()

@@ -14,6 +14,7 @@ public enum TestClient {
     ) async throws -> WAMPClient {
         try await WAMPClient.connect(
             try ClientConfiguration(
-                url: url, realm: "realm1", serializer: serializer, authentication: authentication, reconnect: reconnect))
+                url: url, realm: "realm1", serializer: serializer, authentication: authentication,
+                reconnect: reconnect))
     }
 }
