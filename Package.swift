@@ -162,6 +162,7 @@ let package = Package(
             dependencies: [
                 "JunctionRouter", "JunctionAuth",
                 .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
