@@ -22,7 +22,6 @@ final class SessionChannelHandler: ChannelInboundHandler, DeliveryTarget {
     private let info: TransportInfo
     private let limits: Limits
     private let security: SessionSecurity
-    private let statistics: ServerStatistics
     private let mailboxes: LoopMailboxes
     /// This connection's loop: its mailbox (messages from realms on other loops) and the
     /// connections waiting for a flush.
@@ -71,10 +70,9 @@ final class SessionChannelHandler: ChannelInboundHandler, DeliveryTarget {
         self.info = info
         self.limits = limits
         self.security = security
-        self.statistics = statistics
         self.mailboxes = mailboxes
         self.baseLogger = logger
-        self.outbound = SessionOutbound(info: info, limits: limits)
+        self.outbound = SessionOutbound(info: info, limits: limits, statistics: statistics)
     }
 
     /// The logger with this connection's metadata (peer, transport, session once established).
@@ -155,10 +153,7 @@ final class SessionChannelHandler: ChannelInboundHandler, DeliveryTarget {
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
-        let dropped = self.outbound.drain(context: context)
-        if dropped > 0 {
-            self.logger.warning("slow consumer caught up", metadata: ["dropped_events": "\(dropped)"])
-        }
+        self.outbound.drain(context: context, logger: self.logger)
         context.fireChannelWritabilityChanged()
     }
 
@@ -182,13 +177,15 @@ final class SessionChannelHandler: ChannelInboundHandler, DeliveryTarget {
 
     func deliver(_ message: WAMPMessage) {
         guard let context = self.context, self.state.sessionID != nil else { return }
-        self.handle(self.outbound.send(message, context: context))
+        self.handle(self.outbound.send(message, context: context, logger: self.logger))
     }
 
     func deliver(_ message: SharedMessage, fromOtherLoop: Bool) {
         guard let context = self.context, let loop = self.loop, self.state.sessionID != nil else { return }
         self.handle(
-            self.outbound.send(message, fromOtherLoop: fromOtherLoop, memo: loop.sharedEncodings, context: context))
+            self.outbound.send(
+                message, fromOtherLoop: fromOtherLoop, memo: loop.sharedEncodings, context: context,
+                logger: self.logger))
     }
 
     /// Flushes what was written since the last flush (called by `PendingFlushes`).
@@ -196,25 +193,12 @@ final class SessionChannelHandler: ChannelInboundHandler, DeliveryTarget {
         self.outbound.flushIfPending(context: self.context)
     }
 
-    /// Registers for the loop tick's flush, counts and logs drops, ends an overflowing session.
+    /// Registers for the loop tick's flush, or ends a session whose queue overflowed.
     private func handle(_ outcome: SessionOutbound.Outcome) {
         switch outcome {
-        case .accepted(let flushDue):
-            if flushDue { self.loop?.flushes.add(self) }
-        case .dropped(let first):
-            self.statistics.eventDropped()
-            guard first else { return }
-            self.logger.warning(
-                "slow consumer: dropping events until it catches up",
-                metadata: ["queued": "\(self.outbound.queuedCount)", "queued_bytes": "\(self.outbound.queuedBytes)"])
-        case .overflowed:
-            self.statistics.slowConsumerDisconnected()
-            self.logger.warning(
-                "slow consumer: disconnecting",
-                metadata: ["queued": "\(self.outbound.queuedCount)", "queued_bytes": "\(self.outbound.queuedBytes)"])
-            let abort = WAMPMessage.Abort(
-                reason: "junction.error.slow_consumer", message: "the session could not keep up with its messages")
-            self.run(self.state.routerAbort(abort), bypassQueue: true)
+        case .done: break
+        case .flushDue: self.loop?.flushes.add(self)
+        case .overflowed: self.run(self.state.routerAbort(SessionOutbound.overflowAbort), bypassQueue: true)
         }
     }
 
@@ -252,7 +236,7 @@ final class SessionChannelHandler: ChannelInboundHandler, DeliveryTarget {
             }
         case .send(let message):
             guard let context = self.context else { return }
-            self.handle(self.outbound.send(message, context: context))
+            self.handle(self.outbound.send(message, context: context, logger: self.logger))
         case .sendAndClose(let message, let leave):
             self.leaveRealm(leave)
             guard let context = self.context else { return }

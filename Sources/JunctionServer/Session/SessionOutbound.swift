@@ -1,5 +1,6 @@
 import JunctionRouter
 import JunctionTransport
+import Logging
 import NIOCore
 import WAMPCore
 
@@ -13,17 +14,22 @@ import WAMPCore
 /// (writability changes, the channel closing) while a struct's mutating method still holds
 /// exclusive access to it.
 final class SessionOutbound {
-    /// What became of a message; the handler logs, counts, and ends the session.
+    /// What the handler does after a message was sent.
     enum Outcome {
-        /// Written or queued. `flushDue`: register for the loop tick's flush (`PendingFlushes`).
-        case accepted(flushDue: Bool)
-        /// An event dropped under the `drop` policy; `first` of this congestion episode.
-        case dropped(first: Bool)
-        /// The queue cannot take it: the session must end.
+        /// Nothing: queued, dropped (counted and logged here), or written with a flush already due.
+        case done
+        /// Written: register for the loop tick's flush (`PendingFlushes`).
+        case flushDue
+        /// The queue cannot take it: the session must end (ABORT past the queue).
         case overflowed
     }
 
+    /// The ABORT that ends a session whose queue overflowed.
+    static let overflowAbort = WAMPMessage.Abort(
+        reason: "junction.error.slow_consumer", message: "the session could not keep up with its messages")
+
     private var queue: OutboundQueue<TransportOutbound>
+    private let statistics: ServerStatistics
     /// The serializer's kind rather than the serializer: the serializers are stateless, and an
     /// existential kept per connection cost 40 bytes.
     private let serializer: SerializerKind
@@ -43,7 +49,8 @@ final class SessionOutbound {
     /// Between `channelRead` and `channelReadComplete`: the read's end flushes.
     var reading = false
 
-    init(info: TransportInfo, limits: Limits) {
+    init(info: TransportInfo, limits: Limits, statistics: ServerStatistics) {
+        self.statistics = statistics
         self.serializer = info.serializer
         self.framing = info.framing
         self.encodingKey = info.framing.map { TransportEncodings.key(serializer: info.serializer, framing: $0) }
@@ -57,19 +64,17 @@ final class SessionOutbound {
             maxMessages: limits.outboundQueueMessages, maxBytes: limits.outboundQueueBytes, policy: policy)
     }
 
-    var queuedCount: Int { self.queue.count }
-    var queuedBytes: Int { self.queue.queuedBytes }
-
-    /// Sends a message for this peer alone.
-    func send(_ message: WAMPMessage, context: ChannelHandlerContext) -> Outcome {
+    /// Sends a message for this peer alone. `logger`: evaluated only to log a slow consumer.
+    func send(_ message: WAMPMessage, context: ChannelHandlerContext, logger: @autoclosure () -> Logger) -> Outcome {
         let (outbound, bytes) = self.encode(message)
-        return self.send(outbound, bytes: bytes, importance: .essential, context: context)
+        return self.send(outbound, bytes: bytes, importance: .essential, context: context, logger: logger)
     }
 
     /// Sends a message shared with other receivers. `fromOtherLoop`: it came through the mailbox
     /// from a realm on another loop, so this loop frames its own copy of the bytes.
     func send(
-        _ message: SharedMessage, fromOtherLoop: Bool, memo: SharedEncodingMemo, context: ChannelHandlerContext
+        _ message: SharedMessage, fromOtherLoop: Bool, memo: SharedEncodingMemo, context: ChannelHandlerContext,
+        logger: @autoclosure () -> Logger
     ) -> Outcome {
         let allocator = self.allocator
         let outbound: TransportOutbound
@@ -95,9 +100,9 @@ final class SessionOutbound {
             bytes = buffer.readableBytes
         }
         if case .event = message.message {
-            return self.send(outbound, bytes: bytes, importance: .event, context: context)
+            return self.send(outbound, bytes: bytes, importance: .event, context: context, logger: logger)
         }
-        return self.send(outbound, bytes: bytes, importance: .essential, context: context)
+        return self.send(outbound, bytes: bytes, importance: .essential, context: context, logger: logger)
     }
 
     /// Encodes a message for this peer alone, reusing the event loop's scratch array; with a
@@ -121,7 +126,7 @@ final class SessionOutbound {
     /// realm's slow-consumer policy.
     private func send(
         _ outbound: TransportOutbound, bytes: Int, importance: OutboundQueue<TransportOutbound>.Importance,
-        context: ChannelHandlerContext
+        context: ChannelHandlerContext, logger: () -> Logger
     ) -> Outcome {
         switch self.queue.offer(
             outbound, bytes: bytes, importance: importance, channelWritable: context.channel.isWritable)
@@ -130,12 +135,22 @@ final class SessionOutbound {
             if !self.writeThroughOutlet(outbound, bytes: bytes) {
                 context.write(NIOAny(outbound), promise: nil)
             }
-            return .accepted(flushDue: self.requestFlush())
+            return self.requestFlush() ? .flushDue : .done
         case .queued:
-            return .accepted(flushDue: false)
+            return .done
         case .dropped:
-            return .dropped(first: self.queue.droppedSinceDrained == 1)
+            self.statistics.eventDropped()
+            if self.queue.droppedSinceDrained == 1 {
+                logger().warning(
+                    "slow consumer: dropping events until it catches up",
+                    metadata: ["queued": "\(self.queue.count)", "queued_bytes": "\(self.queue.queuedBytes)"])
+            }
+            return .done
         case .disconnect:
+            self.statistics.slowConsumerDisconnected()
+            logger().warning(
+                "slow consumer: disconnecting",
+                metadata: ["queued": "\(self.queue.count)", "queued_bytes": "\(self.queue.queuedBytes)"])
             return .overflowed
         }
     }
@@ -159,16 +174,17 @@ final class SessionOutbound {
         return !self.reading
     }
 
-    /// Moves queued messages to the channel while it is writable. Returns the count of events
-    /// dropped in the congestion episode that ended (0 if none ended).
-    func drain(context: ChannelHandlerContext) -> Int {
+    /// Moves queued messages to the channel while it is writable.
+    func drain(context: ChannelHandlerContext, logger: @autoclosure () -> Logger) {
         var wrote = false
         while let queued = self.queue.next(channelWritable: context.channel.isWritable) {
             context.write(NIOAny(queued), promise: nil)
             wrote = true
         }
         if wrote { context.flush() }
-        return self.queue.isEmpty ? self.queue.takeDroppedCount() : 0
+        guard self.queue.isEmpty else { return }
+        let dropped = self.queue.takeDroppedCount()
+        if dropped > 0 { logger().warning("slow consumer caught up", metadata: ["dropped_events": "\(dropped)"]) }
     }
 
     /// Flushes what was written since the last flush.
