@@ -47,6 +47,8 @@ public final class JunctionServer: Sendable {
         let connections = ConnectionRegistry()
         let statistics = ServerStatistics()
         let mailboxes = LoopMailboxes(group: group)
+        // Every transport encoding key exists before the first message is cached.
+        _ = TransportEncodings.keys
         let security = SessionSecurity.Shared(limits: configuration.limits)
         var listeners: [any Channel] = []
         do {

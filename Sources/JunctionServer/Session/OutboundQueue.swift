@@ -50,7 +50,7 @@ struct OutboundQueue<Element> {
     var isEmpty: Bool { self.elements?.isEmpty ?? true }
     var count: Int { self.elements?.count ?? 0 }
 
-    /// Whether the queue has reached its soft limit (callers stop sending it invocations).
+    /// Whether the queue has reached its soft limit.
     var isFull: Bool { self.count >= self.maxMessages || self.queuedBytes >= self.maxBytes }
 
     mutating func offer(_ element: Element, bytes: Int, importance: Importance, channelWritable: Bool) -> Decision {

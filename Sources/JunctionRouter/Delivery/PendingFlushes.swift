@@ -1,6 +1,6 @@
 import NIOCore
 
-/// The connections of one event loop that were written to and still need a flush.
+/// The delivery targets of one event loop that were written to and still need a flush.
 ///
 /// A message for a connection usually arrives while its loop is busy with something else: other
 /// connections' reads (a PUBLISH fanned out, a CALL turned into an INVOCATION) or a batch from the
@@ -9,21 +9,22 @@ import NIOCore
 /// with one task per tick rather than one per receiver (fanned out to 1 000 subscribers, that
 /// was 1 000 tasks per publication).
 ///
-/// Only ever used on its own event loop (`@unchecked Sendable` so handlers may hold it).
-final class PendingFlushes: @unchecked Sendable {
+/// Only ever used on its own event loop (`@unchecked Sendable` so the loop's mailbox may hold it).
+public final class PendingFlushes: @unchecked Sendable {
     private let eventLoop: any EventLoop
-    private var handlers: [SessionChannelHandler] = []
-    private var spare: [SessionChannelHandler] = []
+    private var targets: [any DeliveryTarget] = []
+    private var spare: [any DeliveryTarget] = []
     private var taskScheduled = false
 
     init(eventLoop: any EventLoop) {
         self.eventLoop = eventLoop
     }
 
-    /// `handler` wrote without flushing; it is flushed at the end of this loop tick. The caller
-    /// adds a handler once per flush.
-    func add(_ handler: SessionChannelHandler) {
-        self.handlers.append(handler)
+    /// `target` wrote without flushing; its `flushIfPending` runs at the end of this loop tick.
+    /// The caller adds a target once per flush. Call on the loop only.
+    public func add(_ target: any DeliveryTarget) {
+        self.eventLoop.assertInEventLoop()
+        self.targets.append(target)
         guard !self.taskScheduled else { return }
         self.taskScheduled = true
         let flushes = NIOLoopBound(self, eventLoop: self.eventLoop)
@@ -33,10 +34,10 @@ final class PendingFlushes: @unchecked Sendable {
     private func flushAll() {
         self.taskScheduled = false
         // A flush can close a channel and so reach `add` again: iterate over a detached batch.
-        var batch = self.handlers
-        self.handlers = self.spare
+        var batch = self.targets
+        self.targets = self.spare
         self.spare = []
-        for handler in batch { handler.flushIfPending() }
+        for target in batch { target.flushIfPending() }
         batch.removeAll(keepingCapacity: true)
         self.spare = batch
     }

@@ -1,5 +1,3 @@
-import JunctionRouter
-import JunctionTransport
 import NIOCore
 import Synchronization
 import WAMPCore
@@ -11,15 +9,19 @@ import WAMPCore
 /// on a VM) per message; fanned out to a thousand subscribers that is a thousand tasks per
 /// publication. The mailbox takes one task per batch, runs the batch in posting order (so the
 /// order between two loops is kept, as with tasks).
-final class LoopMailbox: Sendable {
+///
+/// What it delivers to is any `DeliveryTarget` of its loop (through `PeerHandle`); what it
+/// routes goes to a realm on its loop.
+public final class LoopMailbox: Sendable {
     /// One thing to do on the mailbox's loop.
-    enum Item: Sendable {
-        case deliver(NIOLoopBound<SessionChannelHandler>, WAMPMessage)
+    public enum Item: Sendable {
+        case deliver(LoopBoundTarget, WAMPMessage)
         case deliverShared(SharedDelivery)
-        case goodbye(NIOLoopBound<SessionChannelHandler>, reason: String, message: String?)
-        case abort(NIOLoopBound<SessionChannelHandler>, WAMPMessage.Abort)
+        case goodbye(LoopBoundTarget, reason: String, message: String?)
+        case abort(LoopBoundTarget, WAMPMessage.Abort)
         /// The realm's answer to a session's join (kept in order with what it sends afterwards).
-        case joined(NIOLoopBound<SessionChannelHandler>, Realm.JoinOutcome)
+        case joined(LoopBoundTarget, Realm.JoinOutcome)
+        /// A session's message for a realm on this loop.
         case route(Realm, WAMPMessage, session: UInt64)
         case leave(Realm, session: UInt64)
     }
@@ -31,31 +33,31 @@ final class LoopMailbox: Sendable {
         var drainScheduled = false
     }
 
-    let eventLoop: any EventLoop
-    /// This loop's connections waiting for a flush.
-    let flushes: PendingFlushes
-    /// The framed bytes of the shared message this loop delivered last.
-    let sharedFramings = SharedFramingMemo()
+    public let eventLoop: any EventLoop
+    /// This loop's delivery targets waiting for a flush.
+    public let flushes: PendingFlushes
+    /// The encodings of the shared message this loop delivered last.
+    public let sharedEncodings = SharedEncodingMemo()
     private let queue = Mutex(Queue())
 
-    init(eventLoop: any EventLoop) {
+    public init(eventLoop: any EventLoop) {
         self.eventLoop = eventLoop
         self.flushes = PendingFlushes(eventLoop: eventLoop)
     }
 
     /// Queues `item` for the mailbox's loop; callable from any thread.
-    func post(_ item: Item) {
+    public func post(_ item: Item) {
         self.enqueue { $0.append(item) }
     }
 
-    /// Queues a shared message for `handler`. Consecutive receivers of the same message (a
+    /// Queues a shared message for `target`. Consecutive receivers of the same message (a
     /// publication fanned out) share one item.
-    func post(_ message: SharedMessage, to handler: NIOLoopBound<SessionChannelHandler>) {
+    func post(_ message: SharedMessage, to target: LoopBoundTarget) {
         self.enqueue { items in
             if case .deliverShared(let delivery)? = items.last, delivery.message === message {
-                delivery.handlers.append(handler)
+                delivery.targets.append(target)
             } else {
-                items.append(.deliverShared(SharedDelivery(message, handler)))
+                items.append(.deliverShared(SharedDelivery(message, target)))
             }
         }
     }
@@ -95,16 +97,16 @@ final class LoopMailbox: Sendable {
 
     private static func run(_ item: Item) {
         switch item {
-        case .deliver(let handler, let message):
-            handler.value.deliver(message)
+        case .deliver(let bound, let message):
+            bound.target.deliver(message)
         case .deliverShared(let delivery):
-            for handler in delivery.handlers { handler.value.deliver(delivery.message, fromOtherLoop: true) }
-        case .goodbye(let handler, let reason, let message):
-            handler.value.routerGoodbye(reason: reason, message: message)
-        case .abort(let handler, let abort):
-            handler.value.routerAbort(abort)
-        case .joined(let handler, let outcome):
-            handler.value.joinCompleted(outcome)
+            for bound in delivery.targets { bound.target.deliver(delivery.message, fromOtherLoop: true) }
+        case .goodbye(let bound, let reason, let message):
+            bound.target.routerGoodbye(reason: reason, message: message)
+        case .abort(let bound, let abort):
+            bound.target.routerAbort(abort)
+        case .joined(let bound, let outcome):
+            bound.target.joinCompleted(outcome)
         case .route(let realm, let message, let session):
             realm.receive(message, from: session)
         case .leave(let realm, let session):
@@ -113,29 +115,29 @@ final class LoopMailbox: Sendable {
     }
 }
 
-/// One shared message and the connections of one loop it goes to.
+/// One shared message and the delivery targets of one loop it goes to.
 ///
 /// Mutated only under the mailbox's lock until the batch holding it is taken, then only read.
-final class SharedDelivery: @unchecked Sendable {
+public final class SharedDelivery: @unchecked Sendable {
     let message: SharedMessage
-    var handlers: [NIOLoopBound<SessionChannelHandler>]
+    var targets: [LoopBoundTarget]
 
-    init(_ message: SharedMessage, _ handler: NIOLoopBound<SessionChannelHandler>) {
+    init(_ message: SharedMessage, _ target: LoopBoundTarget) {
         self.message = message
-        self.handlers = [handler]
+        self.targets = [target]
     }
 }
 
 /// The mailbox of every event loop of the server's group, fixed at start.
-struct LoopMailboxes: Sendable {
+public struct LoopMailboxes: Sendable {
     private let mailboxes: [LoopMailbox]
 
-    init(group: any EventLoopGroup) {
+    public init(group: any EventLoopGroup) {
         self.mailboxes = group.makeIterator().map { LoopMailbox(eventLoop: $0) }
     }
 
     /// The mailbox of `loop`, or nil for a loop outside the group.
-    func mailbox(for loop: any EventLoop) -> LoopMailbox? {
+    public func mailbox(for loop: any EventLoop) -> LoopMailbox? {
         self.mailboxes.first { $0.eventLoop === loop }
     }
 }
