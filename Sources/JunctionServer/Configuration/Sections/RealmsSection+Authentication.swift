@@ -2,11 +2,10 @@ import Foundation
 import JunctionAuth
 import JunctionRouter
 import WAMPCore
-import Yams
 
-/// The realm keys about who may join and what they may do: `authentication`, role `permissions`
-/// (with `disclose`) and role `authorizer`.
-extension ConfigurationLoader {
+/// A realm's `authentication` key: the principals of each method (ticket, wampcra, cryptosign,
+/// tls, jwt) and the dynamic authenticator.
+extension RealmsSection {
     static func authentication(_ node: inout NodeReader) throws(ConfigurationError) -> AuthenticationConfiguration {
         try node.allowKeys(["ticket", "wampcra", "cryptosign", "jwt", "tls", "dynamic"])
         var ticket: [TicketPrincipal] = []
@@ -140,54 +139,5 @@ extension ConfigurationLoader {
             throw ConfigurationError(key: "\(node.path).keys[\(error.keyIndex)]", line: nil, problem: error.problem)
         }
         return configuration
-    }
-
-    /// One role: `permissions` (each with `uri`, `match`, `allow`, `disclose`) or an `authorizer`.
-    static func role(_ node: inout NodeReader) throws(ConfigurationError) -> (Role, trustLevel: Int?) {
-        try node.allowKeys(["name", "permissions", "trust_level", "authorizer"])
-        let name = try node.string("name")
-        var permissions: [Permission] = []
-        for var permission in try node.list("permissions", nonEmpty: false) {
-            try permission.allowKeys(["uri", "match", "allow", "disclose"])
-            let uri = try permission.string("uri")
-            let match = try permission.optionalString("match", oneOf: ["exact", "prefix", "wildcard"]) ?? "exact"
-            let allow = try permission.stringList("allow", oneOf: Set(Permission.Action.allCases.map(\.rawValue)))
-            let disclose =
-                try permission.optionalStringList(
-                    "disclose", oneOf: Set(Permission.Disclosure.allCases.map(\.rawValue))) ?? []
-            permissions.append(
-                Permission(
-                    uri: uri, match: MatchPolicy(rawValue: match)!,
-                    allow: Set(allow.compactMap(Permission.Action.init(rawValue:))),
-                    disclose: Set(disclose.compactMap(Permission.Disclosure.init(rawValue:)))))
-        }
-        var authorizer: AuthorizerConfiguration?
-        if var section = try node.optionalChild("authorizer") {
-            try section.allowKeys(["procedure", "cache_ttl", "timeout"])
-            let procedure = try section.string("procedure")
-            guard URIValidation.isValid(procedure) else { throw section.error("procedure", "not a valid URI") }
-            authorizer = AuthorizerConfiguration(
-                procedure: procedure, cacheTTLSeconds: try section.optionalInt("cache_ttl", range: 0...86_400) ?? 60,
-                timeoutMilliseconds: (try section.optionalInt("timeout", range: 1...300) ?? 5) * 1000)
-            if !permissions.isEmpty {
-                throw node.error("authorizer", "a role has either 'permissions' or an 'authorizer', not both")
-            }
-        }
-        let trustLevel = try node.optionalInt("trust_level", range: 0...Int(Int32.max))
-        return (Role(name: name, permissions: permissions, authorizer: authorizer), trustLevel)
-    }
-}
-
-extension NodeReader {
-    /// A list of arbitrary strings.
-    func optionalFreeStringList(_ key: String) throws(ConfigurationError) -> [String]? {
-        guard let value = self.node.mapping?[Node(key)] else { return nil }
-        guard let sequence = value.sequence else { throw self.error(key, "expected a list") }
-        var result: [String] = []
-        for item in sequence {
-            guard let string = item.string else { throw self.error(key, "each item must be a string") }
-            result.append(string)
-        }
-        return result
     }
 }
