@@ -5,7 +5,7 @@ import JunctionRouter
 /// `ConfigurationLoader` knows only the list `ConfigurationLoader.sections`: a new subsystem
 /// (`mqtt`, `http`, `components`, `cluster`) is one more type and one more line there, and the
 /// loader's unknown-key check follows by itself.
-protocol ConfigurationSection {
+protocol ConfigurationSection: Sendable {
     /// The top-level key, e.g. `limits`.
     static var key: String { get }
 

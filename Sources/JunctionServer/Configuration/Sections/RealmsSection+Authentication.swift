@@ -9,9 +9,9 @@ extension RealmsSection {
     static func authentication(_ node: inout NodeReader) throws(ConfigurationError) -> AuthenticationConfiguration {
         try node.allowKeys(["ticket", "wampcra", "cryptosign", "jwt", "tls", "dynamic"])
         var ticket: [TicketPrincipal] = []
-        if var section = try node.optionalChild("ticket") {
+        if let section = try node.optionalChild("ticket") {
             try section.allowKeys(["principals"])
-            for var principal in try section.list("principals", nonEmpty: true) {
+            for principal in try section.list("principals", nonEmpty: true) {
                 try principal.allowKeys(["authid", "ticket", "role"])
                 ticket.append(
                     TicketPrincipal(
@@ -20,9 +20,9 @@ extension RealmsSection {
             }
         }
         var wampcra: [WAMPCRAPrincipal] = []
-        if var section = try node.optionalChild("wampcra") {
+        if let section = try node.optionalChild("wampcra") {
             try section.allowKeys(["principals"])
-            for var principal in try section.list("principals", nonEmpty: true) {
+            for principal in try section.list("principals", nonEmpty: true) {
                 try principal.allowKeys(["authid", "secret", "role", "salt", "iterations", "keylen"])
                 var salt: WAMPCRA.Salt?
                 if let text = try principal.optionalString("salt") {
@@ -43,9 +43,9 @@ extension RealmsSection {
             }
         }
         var cryptosign: [CryptosignPrincipal] = []
-        if var section = try node.optionalChild("cryptosign") {
+        if let section = try node.optionalChild("cryptosign") {
             try section.allowKeys(["principals"])
-            for var principal in try section.list("principals", nonEmpty: true) {
+            for principal in try section.list("principals", nonEmpty: true) {
                 try principal.allowKeys(["authid", "pubkey", "pubkeys", "role"])
                 var keys = try principal.optionalFreeStringList("pubkeys") ?? []
                 if let key = try principal.optionalString("pubkey") { keys.append(key) }
@@ -59,9 +59,9 @@ extension RealmsSection {
             }
         }
         var tls: [TLSPrincipal] = []
-        if var section = try node.optionalChild("tls") {
+        if let section = try node.optionalChild("tls") {
             try section.allowKeys(["principals"])
-            for var principal in try section.list("principals", nonEmpty: true) {
+            for principal in try section.list("principals", nonEmpty: true) {
                 try principal.allowKeys(["authid", "role", "common_name", "fingerprint"])
                 let commonName = try principal.optionalString("common_name")
                 let fingerprint = try principal.optionalString("fingerprint")
@@ -86,7 +86,7 @@ extension RealmsSection {
             jwt = try self.jwt(&section)
         }
         var dynamic: DynamicAuthenticatorConfiguration?
-        if var section = try node.optionalChild("dynamic") {
+        if let section = try node.optionalChild("dynamic") {
             try section.allowKeys(["procedure", "realm", "methods", "timeout"])
             let procedure = try section.string("procedure")
             guard URIValidation.isValid(procedure) else { throw section.error("procedure", "not a valid URI") }
@@ -104,7 +104,7 @@ extension RealmsSection {
     private static func jwt(_ node: inout NodeReader) throws(ConfigurationError) -> JWTAuthConfiguration {
         try node.allowKeys(["keys", "audience", "issuer", "role_claim", "default_role", "leeway", "require_exp"])
         var keys: [JWTKeyConfiguration] = []
-        for var key in try node.list("keys", nonEmpty: true) {
+        for key in try node.list("keys", nonEmpty: true) {
             try key.allowKeys(["algorithm", "secret", "public_key", "public_key_file", "kid"])
             let name = try key.string("algorithm", oneOf: Set(JWTKeyConfiguration.Algorithm.allCases.map(\.rawValue)))
             let algorithm = JWTKeyConfiguration.Algorithm(rawValue: name)!

@@ -8,7 +8,7 @@ extension RealmsSection {
         try node.allowKeys(["name", "permissions", "trust_level", "authorizer"])
         let name = try node.string("name")
         var permissions: [Permission] = []
-        for var permission in try node.list("permissions", nonEmpty: false) {
+        for permission in try node.list("permissions", nonEmpty: false) {
             try permission.allowKeys(["uri", "match", "allow", "disclose"])
             let uri = try permission.string("uri")
             let match = try permission.optionalString("match", oneOf: ["exact", "prefix", "wildcard"]) ?? "exact"
@@ -23,7 +23,7 @@ extension RealmsSection {
                     disclose: Set(disclose.compactMap(Permission.Disclosure.init(rawValue:)))))
         }
         var authorizer: AuthorizerConfiguration?
-        if var section = try node.optionalChild("authorizer") {
+        if let section = try node.optionalChild("authorizer") {
             try section.allowKeys(["procedure", "cache_ttl", "timeout"])
             let procedure = try section.string("procedure")
             guard URIValidation.isValid(procedure) else { throw section.error("procedure", "not a valid URI") }
