@@ -29,8 +29,10 @@ public final class JunctionRuntime: Service, Sendable {
     /// Creates the realms. Uses `group` if given (and leaves it running at shutdown), else creates
     /// one with `configuration.eventLoops` threads.
     public init(
-        configuration: JunctionConfiguration, group: (any EventLoopGroup)? = nil,
-        shutdownTimeout: Duration = .seconds(3), logger: Logger
+        configuration: JunctionConfiguration,
+        group: (any EventLoopGroup)? = nil,
+        shutdownTimeout: Duration = .seconds(3),
+        logger: Logger
     ) {
         let threads = configuration.eventLoops == 0 ? System.coreCount : configuration.eventLoops
         self.ownsGroup = group == nil
@@ -76,8 +78,14 @@ public final class JunctionRuntime: Service, Sendable {
         let (router, statistics, mailboxes, logger) = (self.router, self.statistics, self.mailboxes, self.logger)
         return { info in
             SessionChannelHandler(
-                router: router, info: info, limits: limits, security: security, statistics: statistics,
-                mailboxes: mailboxes, logger: logger)
+                router: router,
+                info: info,
+                limits: limits,
+                security: security,
+                statistics: statistics,
+                mailboxes: mailboxes,
+                logger: logger
+            )
         }
     }
 }

@@ -18,7 +18,12 @@ public final class JunctionServer: Sendable {
     /// Counters of dropped events and slow-consumer disconnects.
     public var statistics: ServerStatistics { self.runtime.statistics }
 
-    private init(runtime: JunctionRuntime, boundAddresses: [SocketAddress], services: ServiceGroup, running: Task<Void, Never>) {
+    private init(
+        runtime: JunctionRuntime,
+        boundAddresses: [SocketAddress],
+        services: ServiceGroup,
+        running: Task<Void, Never>
+    ) {
         self.runtime = runtime
         self.boundAddresses = boundAddresses
         self.services = services
@@ -29,11 +34,17 @@ public final class JunctionServer: Sendable {
     /// first listener's error (after releasing what was started). Uses `group` if given, else
     /// creates one with `configuration.eventLoops` threads.
     public static func start(
-        configuration: JunctionConfiguration, group: (any EventLoopGroup)? = nil,
-        shutdownTimeout: Duration = .seconds(3), logger: Logger
+        configuration: JunctionConfiguration,
+        group: (any EventLoopGroup)? = nil,
+        shutdownTimeout: Duration = .seconds(3),
+        logger: Logger
     ) async throws -> JunctionServer {
         let runtime = JunctionRuntime(
-            configuration: configuration, group: group, shutdownTimeout: shutdownTimeout, logger: logger)
+            configuration: configuration,
+            group: group,
+            shutdownTimeout: shutdownTimeout,
+            logger: logger
+        )
         let (events, sink) = AsyncStream.makeStream(of: StartEvent.self)
         let listeners = configuration.transports.enumerated().map { index, transport in
             ListenerService(transport: transport, runtime: runtime) { sink.yield(.listening(index, $0)) }
@@ -63,7 +74,11 @@ public final class JunctionServer: Sendable {
             }
         }
         return JunctionServer(
-            runtime: runtime, boundAddresses: addresses.compactMap { $0 }, services: services, running: running)
+            runtime: runtime,
+            boundAddresses: addresses.compactMap { $0 },
+            services: services,
+            running: running
+        )
     }
 
     /// Stops listening, says GOODBYE `wamp.close.system_shutdown` to every session, waits for them

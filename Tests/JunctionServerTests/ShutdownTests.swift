@@ -18,12 +18,16 @@ import WAMPCore
             transports: [
                 .webSocket(.init(host: "127.0.0.1", port: 0, path: "/ws")),
                 .rawSocket(.init(endpoint: .tcp(host: "127.0.0.1", port: 0))),
-            ])
+            ]
+        )
         configuration.eventLoops = 2
         var logger = Logger(label: "shutdown-test")
         logger.logLevel = .critical
         return try await JunctionServer.start(
-            configuration: configuration, shutdownTimeout: shutdownTimeout, logger: logger)
+            configuration: configuration,
+            shutdownTimeout: shutdownTimeout,
+            logger: logger
+        )
     }
 
     @Test func everySessionGetsSystemShutdownAndShutdownEndsWhenTheyAnswer() async throws {
@@ -32,9 +36,19 @@ import WAMPCore
         let server = try await Self.start(shutdownTimeout: .seconds(60))
         var rawSockets: [RawSocketTestClient] = []
         for serializer in [SerializerKind.json, .msgpack, .cbor] {
-            rawSockets.append(try await RawSocketTestClient.joined(to: server.boundAddresses[1], serializer: serializer, group: clients).0)
+            rawSockets.append(
+                try await RawSocketTestClient.joined(
+                    to: server.boundAddresses[1],
+                    serializer: serializer,
+                    group: clients
+                ).0
+            )
         }
-        let webSocket = try await WebSocketTestClient.connect(to: server.boundAddresses[0], serializer: .json, group: clients)
+        let webSocket = try await WebSocketTestClient.connect(
+            to: server.boundAddresses[0],
+            serializer: .json,
+            group: clients
+        )
         _ = try await webSocket.join()
 
         let started = ContinuousClock.now
@@ -111,7 +125,8 @@ import WAMPCore
             transports: [
                 .rawSocket(.init(endpoint: .tcp(host: "127.0.0.1", port: freePort))),
                 .rawSocket(.init(endpoint: .tcp(host: "127.0.0.1", port: port))),
-            ])
+            ]
+        )
         configuration.eventLoops = 1
         var logger = Logger(label: "shutdown-test")
         logger.logLevel = .critical

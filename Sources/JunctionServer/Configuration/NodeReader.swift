@@ -13,7 +13,11 @@ struct NodeReader {
 
     /// An error about this node itself rather than one of its keys.
     private func ownError(_ problem: String) -> ConfigurationError {
-        ConfigurationError(key: self.path.isEmpty ? "(document)" : self.path, line: self.node.mark?.line, problem: problem)
+        ConfigurationError(
+            key: self.path.isEmpty ? "(document)" : self.path,
+            line: self.node.mark?.line,
+            problem: problem
+        )
     }
 
     private func value(_ key: String) -> Node? {
@@ -25,8 +29,10 @@ struct NodeReader {
         for key in mapping.keys {
             guard let name = key.string, allowed.contains(name) else {
                 throw ConfigurationError(
-                    key: self.keyPath(key.string ?? "?"), line: key.mark?.line,
-                    problem: "unknown key (allowed: \(allowed.sorted().joined(separator: ", ")))")
+                    key: self.keyPath(key.string ?? "?"),
+                    line: key.mark?.line,
+                    problem: "unknown key (allowed: \(allowed.sorted().joined(separator: ", ")))"
+                )
             }
         }
     }

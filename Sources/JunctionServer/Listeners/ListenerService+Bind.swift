@@ -18,10 +18,14 @@ extension ListenerService {
         switch self.transport {
         case .webSocket(let listener):
             var webSocket = WebSocketConfiguration(
-                path: listener.path, serializers: Set(listener.serializers),
+                path: listener.path,
+                serializers: Set(listener.serializers),
                 maxMessageSize: listener.maxMessageSize ?? limits.maxMessageSize,
                 ping: PingConfiguration(
-                    intervalSeconds: listener.liveness.pingInterval, timeoutSeconds: listener.liveness.pingTimeout))
+                    intervalSeconds: listener.liveness.pingInterval,
+                    timeoutSeconds: listener.liveness.pingTimeout
+                )
+            )
             webSocket.preSessionMaxMessageSize = limits.preSessionMaxMessageSize
             let configuration = webSocket
             let limiter = ConnectionLimiter(maxConnections: listener.liveness.maxConnections)
@@ -32,14 +36,21 @@ extension ListenerService {
                 return channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addTLSServerHandlers(sslContext, logger: logger)
                     try channel.pipeline.syncOperations.configureWAMPWebSocketServer(
-                        configuration: configuration, connectionLimitReached: !admitted, sessionHandler: factory)
+                        configuration: configuration,
+                        connectionLimitReached: !admitted,
+                        sessionHandler: factory
+                    )
                 }
             }.bind(host: listener.host, port: listener.port).get()
         case .rawSocket(let listener):
             var rawSocket = RawSocketConfiguration(
-                maxMessageLength: listener.maxMessageSize ?? limits.maxMessageSize, serializers: listener.serializers,
+                maxMessageLength: listener.maxMessageSize ?? limits.maxMessageSize,
+                serializers: listener.serializers,
                 ping: PingConfiguration(
-                    intervalSeconds: listener.liveness.pingInterval, timeoutSeconds: listener.liveness.pingTimeout))
+                    intervalSeconds: listener.liveness.pingInterval,
+                    timeoutSeconds: listener.liveness.pingTimeout
+                )
+            )
             rawSocket.preSessionMaxMessageLength = limits.preSessionMaxMessageSize
             let configuration = rawSocket
             let limiter = ConnectionLimiter(maxConnections: listener.liveness.maxConnections)
@@ -52,21 +63,31 @@ extension ListenerService {
                     return channel.eventLoop.makeCompletedFuture {
                         try channel.pipeline.syncOperations.addTLSServerHandlers(sslContext, logger: logger)
                         try channel.pipeline.syncOperations.configureWAMPRawSocketServer(
-                            configuration: configuration, kind: .rawSocketTCP, connectionLimitReached: !admitted,
-                            sessionHandler: factory)
+                            configuration: configuration,
+                            kind: .rawSocketTCP,
+                            connectionLimitReached: !admitted,
+                            sessionHandler: factory
+                        )
                     }
                 }.bind(host: host, port: port).get()
             case .unix(let path):
                 guard listener.tls == nil else {
-                    throw ConfigurationError(key: "tls", line: nil, problem: "TLS needs a TCP endpoint, not unix '\(path)'")
+                    throw ConfigurationError(
+                        key: "tls",
+                        line: nil,
+                        problem: "TLS needs a TCP endpoint, not unix '\(path)'"
+                    )
                 }
                 return try await bootstrap.childChannelInitializer { channel in
                     connections.add(channel)
                     let admitted = limiter.admit(channel)
                     return channel.eventLoop.makeCompletedFuture {
                         try channel.pipeline.syncOperations.configureWAMPRawSocketServer(
-                            configuration: configuration, kind: .rawSocketUnix, connectionLimitReached: !admitted,
-                            sessionHandler: factory)
+                            configuration: configuration,
+                            kind: .rawSocketUnix,
+                            connectionLimitReached: !admitted,
+                            sessionHandler: factory
+                        )
                     }
                 }.bind(unixDomainSocketPath: path, cleanupExistingSocketFile: true).get()
             }

@@ -13,7 +13,8 @@ public struct ListenerService: Service {
 
     /// `onListening` is called once the socket is bound, with its address (which resolves port 0).
     public init(
-        transport: TransportConfiguration, runtime: JunctionRuntime,
+        transport: TransportConfiguration,
+        runtime: JunctionRuntime,
         onListening: @escaping @Sendable (SocketAddress?) async -> Void = { _ in }
     ) {
         self.transport = transport

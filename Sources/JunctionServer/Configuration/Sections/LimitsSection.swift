@@ -20,7 +20,8 @@ enum LimitsSection: ConfigurationSection {
             try reader.optionalInt("max_pending_sessions", range: 1...10_000_000) ?? limits.maxPendingSessions
         limits.authFailureDelayMilliseconds =
             try reader.optionalInt("auth_failure_delay_ms", range: 0...60_000) ?? limits.authFailureDelayMilliseconds
-        limits.maxAuthFailures = try reader.optionalInt("max_auth_failures", range: 1...1_000_000) ?? limits.maxAuthFailures
+        limits.maxAuthFailures =
+            try reader.optionalInt("max_auth_failures", range: 1...1_000_000) ?? limits.maxAuthFailures
         limits.authFailureWindow =
             try reader.optionalInt("auth_failure_window", range: 1...86_400) ?? limits.authFailureWindow
         limits.maxMessageSize =

@@ -15,12 +15,17 @@ extension RealmsSection {
             let allow = try permission.stringList("allow", oneOf: Set(Permission.Action.allCases.map(\.rawValue)))
             let disclose =
                 try permission.optionalStringList(
-                    "disclose", oneOf: Set(Permission.Disclosure.allCases.map(\.rawValue))) ?? []
+                    "disclose",
+                    oneOf: Set(Permission.Disclosure.allCases.map(\.rawValue))
+                ) ?? []
             permissions.append(
                 Permission(
-                    uri: uri, match: MatchPolicy(rawValue: match)!,
+                    uri: uri,
+                    match: MatchPolicy(rawValue: match)!,
                     allow: Set(allow.compactMap(Permission.Action.init(rawValue:))),
-                    disclose: Set(disclose.compactMap(Permission.Disclosure.init(rawValue:)))))
+                    disclose: Set(disclose.compactMap(Permission.Disclosure.init(rawValue:)))
+                )
+            )
         }
         var authorizer: AuthorizerConfiguration?
         if let section = try node.optionalChild("authorizer") {
@@ -28,8 +33,10 @@ extension RealmsSection {
             let procedure = try section.string("procedure")
             guard URIValidation.isValid(procedure) else { throw section.error("procedure", "not a valid URI") }
             authorizer = AuthorizerConfiguration(
-                procedure: procedure, cacheTTLSeconds: try section.optionalInt("cache_ttl", range: 0...86_400) ?? 60,
-                timeoutMilliseconds: (try section.optionalInt("timeout", range: 1...300) ?? 5) * 1000)
+                procedure: procedure,
+                cacheTTLSeconds: try section.optionalInt("cache_ttl", range: 0...86_400) ?? 60,
+                timeoutMilliseconds: (try section.optionalInt("timeout", range: 1...300) ?? 5) * 1000
+            )
             if !permissions.isEmpty {
                 throw node.error("authorizer", "a role has either 'permissions' or an 'authorizer', not both")
             }

@@ -14,13 +14,18 @@ enum RealmsSection: ConfigurationSection {
         }
         var names = Set<String>()
         for (index, realm) in realms.enumerated() where !names.insert(realm.name).inserted {
-            throw ConfigurationError(key: "realms[\(index)].name", line: nil, problem: "duplicate realm '\(realm.name)'")
+            throw ConfigurationError(
+                key: "realms[\(index)].name",
+                line: nil,
+                problem: "duplicate realm '\(realm.name)'"
+            )
         }
         draft.configuration.realms = realms
     }
 
     private static func realm(
-        _ node: inout NodeReader, sessionLimits: SessionLimits
+        _ node: inout NodeReader,
+        sessionLimits: SessionLimits
     ) throws(ConfigurationError) -> RealmConfiguration {
         try node.allowKeys([
             "name", "roles", "anonymous_role", "uri_check", "slow_consumer", "disclosure", "event_history",
@@ -51,10 +56,17 @@ enum RealmsSection: ConfigurationSection {
             eventHistory.append(try self.eventHistoryRule(&rule))
         }
         return RealmConfiguration(
-            name: name, roles: roles, anonymousRole: anonymous.isEmpty ? nil : anonymous,
-            uriRules: URIRules(rawValue: uriCheck)!, slowConsumer: SlowConsumerPolicy(rawValue: slowConsumer)!,
-            sessionLimits: sessionLimits, eventHistory: eventHistory, disclosure: DisclosurePolicy(rawValue: disclosure)!,
-            trustLevels: trustLevels, authentication: authentication)
+            name: name,
+            roles: roles,
+            anonymousRole: anonymous.isEmpty ? nil : anonymous,
+            uriRules: URIRules(rawValue: uriCheck)!,
+            slowConsumer: SlowConsumerPolicy(rawValue: slowConsumer)!,
+            sessionLimits: sessionLimits,
+            eventHistory: eventHistory,
+            disclosure: DisclosurePolicy(rawValue: disclosure)!,
+            trustLevels: trustLevels,
+            authentication: authentication
+        )
     }
 
     /// One `event_history` entry: which topics keep their last events, how many and how long.
@@ -62,8 +74,10 @@ enum RealmsSection: ConfigurationSection {
         try rule.allowKeys(["uri", "match", "limit", "max_age"])
         let match = try rule.optionalString("match", oneOf: ["exact", "prefix", "wildcard"]) ?? "exact"
         return EventHistoryRule(
-            uri: try rule.string("uri"), match: MatchPolicy(rawValue: match)!,
+            uri: try rule.string("uri"),
+            match: MatchPolicy(rawValue: match)!,
             limit: try rule.optionalInt("limit", range: 1...1_000_000),
-            maxAge: try rule.optionalInt("max_age", range: 1...(366 * 86_400)))
+            maxAge: try rule.optionalInt("max_age", range: 1...(366 * 86_400))
+        )
     }
 }

@@ -8,6 +8,8 @@ enum RouterSection: ConfigurationSection {
         draft.configuration.eventLoops = try reader.optionalInt("event_loops", range: 0...1024) ?? 0
         draft.configuration.logLevel =
             try reader.optionalString(
-                "log_level", oneOf: ["trace", "debug", "info", "notice", "warning", "error", "critical"]) ?? "info"
+                "log_level",
+                oneOf: ["trace", "debug", "info", "notice", "warning", "error", "critical"]
+            ) ?? "info"
     }
 }

@@ -29,7 +29,8 @@ enum TransportsSection: ConfigurationSection {
         var liveness = Liveness()
         liveness.pingInterval = try node.optionalInt("ping_interval", range: 0...86400) ?? liveness.pingInterval
         liveness.pingTimeout = try node.optionalInt("ping_timeout", range: 1...86400) ?? liveness.pingTimeout
-        liveness.maxConnections = try node.optionalInt("max_connections", range: 1...10_000_000) ?? liveness.maxConnections
+        liveness.maxConnections =
+            try node.optionalInt("max_connections", range: 1...10_000_000) ?? liveness.maxConnections
         let authMethods = try node.optionalStringList("auth_methods", oneOf: Set(AuthMethod.allCases.map(\.rawValue)))
             .map { Set($0.compactMap(AuthMethod.init(rawValue:))) }
         var tls: TLSListenerConfiguration?
@@ -42,8 +43,12 @@ enum TransportsSection: ConfigurationSection {
             let path = try node.optionalString("path") ?? "/ws"
             guard path.hasPrefix("/") else { throw node.error("path", "must start with '/'") }
             var listener = WebSocketListener(
-                host: try node.optionalString("host") ?? "127.0.0.1", port: try node.int("port", range: 0...65535),
-                path: path, serializers: serializers, maxMessageSize: maxMessageSize)
+                host: try node.optionalString("host") ?? "127.0.0.1",
+                port: try node.int("port", range: 0...65535),
+                path: path,
+                serializers: serializers,
+                maxMessageSize: maxMessageSize
+            )
             listener.liveness = liveness
             listener.tls = tls
             listener.authMethods = authMethods
@@ -59,9 +64,15 @@ enum TransportsSection: ConfigurationSection {
                 guard tls == nil else { throw node.error("tls", "TLS needs a TCP endpoint (host/port), not 'unix'") }
             } else {
                 endpoint = .tcp(
-                    host: try node.optionalString("host") ?? "127.0.0.1", port: try node.int("port", range: 0...65535))
+                    host: try node.optionalString("host") ?? "127.0.0.1",
+                    port: try node.int("port", range: 0...65535)
+                )
             }
-            var listener = RawSocketListener(endpoint: endpoint, serializers: serializers, maxMessageSize: maxMessageSize)
+            var listener = RawSocketListener(
+                endpoint: endpoint,
+                serializers: serializers,
+                maxMessageSize: maxMessageSize
+            )
             listener.liveness = liveness
             listener.tls = tls
             listener.authMethods = authMethods
