@@ -89,3 +89,8 @@ public final class JunctionRuntime: Service, Sendable {
         }
     }
 }
+
+/// How `ServiceGroup` names the service in its logs.
+extension JunctionRuntime: CustomStringConvertible {
+    public var description: String { "JunctionRuntime" }
+}

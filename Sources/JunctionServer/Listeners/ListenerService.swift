@@ -31,12 +31,31 @@ public struct ListenerService: Service {
     }
 
     private func describe(_ channel: any Channel) -> String {
-        let address = channel.localAddress.map { "\($0)" } ?? "?"
+        self.describe(address: channel.localAddress.map { "\($0)" } ?? "?")
+    }
+
+    private func describe(address: String) -> String {
         switch self.transport {
         case .webSocket(let listener):
             return "websocket\(listener.tls == nil ? "" : " tls") \(address) path \(listener.path)"
         case .rawSocket(let listener):
             return "rawsocket\(listener.tls == nil ? "" : " tls") \(address)"
         }
+    }
+}
+
+/// How `ServiceGroup` names the service in its logs.
+extension ListenerService: CustomStringConvertible {
+    public var description: String {
+        let address: String
+        switch self.transport {
+        case .webSocket(let listener): address = "\(listener.host):\(listener.port)"
+        case .rawSocket(let listener):
+            switch listener.endpoint {
+            case .tcp(let host, let port): address = "\(host):\(port)"
+            case .unix(let path): address = path
+            }
+        }
+        return "ListenerService(\(self.describe(address: address)))"
     }
 }
