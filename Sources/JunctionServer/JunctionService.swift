@@ -1,8 +1,9 @@
 import Logging
 import ServiceLifecycle
 
-/// Runs a `JunctionServer` as a `Service`, so SIGINT/SIGTERM shut it down gracefully: every
-/// session gets GOODBYE `wamp.close.system_shutdown` before the process exits.
+/// The whole router as one `Service`, for embedders that add Junction to their own `ServiceGroup`:
+/// it runs `JunctionRuntime.services()` in a nested group, which follows the parent's graceful
+/// shutdown (every session gets GOODBYE `wamp.close.system_shutdown`).
 public struct JunctionService: Service {
     public let configuration: JunctionConfiguration
     public let logger: Logger
@@ -13,8 +14,7 @@ public struct JunctionService: Service {
     }
 
     public func run() async throws {
-        let server = try await JunctionServer.start(configuration: self.configuration, logger: self.logger)
-        try? await gracefulShutdown()
-        await server.shutdown()
+        let runtime = JunctionRuntime(configuration: self.configuration, logger: self.logger)
+        try await ServiceGroup(services: runtime.services(), logger: self.logger).run()
     }
 }

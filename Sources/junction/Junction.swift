@@ -54,11 +54,11 @@ struct Serve: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "junction")
+        let runtime = JunctionRuntime(configuration: configuration, logger: logger)
+        // The runtime first, then a service per listener (and later MQTT/HTTP listeners and
+        // workers): SIGTERM/SIGINT stop the listeners first, then the runtime closes the sessions.
         let group = ServiceGroup(
-            configuration: .init(
-                services: [.init(service: JunctionService(configuration: configuration, logger: logger))],
-                gracefulShutdownSignals: [.sigterm, .sigint],
-                logger: logger))
+            services: runtime.services(), gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         try await group.run()
     }
 }

@@ -40,4 +40,38 @@ import WAMPCore
             (error as? ConfigurationError)?.key == key
         }
     }
+
+    @Test func everyTopLevelKeyHasItsSection() throws {
+        #expect(ConfigurationLoader.sections.map { $0.key } == ["router", "limits", "realms", "transports"])
+        let error = try #require(
+            #expect(throws: ConfigurationError.self) { try ConfigurationLoader.load(yaml: "realms: []\nmqtt: {}") })
+        #expect(error.description == "mqtt (line 2): unknown key (allowed: limits, realms, router, transports)")
+    }
+
+    /// The realms section starts from what the limits section read, wherever `limits` is in the file.
+    @Test func realmsUseTheLimitsSectionWhateverTheKeyOrder() throws {
+        let configuration = try ConfigurationLoader.load(
+            yaml: """
+                realms:
+                  - name: r
+                transports:
+                  - type: rawsocket
+                    port: 1
+                limits:
+                  max_subscriptions_per_session: 7
+                """)
+        #expect(configuration.realms[0].sessionLimits.maxSubscriptions == 7)
+    }
+
+    @Test(arguments: [
+        ("router: [1]\nrealms:\n  - name: r\ntransports:\n  - type: rawsocket\n    port: 1",
+         "router (line 1): expected a mapping"),
+        ("realms:\n  name: r\ntransports:\n  - type: rawsocket\n    port: 1", "realms (line 2): expected a list"),
+        ("realms:\n  - name: r\ntransports: []", "transports (line 3): must not be empty"),
+        ("realms:\n  - name: r\n", "transports: missing"),
+    ])
+    func sectionsOfTheWrongShapeAreNamed(yaml: String, message: String) throws {
+        let error = try #require(#expect(throws: ConfigurationError.self) { try ConfigurationLoader.load(yaml: yaml) })
+        #expect(error.description == message)
+    }
 }

@@ -1,0 +1,98 @@
+import JunctionRouter
+import JunctionTransport
+import Logging
+import NIOCore
+import NIOPosix
+import ServiceLifecycle
+
+/// What every listener and background worker of one router shares: the event loops, the realms,
+/// the per-loop mailboxes, the statistics, the pre-session security state and the open connections.
+///
+/// As a `Service` it is the first in its `ServiceGroup`, so it is shut down last: once every
+/// listener has stopped accepting, it says GOODBYE `wamp.close.system_shutdown` to every session,
+/// waits (at most `shutdownTimeout`) for the connections to close, closes the rest and stops the
+/// event loops it created.
+public final class JunctionRuntime: Service, Sendable {
+    public let configuration: JunctionConfiguration
+    public let router: Router
+    public let eventLoopGroup: any EventLoopGroup
+    /// Counters of dropped events and slow-consumer disconnects.
+    public let statistics: ServerStatistics
+    /// How long shutdown waits for sessions to answer GOODBYE before closing their connections.
+    public let shutdownTimeout: Duration
+    let logger: Logger
+    let connections = ConnectionRegistry()
+    private let mailboxes: LoopMailboxes
+    private let security: SessionSecurity.Shared
+    private let ownsGroup: Bool
+
+    /// Creates the realms. Uses `group` if given (and leaves it running at shutdown), else creates
+    /// one with `configuration.eventLoops` threads.
+    public init(
+        configuration: JunctionConfiguration,
+        group: (any EventLoopGroup)? = nil,
+        shutdownTimeout: Duration = .seconds(3),
+        logger: Logger
+    ) {
+        let threads = configuration.eventLoops == 0 ? System.coreCount : configuration.eventLoops
+        self.ownsGroup = group == nil
+        let group = group ?? MultiThreadedEventLoopGroup(numberOfThreads: threads)
+        self.configuration = configuration
+        self.eventLoopGroup = group
+        self.router = Router(realms: configuration.realms, group: group, logger: logger)
+        self.statistics = ServerStatistics()
+        self.mailboxes = LoopMailboxes(group: group)
+        // Every transport encoding key exists before the first message is cached.
+        _ = TransportEncodings.keys
+        self.security = SessionSecurity.Shared(limits: configuration.limits)
+        self.shutdownTimeout = shutdownTimeout
+        self.logger = logger
+    }
+
+    /// The runtime followed by one `ListenerService` per configured transport: the order a
+    /// `ServiceGroup` needs, as it shuts services down last first. Further listeners (MQTT, HTTP)
+    /// and background workers go after the runtime too.
+    public func services() -> [any Service] {
+        [self] + self.configuration.transports.map { ListenerService(transport: $0, runtime: self) }
+    }
+
+    /// Runs until graceful shutdown (or cancellation), then closes every session and stops the
+    /// event loops if it created them.
+    public func run() async throws {
+        try? await gracefulShutdown()
+        await self.closeSessions()
+        if self.ownsGroup { try await self.eventLoopGroup.shutdownGracefully() }
+    }
+
+    /// GOODBYE `wamp.close.system_shutdown` to every session, then waits for the connections to
+    /// close, at most `shutdownTimeout` (not at all if the task is cancelled), and closes the rest.
+    func closeSessions() async {
+        self.logger.info("shutting down")
+        try? await self.router.shutdown().get()
+        await self.connections.drain(timeout: self.shutdownTimeout)
+    }
+
+    /// Builds the session handler of each connection a listener accepts; the one place a
+    /// `SessionChannelHandler` is constructed.
+    func sessionHandlerFactory(for transport: TransportConfiguration) -> SessionHandlerFactory {
+        let limits = self.configuration.limits
+        let security = self.security.forListener(authMethods: transport.authMethods, limits: limits)
+        let (router, statistics, mailboxes, logger) = (self.router, self.statistics, self.mailboxes, self.logger)
+        return { info in
+            SessionChannelHandler(
+                router: router,
+                info: info,
+                limits: limits,
+                security: security,
+                statistics: statistics,
+                mailboxes: mailboxes,
+                logger: logger
+            )
+        }
+    }
+}
+
+/// How `ServiceGroup` names the service in its logs.
+extension JunctionRuntime: CustomStringConvertible {
+    public var description: String { "JunctionRuntime" }
+}
