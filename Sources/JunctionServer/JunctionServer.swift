@@ -83,7 +83,7 @@ public final class JunctionServer: Sendable {
         security shared: SessionSecurity.Shared, connections: ConnectionRegistry, statistics: ServerStatistics,
         mailboxes: LoopMailboxes, logger: Logger
     ) async throws -> any Channel {
-        let security = shared.forListener(authMethods: transport.authMethods, limits: limits)
+        let security = shared.forListener(authMethods: transport.authMethods, limits: limits, router: router)
         let factory: SessionHandlerFactory = { info in
             SessionChannelHandler(
                 router: router, info: info, limits: limits, security: security, statistics: statistics,
