@@ -86,7 +86,7 @@ public final class JunctionServer: Sendable {
         let security = shared.forListener(authMethods: transport.authMethods, limits: limits, router: router)
         let factory: SessionHandlerFactory = { info in
             SessionChannelHandler(
-                router: router, info: info, limits: limits, security: security, statistics: statistics,
+                info: info, limits: limits, security: security, statistics: statistics,
                 mailboxes: mailboxes, logger: logger)
         }
         let bootstrap = ServerBootstrap(group: group)

@@ -372,14 +372,19 @@ public struct SessionAuthenticator: Sendable {
     private static let authIDAlphabet: [UInt8] = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789".utf8)
 
     /// An authid for an anonymous session that named none: four groups of four, `ABCD-EFGH-...`.
+    /// Two 64-bit draws give eight characters each (36^8 < 2^64, the modulo bias is ~1e-7): one
+    /// draw per character made anonymous connections pay sixteen `getrandom` calls.
     static func randomAuthID(using random: RandomSource = .system) -> String {
         let alphabet = Self.authIDAlphabet
-        var generator = random.generator
         var bytes: [UInt8] = []
         bytes.reserveCapacity(19)
-        for index in 0..<16 {
-            if index > 0, index % 4 == 0 { bytes.append(UInt8(ascii: "-")) }
-            bytes.append(alphabet[Int.random(in: 0..<alphabet.count, using: &generator)])
+        for half in 0..<2 {
+            var bits = random.next()
+            for index in 0..<8 {
+                if half + index > 0, index % 4 == 0 { bytes.append(UInt8(ascii: "-")) }
+                bytes.append(alphabet[Int(bits % 36)])
+                bits /= 36
+            }
         }
         return String(decoding: bytes, as: UTF8.self)
     }

@@ -49,7 +49,8 @@ extension SessionChannelHandler {
         case .refuse(let refusal):
             let authenticationFailed = refusal.abort.reason == WAMPErrorURI.authenticationFailed
             self.logger.log(
-                level: authenticationFailed ? .warning : .info, "session refused",
+                level: authenticationFailed ? .warning : .info,
+                authenticationFailed ? "authentication failed" : "session refused",
                 metadata: [
                     "reason": "\(refusal.log)", "abort": "\(refusal.abort.reason)", "authid": "\(refusal.authid ?? "-")",
                 ])

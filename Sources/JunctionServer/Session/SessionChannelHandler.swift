@@ -1,4 +1,3 @@
-import JunctionAuth
 import JunctionRouter
 import JunctionTransport
 import Logging
@@ -61,7 +60,7 @@ final class SessionChannelHandler: ChannelInboundHandler {
     var holdsPendingPlace = false
 
     init(
-        router: Router, info: TransportInfo, limits: Limits, security: SessionSecurity, statistics: ServerStatistics,
+        info: TransportInfo, limits: Limits, security: SessionSecurity, statistics: ServerStatistics,
         mailboxes: LoopMailboxes, logger: Logger
     ) {
         self.state = SessionStateMachine(environment: security.establishment)

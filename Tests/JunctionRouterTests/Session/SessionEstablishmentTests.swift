@@ -105,6 +105,9 @@ import WAMPCore
         let b = try #require(two.received(EstablishmentHarness.hello(), from: self.connection).joinRequest)
         #expect(a.sessionID == b.sessionID)
         #expect(a.identity.authid == b.identity.authid)
+        let groups = a.identity.authid.split(separator: "-", omittingEmptySubsequences: false)
+        #expect(groups.count == 4 && groups.allSatisfy { $0.count == 4 })
+        #expect(a.identity.authid.allSatisfy { $0 == "-" || $0.isUppercase || $0.isNumber })
     }
 
     @Test func anonymousRefusedWhenTheRealmHasNoAnonymousRole() throws {
