@@ -228,7 +228,8 @@ public struct SessionAuthenticator: Sendable {
         // The realm fills in the anonymous role.
         return self.accepted(
             AuthenticatedIdentity(
-                authid: authid ?? Self.randomAuthID(using: self.random), authrole: "", authmethod: .anonymous, authprovider: "static"))
+                authid: authid ?? Self.randomAuthID(using: self.random), authrole: "", authmethod: .anonymous,
+                authprovider: "static"))
     }
 
     private mutating func checkTicket(_ ticket: String, authid: String?) -> Step {

@@ -298,7 +298,9 @@ public struct SessionStateMachine: Sendable {
     }
 
     /// Runs an establishment event and translates its action.
-    private mutating func establishing(_ event: (inout SessionEstablishment) -> SessionEstablishment.Action?) -> Action {
+    private mutating func establishing(
+        _ event: (inout SessionEstablishment) -> SessionEstablishment.Action?
+    ) -> Action {
         guard let action = self.withEstablishment(event) ?? nil else { return .none }
         switch action {
         case .challenge(let challenge):

@@ -52,7 +52,8 @@ extension SessionChannelHandler {
                 level: authenticationFailed ? .warning : .info,
                 authenticationFailed ? "authentication failed" : "session refused",
                 metadata: [
-                    "reason": "\(refusal.log)", "abort": "\(refusal.abort.reason)", "authid": "\(refusal.authid ?? "-")",
+                    "reason": "\(refusal.log)", "abort": "\(refusal.abort.reason)",
+                    "authid": "\(refusal.authid ?? "-")",
                 ])
             if let time = refusal.failedLoginAt { self.security.failures.recordFailure(self.clientAddress, at: time) }
             guard let delay = refusal.delay else {

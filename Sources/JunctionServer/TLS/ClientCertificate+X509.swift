@@ -8,7 +8,8 @@ extension ClientCertificate {
     /// The certificate described by its DER encoding; `nil` if it does not parse.
     init?(derEncoded der: [UInt8]) {
         guard let certificate = try? Certificate(derEncoded: der) else { return nil }
-        self.init(commonName: Self.commonName(of: certificate.subject), sha256Fingerprint: Self.hex(SHA256.hash(data: der)))
+        self.init(
+            commonName: Self.commonName(of: certificate.subject), sha256Fingerprint: Self.hex(SHA256.hash(data: der)))
     }
 
     /// The most specific (last) CN of `name`, as RFC 6125 recommends.

@@ -13,18 +13,26 @@ import WAMPCore
     static var cryptosignPublicKey: String { Hex.encode(Array(Self.cryptosignKey.publicKey.rawRepresentation)) }
     static let jwtSecret = "a-test-secret-that-is-long-enough-for-hs256"
 
-    static func secured(dynamic: DynamicAuthenticatorConfiguration? = nil, anonymous: String? = nil) -> RealmConfiguration {
+    static func secured(
+        dynamic: DynamicAuthenticatorConfiguration? = nil, anonymous: String? = nil
+    ) -> RealmConfiguration {
         RealmConfiguration(
             name: "realm1", roles: [.allowAll(name: "user"), .allowAll(name: "anonymous")], anonymousRole: anonymous,
             authentication: AuthenticationConfiguration(
                 ticket: [TicketPrincipal(authid: "joe", ticket: "secret-ticket", role: "user")],
                 wampcra: [WAMPCRAPrincipal(authid: "peter", secret: "s3cret", role: "user")],
-                cryptosign: [CryptosignPrincipal(authid: "device", publicKeys: [Self.cryptosignPublicKey], role: "user")],
+                cryptosign: [
+                    CryptosignPrincipal(authid: "device", publicKeys: [Self.cryptosignPublicKey], role: "user")
+                ],
                 jwt: JWTAuthConfiguration(keys: [JWTKeyConfiguration(algorithm: .hs256, key: Self.jwtSecret)]),
                 dynamic: dynamic))
     }
 
     let connection = FakeConnection()
+
+    static func authenticate(_ signature: String) -> WAMPMessage {
+        .authenticate(.init(signature: signature, extra: [:]))
+    }
 
     /// HELLO with credentials, past the lockout check with a clean history.
     func challenged(
@@ -67,7 +75,8 @@ import WAMPCore
     @Test func unknownRealm() throws {
         let harness = EstablishmentHarness([.openRealm(named: "realm1")])
         var machine = harness.machine()
-        let refusal = try #require(machine.received(EstablishmentHarness.hello(realm: "nope"), from: self.connection).refusal)
+        let action = machine.received(EstablishmentHarness.hello(realm: "nope"), from: self.connection)
+        let refusal = try #require(action.refusal)
         #expect(refusal.abort.reason == WAMPErrorURI.noSuchRealm)
         #expect(refusal.delay == nil && refusal.failedLoginAt == nil)
         #expect(machine.state == .closed)
@@ -125,7 +134,7 @@ import WAMPCore
         var (machine, action) = self.challenged(harness, methods: ["ticket"], authid: "joe")
         #expect(action.challenge?.authMethod == "ticket")
         let request = try #require(
-            machine.received(.authenticate(.init(signature: "secret-ticket", extra: [:])), from: self.connection).joinRequest)
+            machine.received(Self.authenticate("secret-ticket"), from: self.connection).joinRequest)
         #expect(request.identity == .init(authid: "joe", authrole: "user", authmethod: .ticket, authprovider: "static"))
     }
 
@@ -133,7 +142,7 @@ import WAMPCore
         let harness = EstablishmentHarness([Self.secured()])
         var (machine, _) = self.challenged(harness, methods: ["ticket"], authid: "joe")
         let refusal = try #require(
-            machine.received(.authenticate(.init(signature: "wrong", extra: [:])), from: self.connection).refusal)
+            machine.received(Self.authenticate("wrong"), from: self.connection).refusal)
         #expect(refusal.abort.reason == WAMPErrorURI.authenticationFailed)
         #expect(refusal.failedLoginAt == harness.now)
         #expect(refusal.delay == .milliseconds(1000))
@@ -150,7 +159,7 @@ import WAMPCore
             [Self.secured()], policy: .init(delayMilliseconds: 0, maxFailures: 3, windowMilliseconds: 60_000))
         var (machine, _) = self.challenged(harness, methods: ["ticket"], authid: "joe")
         let refusal = try #require(
-            machine.received(.authenticate(.init(signature: "wrong", extra: [:])), from: self.connection).refusal)
+            machine.received(Self.authenticate("wrong"), from: self.connection).refusal)
         #expect(refusal.delay == nil && refusal.failedLoginAt == harness.now)
         #expect(machine.state == .closed)
     }
@@ -165,12 +174,12 @@ import WAMPCore
         #expect(challenge.contains(WallClock.iso8601(harness.now)))
         let signature = WAMPCRA.signature(secret: "s3cret", salt: nil, challenge: challenge)
         let request = try #require(
-            machine.received(.authenticate(.init(signature: signature, extra: [:])), from: self.connection).joinRequest)
+            machine.received(Self.authenticate(signature), from: self.connection).joinRequest)
         #expect(challenge.contains("\(request.sessionID)"))
         #expect(request.identity.authmethod == .wampcra)
 
         var (wrong, _) = self.challenged(harness, methods: ["wampcra"], authid: "peter")
-        let refusal = wrong.received(.authenticate(.init(signature: "AAAA", extra: [:])), from: self.connection).refusal
+        let refusal = wrong.received(Self.authenticate("AAAA"), from: self.connection).refusal
         #expect(refusal?.abort.reason == WAMPErrorURI.authenticationFailed)
     }
 
@@ -181,7 +190,7 @@ import WAMPCore
         let challenge = try #require(action.challenge?.extra["challenge"]?.stringValue)
         let signature = try #require(Cryptosign.signature(key: Self.cryptosignKey, challengeHex: challenge))
         let request = try #require(
-            machine.received(.authenticate(.init(signature: signature, extra: [:])), from: self.connection).joinRequest)
+            machine.received(Self.authenticate(signature), from: self.connection).joinRequest)
         #expect(request.identity.authid == "device")
 
         var (wrong, _) = self.challenged(harness, methods: ["cryptosign"], authid: nil, authextra: authextra)
@@ -196,7 +205,7 @@ import WAMPCore
         let harness = EstablishmentHarness([Self.secured()])
         let token = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbm4ifQ.c2lnbmF0dXJl"
         var (machine, _) = self.challenged(harness, methods: ["ticket"], authid: nil)
-        guard case .verifyJWT(let check) = machine.received(.authenticate(.init(signature: token, extra: [:])), from: self.connection)
+        guard case .verifyJWT(let check) = machine.received(Self.authenticate(token), from: self.connection)
         else {
             Issue.record("a JWT ticket must be verified")
             return
@@ -208,7 +217,7 @@ import WAMPCore
         #expect(request.identity.authprovider == "jwt" && request.identity.authid == "ann")
 
         var (bad, _) = self.challenged(harness, methods: ["ticket"], authid: nil)
-        _ = bad.received(.authenticate(.init(signature: token, extra: [:])), from: self.connection)
+        _ = bad.received(Self.authenticate(token), from: self.connection)
         let refusal = try #require(bad.jwtVerified(.failure(.unknownKey)).refusal)
         #expect(refusal.abort.reason == WAMPErrorURI.authenticationFailed && refusal.failedLoginAt != nil)
     }
@@ -221,7 +230,7 @@ import WAMPCore
     func askedAuthenticator(_ harness: EstablishmentHarness) throws -> SessionStateMachine {
         var (machine, _) = self.challenged(harness, methods: ["ticket"], authid: "stranger")
         let call = try #require(
-            machine.received(.authenticate(.init(signature: "opaque", extra: [:])), from: self.connection).authenticatorCall)
+            machine.received(Self.authenticate("opaque"), from: self.connection).authenticatorCall)
         #expect(call.realm === harness.realms["realm1"])
         #expect(call.procedure == "com.example.authenticate" && call.timeoutMilliseconds == 250)
         #expect(call.args.first == "realm1" && call.args.dropFirst().first == "stranger")
@@ -259,7 +268,7 @@ import WAMPCore
             procedure: "com.example.authenticate", realm: "auth.realm", methods: [.ticket])
         let harness = EstablishmentHarness([Self.secured(dynamic: elsewhere)])
         var (machine, _) = self.challenged(harness, methods: ["ticket"], authid: "stranger")
-        let refusal = machine.received(.authenticate(.init(signature: "opaque", extra: [:])), from: self.connection).refusal
+        let refusal = machine.received(Self.authenticate("opaque"), from: self.connection).refusal
         #expect(refusal?.abort.reason == WAMPErrorURI.authenticationFailed)
     }
 
@@ -312,7 +321,8 @@ import WAMPCore
     @Test func abortFromTheClientMidAuthentication() {
         let harness = EstablishmentHarness([Self.secured()])
         var (machine, _) = self.challenged(harness, methods: ["ticket"], authid: "joe")
-        #expect(machine.received(.abort(.init(reason: WAMPErrorURI.closeNormal)), from: self.connection) == .close(leave: nil))
+        let abort = WAMPMessage.abort(.init(reason: WAMPErrorURI.closeNormal))
+        #expect(machine.received(abort, from: self.connection) == .close(leave: nil))
         #expect(machine.state == .closed)
         // A late answer is ignored.
         #expect(machine.jwtVerified(.failure(.unknownKey)) == .none)
@@ -330,7 +340,7 @@ import WAMPCore
         let harness = EstablishmentHarness([.openRealm(named: "realm1")])
         var machine = harness.machine()
         _ = machine.received(EstablishmentHarness.hello(), from: self.connection)
-        let action = machine.received(.authenticate(.init(signature: "x", extra: [:])), from: self.connection)
+        let action = machine.received(Self.authenticate("x"), from: self.connection)
         #expect(action.abortReason == WAMPErrorURI.protocolViolation)
     }
 
@@ -343,7 +353,7 @@ import WAMPCore
         let harness = EstablishmentHarness([configuration])
         var (machine, _) = self.challenged(harness, methods: ["ticket"], authid: "joe")
         let request = try #require(
-            machine.received(.authenticate(.init(signature: "secret-ticket", extra: [:])), from: self.connection).joinRequest)
+            machine.received(Self.authenticate("secret-ticket"), from: self.connection).joinRequest)
         let outcome = request.realm.join(
             hello: request.hello, identity: request.identity, preferredID: request.sessionID, peer: FakePeer(),
             transport: "test")
@@ -371,7 +381,8 @@ import WAMPCore
         configuration.authentication.tls = [TLSPrincipal(authid: "client-one", role: "user", commonName: "client-one")]
         let harness = EstablishmentHarness([configuration])
         let connection = FakeConnection(
-            certificate: ClientCertificate(commonName: "client-one", sha256Fingerprint: String(repeating: "ab", count: 32)))
+            certificate: ClientCertificate(
+                commonName: "client-one", sha256Fingerprint: String(repeating: "ab", count: 32)))
         var machine = harness.machine()
         _ = machine.received(EstablishmentHarness.hello(methods: ["tls"]), from: connection)
         let request = try #require(machine.loginFailuresLoaded(LoginFailureHistory()).joinRequest)

@@ -140,10 +140,11 @@ public struct SessionEstablishment: Sendable {
         var generator = self.environment.random.generator
         let sessionID = WAMPID.random(using: &generator)
         // The certificate is parsed and the transport described only when a method can use them.
+        let offersTLS = offered.contains(.string(AuthMethod.tls.rawValue))
         let request = AuthenticationRequest(
             hello: hello, sessionID: sessionID, allowedMethods: self.environment.allowedMethods,
             anonymousAllowed: realm.configuration.anonymousRole != nil,
-            clientCertificate: offered.contains(.string(AuthMethod.tls.rawValue)) ? connection.clientCertificate() : nil,
+            clientCertificate: offersTLS ? connection.clientCertificate() : nil,
             transportDetails: authentication.dynamic != nil ? connection.transportDetails() : [:])
         let attempt = Attempt(
             realm: realm, hello: hello, sessionID: sessionID,
