@@ -47,6 +47,13 @@ import WAMPCore
 
     // MARK: Transport
 
+    /// Every connection's handler holds the machine for the session's whole life; the
+    /// establishment (~570 bytes with the authenticator) lives out of line from HELLO to WELCOME.
+    @Test func theMachineStaysSmallOnceEstablished() {
+        #expect(MemoryLayout<SessionStateMachine>.size <= 24)
+        #expect(MemoryLayout<SessionEstablishment>.size > 100)
+    }
+
     @Test func openingSchedulesTheHelloTimerOrClosesWithoutAPlace() {
         let harness = EstablishmentHarness([.openRealm(named: "realm1")])
         var machine = SessionStateMachine(environment: harness.environment)
