@@ -76,11 +76,10 @@ public final class JunctionRuntime: Service, Sendable {
     /// `SessionChannelHandler` is constructed.
     func sessionHandlerFactory(for transport: TransportConfiguration) -> SessionHandlerFactory {
         let limits = self.configuration.limits
-        let security = self.security.forListener(authMethods: transport.authMethods, limits: limits)
-        let (router, statistics, mailboxes, logger) = (self.router, self.statistics, self.mailboxes, self.logger)
+        let security = self.security.forListener(authMethods: transport.authMethods, limits: limits, router: self.router)
+        let (statistics, mailboxes, logger) = (self.statistics, self.mailboxes, self.logger)
         return { info in
             SessionChannelHandler(
-                router: router,
                 info: info,
                 limits: limits,
                 security: security,

@@ -84,6 +84,37 @@ import WAMPCore
                 == WAMPErrorURI.noMatchingAuthMethod)
     }
 
+    @Test func methodsTheHelloCannotUseAreSkipped() {
+        // cryptosign without `authextra.pubkey`, or with one that is no Ed25519 key: the next one.
+        var noKey = SessionAuthenticator(realm: "realm1", configuration: self.configuration)
+        #expect(self.challenge(noKey.start(self.request(["cryptosign", "ticket"], authid: "joe")))?.authMethod == "ticket")
+        var badKey = SessionAuthenticator(realm: "realm1", configuration: self.configuration)
+        let malformed = self.request(["cryptosign", "ticket"], authid: "joe", authextra: ["pubkey": "not-a-key"])
+        #expect(self.challenge(badKey.start(malformed))?.authMethod == "ticket")
+        // tls without a client certificate.
+        var noCertificate = SessionAuthenticator(realm: "realm1", configuration: self.configuration)
+        #expect(self.challenge(noCertificate.start(self.request(["tls", "wampcra"], authid: "peter")))?.authMethod == "wampcra")
+        // WAMP-CRA without an authid.
+        var noAuthid = SessionAuthenticator(realm: "realm1", configuration: self.configuration)
+        #expect(self.accepted(noAuthid.start(self.request(["wampcra", "anonymous"])))?.authmethod == .anonymous)
+        // Nothing usable left.
+        var nothing = SessionAuthenticator(realm: "realm1", configuration: self.configuration)
+        #expect(self.rejection(nothing.start(self.request(["cryptosign", "tls"]))) == WAMPErrorURI.noMatchingAuthMethod)
+    }
+
+    @Test func methodsTheRealmCannotCheckAreSkipped() {
+        let onlyWAMPCRA = AuthenticationConfiguration(wampcra: [WAMPCRAPrincipal(authid: "peter", secret: "s3cret", role: "user")])
+        let offered = self.request(
+            ["ticket", "cryptosign", "wampcra"], authid: "peter", authextra: ["pubkey": .string(Self.cryptosignPublicKey)])
+        var authenticator = SessionAuthenticator(realm: "realm1", configuration: onlyWAMPCRA)
+        #expect(self.challenge(authenticator.start(offered))?.authMethod == "wampcra")
+        // A dynamic authenticator makes a method checkable without principals.
+        var dynamic = onlyWAMPCRA
+        dynamic.dynamic = DynamicAuthenticatorConfiguration(procedure: "auth", methods: [.ticket])
+        var withDynamic = SessionAuthenticator(realm: "realm1", configuration: dynamic)
+        #expect(self.challenge(withDynamic.start(offered))?.authMethod == "ticket")
+    }
+
     @Test func wampcraPlainAndSalted() throws {
         for (authid, salt, role) in [
             ("peter", nil as WAMPCRA.Salt?, "user"), ("salty", WAMPCRA.Salt(salt: "salt123", iterations: 100, keylen: 32), "admin"),
@@ -201,59 +232,5 @@ import WAMPCore
             self.challenge(authenticator.authenticatorAnswered(.result(.init(args: [["secret": "xyz", "role": "user"]])))))
         let signature = WAMPCRA.signature(secret: "xyz", salt: nil, challenge: challenge.extra["challenge"]!.stringValue!)
         #expect(self.accepted(authenticator.authenticate(.init(signature: signature, extra: [:])))?.authid == "remote")
-    }
-}
-
-@Suite struct SessionStateMachineAuthenticationTests {
-    @Test func challengeThenAuthenticateThenWelcome() {
-        var machine = SessionStateMachine()
-        _ = machine.received(.hello(.init(realm: "realm1", details: [:])))
-        let challenge = WAMPMessage.Challenge(authMethod: "ticket", extra: [:])
-        #expect(machine.challenge(challenge) == .send(.challenge(challenge)))
-        #expect(machine.state == .challenged)
-        let authenticate = WAMPMessage.Authenticate(signature: "t", extra: [:])
-        #expect(machine.received(.authenticate(authenticate)) == .authenticate(authenticate))
-        #expect(machine.state == .joining)
-        #expect(machine.joined(session: 5, details: [:]) == .send(.welcome(.init(session: 5, details: [:]))))
-    }
-
-    @Test func anythingButAuthenticateAfterChallengeIsAViolation() {
-        var machine = SessionStateMachine()
-        _ = machine.received(.hello(.init(realm: "realm1", details: [:])))
-        _ = machine.challenge(.init(authMethod: "ticket", extra: [:]))
-        guard case .sendAndClose(.abort(let abort), nil) = machine.received(.subscribe(.init(request: 1, topic: "a"))) else {
-            Issue.record("expected ABORT")
-            return
-        }
-        #expect(abort.reason == WAMPErrorURI.protocolViolation)
-    }
-
-    @Test func authenticateWithoutChallengeIsAViolation() {
-        var machine = SessionStateMachine()
-        _ = machine.received(.hello(.init(realm: "realm1", details: [:])))
-        guard case .sendAndClose(.abort(let abort), nil) = machine.received(.authenticate(.init(signature: "x", extra: [:])))
-        else {
-            Issue.record("expected ABORT")
-            return
-        }
-        #expect(abort.reason == WAMPErrorURI.protocolViolation)
-    }
-
-    @Test func establishmentTimeout() {
-        for prepare in [0, 1, 2] {
-            var machine = SessionStateMachine()
-            if prepare >= 1 { _ = machine.received(.hello(.init(realm: "realm1", details: [:]))) }
-            if prepare >= 2 { _ = machine.challenge(.init(authMethod: "ticket", extra: [:])) }
-            guard case .sendAndClose(.abort(let abort), nil) = machine.establishmentTimedOut() else {
-                Issue.record("expected ABORT on timeout")
-                continue
-            }
-            #expect(abort.reason == WAMPErrorURI.timeout)
-            #expect(machine.state == .closed)
-        }
-        var established = SessionStateMachine()
-        _ = established.received(.hello(.init(realm: "realm1", details: [:])))
-        _ = established.joined(session: 1, details: [:])
-        #expect(established.establishmentTimedOut() == .none)
     }
 }

@@ -4,10 +4,15 @@ import WAMPCore
 @testable import JunctionRouter
 
 @Suite struct SessionStateMachineTests {
+    /// A machine whose transport is open, in front of an open `realm1`.
+    static func newMachine() -> SessionStateMachine {
+        EstablishmentHarness([.openRealm(named: "realm1")]).machine()
+    }
+
     let hello = WAMPMessage.hello(.init(realm: "realm1", details: ["roles": ["caller": [:]]]))
 
     func established() -> SessionStateMachine {
-        var machine = SessionStateMachine()
+        var machine = Self.newMachine()
         _ = machine.received(self.hello)
         _ = machine.joined(session: 42, details: [:])
         return machine
@@ -19,14 +24,14 @@ import WAMPCore
     }
 
     @Test func helloJoinsAndWelcomes() {
-        var machine = SessionStateMachine()
-        guard case .join(let hello) = machine.received(self.hello) else {
+        var machine = Self.newMachine()
+        guard case .join(let request) = machine.received(self.hello) else {
             Issue.record("HELLO must ask to join")
             return
         }
-        #expect(hello.realm == "realm1")
+        #expect(request.hello.realm == "realm1")
         #expect(machine.state == .joining)
-        #expect(machine.joined(session: 7, details: ["x": 1]) == .send(.welcome(.init(session: 7, details: ["x": 1]))))
+        #expect(machine.joined(session: 7, details: ["x": 1]) == .welcome(.init(session: 7, details: ["x": 1])))
         #expect(machine.state == .established(session: 7))
     }
 
@@ -38,19 +43,19 @@ import WAMPCore
         .yield(.init(request: 1)),
     ])
     func anythingButHelloFirstIsAViolation(message: WAMPMessage) {
-        var machine = SessionStateMachine()
+        var machine = Self.newMachine()
         #expect(self.isProtocolViolation(machine.received(message), leave: nil))
         #expect(machine.state == .closed)
         #expect(machine.received(self.hello) == .none)
     }
 
     @Test func abortBeforeWelcomeJustCloses() {
-        var machine = SessionStateMachine()
+        var machine = Self.newMachine()
         #expect(machine.received(.abort(.init(reason: "wamp.close.normal"))) == .close(leave: nil))
     }
 
     @Test func messageWhileJoiningIsAViolation() {
-        var machine = SessionStateMachine()
+        var machine = Self.newMachine()
         _ = machine.received(self.hello)
         #expect(self.isProtocolViolation(machine.received(.call(.init(request: 1, procedure: "a"))), leave: nil))
         // The realm's answer arrives after the transport gave up: the session must be forgotten.
@@ -58,7 +63,7 @@ import WAMPCore
     }
 
     @Test func joinRefusedAborts() {
-        var machine = SessionStateMachine()
+        var machine = Self.newMachine()
         _ = machine.received(self.hello)
         let abort = WAMPMessage.Abort(reason: WAMPErrorURI.noSuchRealm)
         #expect(machine.joinRefused(abort) == .sendAndClose(.abort(abort), leave: nil))
@@ -134,5 +139,12 @@ import WAMPCore
         var machine = self.established()
         #expect(self.isProtocolViolation(machine.receivedViolation(ProtocolViolation("garbage")), leave: 42))
         #expect(machine.receivedViolation(ProtocolViolation("more")) == .none)
+    }
+}
+
+extension SessionStateMachine {
+    /// A client message on a transport with nothing to tell the authenticator.
+    mutating func received(_ message: WAMPMessage) -> Action {
+        self.received(message, from: FakeConnection())
     }
 }

@@ -146,7 +146,7 @@ import Testing
         let serverTLS = TLSListenerConfiguration(
             certificatePath: c.serverCertificatePath, keyPath: c.serverKeyPath, caCertificatesPath: c.caPath,
             clientCertificate: .optional)
-        let expected = TLSClientIdentity(
+        let expected = ClientCertificate(
             commonName: "client-one", sha256Fingerprint: try c.sha256Fingerprint(ofCertificateAt: c.clientCertificatePath))
         #expect(expected.sha256Fingerprint.count == 64)
 
@@ -237,12 +237,12 @@ import Testing
 }
 
 /// Accepts one connection on a listener set up like the router's (`addTLSServerHandlers`) and
-/// reports what `tlsClientIdentity()` and `isTLSProtected()` say once data arrives.
+/// reports what `tlsClientCertificate()` and `isTLSProtected()` say once data arrives.
 private final class IdentityProbe: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
 
     struct Observation: Sendable {
-        var identity: TLSClientIdentity?
+        var identity: ClientCertificate?
         var protected: Bool
     }
 
@@ -254,7 +254,7 @@ private final class IdentityProbe: ChannelInboundHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         self.observed.succeed(
-            Observation(identity: context.channel.tlsClientIdentity(), protected: context.channel.isTLSProtected()))
+            Observation(identity: context.channel.tlsClientCertificate(), protected: context.channel.isTLSProtected()))
     }
 
     static func observe(server: TLSListenerConfiguration?, client: TLSConfiguration?) async throws -> Observation {

@@ -10,7 +10,12 @@ public enum Cryptosign {
     /// A fresh random challenge: 32 bytes.
     public static func newChallenge() -> [UInt8] {
         var generator = SystemRandomNumberGenerator()
-        return (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        return Self.newChallenge(using: &generator)
+    }
+
+    /// A challenge drawn from `generator` (deterministic in tests).
+    public static func newChallenge(using generator: inout some RandomNumberGenerator) -> [UInt8] {
+        (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
     }
 
     /// Signs `challenge` (64 hex digits) the way autobahn does.

@@ -77,6 +77,11 @@ public enum WAMPCRA {
     /// A fresh random nonce (16 bytes, Base64).
     public static func nonce() -> String {
         var generator = SystemRandomNumberGenerator()
+        return Self.nonce(using: &generator)
+    }
+
+    /// A nonce drawn from `generator` (deterministic in tests).
+    public static func nonce(using generator: inout some RandomNumberGenerator) -> String {
         let bytes = (0..<16).map { _ in UInt8.random(in: 0...255, using: &generator) }
         return Data(bytes).base64EncodedString()
     }

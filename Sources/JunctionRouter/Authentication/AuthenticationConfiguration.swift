@@ -107,18 +107,6 @@ public struct TLSPrincipal: Sendable, Hashable {
     }
 }
 
-/// What the transport learned from a verified client certificate.
-public struct ClientCertificate: Sendable, Hashable {
-    public var commonName: String?
-    /// Lower-case hex SHA-256 over the DER certificate, no separators.
-    public var sha256Fingerprint: String
-
-    public init(commonName: String?, sha256Fingerprint: String) {
-        self.commonName = commonName
-        self.sha256Fingerprint = sha256Fingerprint
-    }
-}
-
 /// A dynamic authenticator: a procedure a trusted component registers, called as
 /// `authenticate(realm, authid, details)` (Crossbar's convention) for the methods listed.
 public struct DynamicAuthenticatorConfiguration: Sendable, Hashable {

@@ -3,9 +3,10 @@ import WAMPCore
 
 /// The authentication of one HELLO, from the method choice to an identity or a refusal.
 ///
-/// Pure, like `SessionStateMachine`: it never touches a channel, a realm or a clock. The session
-/// handler feeds it the HELLO, the AUTHENTICATE and the answers of the slow helpers it asked for
-/// (JWT verification, a dynamic authenticator call) and executes each `Step`.
+/// Pure: it never touches a channel or a realm, and its clock and randomness are injected.
+/// `SessionEstablishment` nests it, feeds it the HELLO, the AUTHENTICATE and the answers of the
+/// slow helpers it asked for (JWT verification, a dynamic authenticator call) and turns each
+/// `Step` into actions.
 ///
 /// Failures never say which part was wrong: an unknown authid gets the same CHALLENGE (with a
 /// secret nobody knows) as a known one, and every wrong answer is the same
@@ -62,18 +63,33 @@ public struct SessionAuthenticator: Sendable {
 
     public let realm: String
     public let configuration: AuthenticationConfiguration
+    private let random: RandomSource
+    /// WAMP-CRA challenges carry a timestamp.
+    private let clock: WallClock
     private var state: State = .idle
     private var request: AuthenticationRequest?
 
-    public init(realm: String, configuration: AuthenticationConfiguration) {
+    public init(
+        realm: String, configuration: AuthenticationConfiguration, random: RandomSource = .system,
+        clock: WallClock = .system
+    ) {
         self.realm = realm
         self.configuration = configuration
+        self.random = random
+        self.clock = clock
+    }
+
+    /// Whether a CHALLENGE is out and the client's AUTHENTICATE is due.
+    public var isChallenged: Bool {
+        if case .challenged = self.state { return true }
+        return false
     }
 
     // MARK: Events
 
-    /// The HELLO: picks the first method the client offers that the transport allows and the
-    /// realm can check.
+    /// The HELLO: picks the first method in the client's order that the transport allows, the
+    /// realm can check and the HELLO can use (cryptosign needs `authextra.pubkey`, WAMP-CRA an
+    /// authid, tls a client certificate); a method that fails these is skipped, not refused.
     public mutating func start(_ request: AuthenticationRequest) -> Step {
         guard case .idle = self.state else { return self.fail("HELLO while authenticating") }
         self.request = request
@@ -92,11 +108,13 @@ public struct SessionAuthenticator: Sendable {
                 self.state = .challenged(.ticket(authid: requestedAuthid))
                 return .challenge(.init(authMethod: "ticket", extra: [:]))
             case .wampcra:
-                guard self.configuration.offers(.wampcra) else { continue }
-                return self.startWAMPCRA(authid: requestedAuthid)
+                guard self.configuration.offers(.wampcra), let authid = requestedAuthid else { continue }
+                return self.startWAMPCRA(authid: authid)
             case .cryptosign:
-                guard self.configuration.offers(.cryptosign) else { continue }
-                return self.startCryptosign(authid: requestedAuthid)
+                guard self.configuration.offers(.cryptosign), let publicKey = Self.publicKey(of: request.hello) else {
+                    continue
+                }
+                return self.startCryptosign(authid: requestedAuthid, publicKey: publicKey)
             case .tls:
                 guard self.configuration.offers(.tls), let certificate = request.clientCertificate else { continue }
                 return self.startTLS(certificate)
@@ -210,7 +228,8 @@ public struct SessionAuthenticator: Sendable {
         // The realm fills in the anonymous role.
         return self.accepted(
             AuthenticatedIdentity(
-                authid: authid ?? Self.randomAuthID(), authrole: "", authmethod: .anonymous, authprovider: "static"))
+                authid: authid ?? Self.randomAuthID(using: self.random), authrole: "", authmethod: .anonymous,
+                authprovider: "static"))
     }
 
     private mutating func checkTicket(_ ticket: String, authid: String?) -> Step {
@@ -232,8 +251,7 @@ public struct SessionAuthenticator: Sendable {
         return self.fail(authid == nil ? "ticket: no authid" : "ticket: unknown authid")
     }
 
-    private mutating func startWAMPCRA(authid: String?) -> Step {
-        guard let authid else { return self.fail("wampcra: HELLO without authid") }
+    private mutating func startWAMPCRA(authid: String) -> Step {
         if let principal = self.configuration.wampcra[authid] {
             return self.challengeWAMPCRA(
                 identity: .init(authid: authid, authrole: principal.role, authmethod: .wampcra, authprovider: "static"),
@@ -253,7 +271,7 @@ public struct SessionAuthenticator: Sendable {
     {
         let challenge = WAMPCRA.challenge(
             authid: identity.authid, authrole: identity.authrole, authprovider: identity.authprovider,
-            session: self.request?.sessionID ?? 0, nonce: WAMPCRA.nonce(), timestamp: Self.timestamp())
+            session: self.request?.sessionID ?? 0, nonce: self.nonce(), timestamp: WallClock.iso8601(self.clock.now()))
         var extra: WAMPDict = ["challenge": .string(challenge)]
         if let salt {
             extra["salt"] = .string(salt.salt)
@@ -264,12 +282,15 @@ public struct SessionAuthenticator: Sendable {
         return .challenge(.init(authMethod: "wampcra", extra: extra))
     }
 
-    private mutating func startCryptosign(authid: String?) -> Step {
-        guard let publicKey = self.request?.hello.details["authextra"]?["pubkey"]?.stringValue?.lowercased(),
-            publicKey.utf8.count == 64, Hex.decode(publicKey) != nil
-        else {
-            return self.fail("cryptosign: HELLO without a valid authextra.pubkey")
-        }
+    /// `authextra.pubkey` if it is an Ed25519 public key (64 hex digits), lower-cased.
+    private static func publicKey(of hello: WAMPMessage.Hello) -> String? {
+        guard let key = hello.details["authextra"]?["pubkey"]?.stringValue?.lowercased(), key.utf8.count == 64,
+            Hex.decode(key) != nil
+        else { return nil }
+        return key
+    }
+
+    private mutating func startCryptosign(authid: String?, publicKey: String) -> Step {
         if let principal = self.configuration.cryptosign.first(where: {
             $0.publicKeys.contains(publicKey) && (authid == nil || authid == $0.authid)
         }) {
@@ -288,7 +309,8 @@ public struct SessionAuthenticator: Sendable {
     }
 
     private mutating func challengeCryptosign(identity: AuthenticatedIdentity, publicKey: String?) -> Step {
-        let challenge = Cryptosign.newChallenge()
+        var generator = self.random.generator
+        let challenge = Cryptosign.newChallenge(using: &generator)
         self.state = .challenged(.cryptosign(identity: identity, publicKey: publicKey, challenge: challenge))
         return .challenge(.init(authMethod: "cryptosign", extra: ["challenge": .string(Hex.encode(challenge))]))
     }
@@ -348,14 +370,29 @@ public struct SessionAuthenticator: Sendable {
         return .reject(.init(reason: WAMPErrorURI.authenticationFailed, message: "authentication failed"), log: log)
     }
 
-    static func randomAuthID() -> String {
-        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
-        let groups = (0..<4).map { _ in String((0..<4).map { _ in alphabet.randomElement()! }) }
-        return groups.joined(separator: "-")
+    private static let authIDAlphabet: [UInt8] = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789".utf8)
+
+    /// An authid for an anonymous session that named none: four groups of four, `ABCD-EFGH-...`.
+    /// Two 64-bit draws give eight characters each (36^8 < 2^64, the modulo bias is ~1e-7): one
+    /// draw per character made anonymous connections pay sixteen `getrandom` calls.
+    static func randomAuthID(using random: RandomSource = .system) -> String {
+        let alphabet = Self.authIDAlphabet
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(19)
+        for half in 0..<2 {
+            var bits = random.next()
+            for index in 0..<8 {
+                if half + index > 0, index % 4 == 0 { bytes.append(UInt8(ascii: "-")) }
+                bytes.append(alphabet[Int(bits % 36)])
+                bits /= 36
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
-    private static func timestamp() -> String {
-        WallClock.iso8601(WallClock.system.now())
+    private func nonce() -> String {
+        var generator = self.random.generator
+        return WAMPCRA.nonce(using: &generator)
     }
 }
 

@@ -1,51 +1,31 @@
+import JunctionRouter
 import NIOConcurrencyHelpers
 
-/// Failed logins per client address, so password guessing gets slow and then stops.
-///
-/// Every failure is answered only after `delay`; once an address has `maxFailures` failures within
-/// `window`, its further authentication attempts are refused without being checked until the
-/// window has passed. Shared by all listeners; touched only on logins, never on routing.
+/// Failed logins per client address, shared by all listeners; touched only on logins, never on
+/// routing. The table only stores: what counts and when an address is locked out is decided by
+/// `LoginFailurePolicy` and `SessionEstablishment`.
 final class LoginFailureTracker: Sendable {
-    struct Policy: Sendable, Hashable {
-        var delayMilliseconds: Int64
-        var maxFailures: Int
-        var windowMilliseconds: Int64
-    }
-
-    private struct Entry {
-        var failures: [Int64] = []
-    }
-
-    let policy: Policy
-    private let entries = NIOLockedValueBox<[String: Entry]>([:])
-    /// Addresses remembered at most; beyond it the oldest knowledge is dropped wholesale.
+    let policy: LoginFailurePolicy
+    private let entries = NIOLockedValueBox<[String: LoginFailureHistory]>([:])
+    /// Addresses remembered at most; beyond it the expired ones are dropped, then everything.
     private let capacity = 100_000
 
-    init(policy: Policy) {
+    init(policy: LoginFailurePolicy) {
         self.policy = policy
     }
 
-    /// Whether `address` used up its failures in the current window.
-    func isLockedOut(_ address: String, now: Int64) -> Bool {
-        self.entries.withLockedValue { entries in
-            guard var entry = entries[address] else { return false }
-            entry.failures.removeAll { $0 <= now - self.policy.windowMilliseconds }
-            entries[address] = entry.failures.isEmpty ? nil : entry
-            return entry.failures.count >= self.policy.maxFailures
-        }
+    /// The recent failures of `address`.
+    func history(of address: String) -> LoginFailureHistory {
+        self.entries.withLockedValue { $0[address] ?? LoginFailureHistory() }
     }
 
-    func recordFailure(_ address: String, now: Int64) {
+    func recordFailure(_ address: String, at now: Int64) {
         self.entries.withLockedValue { entries in
             if entries.count >= self.capacity, entries[address] == nil {
-                entries = entries.filter { $0.value.failures.contains { $0 > now - self.policy.windowMilliseconds } }
+                entries = entries.filter { !$0.value.isExpired(now: now, policy: self.policy) }
                 if entries.count >= self.capacity { entries.removeAll() }
             }
-            var entry = entries[address] ?? Entry()
-            entry.failures.removeAll { $0 <= now - self.policy.windowMilliseconds }
-            entry.failures.append(now)
-            if entry.failures.count > self.policy.maxFailures { entry.failures.removeFirst() }
-            entries[address] = entry
+            entries[address, default: LoginFailureHistory()].record(failureAt: now, policy: self.policy)
         }
     }
 }

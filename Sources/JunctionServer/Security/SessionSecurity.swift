@@ -3,10 +3,9 @@ import NIOCore
 
 /// The security settings one connection's session handler applies before WELCOME.
 struct SessionSecurity: Sendable {
-    /// The authentication methods this listener permits (`auth_methods`).
-    var allowedMethods: Set<AuthMethod>
-    /// Time from the transport handshake to WELCOME.
-    var helloTimeout: TimeAmount
+    /// What session establishment needs: the realm table, the listener's `auth_methods`, the
+    /// hello timeout, the failed-login policy, the clock and the random source.
+    let establishment: EstablishmentEnvironment
     let failures: LoginFailureTracker
     let pendingSessions: PendingSessionGate
 
@@ -23,10 +22,12 @@ struct SessionSecurity: Sendable {
             self.pendingSessions = PendingSessionGate(limit: limits.maxPendingSessions)
         }
 
-        func forListener(authMethods: Set<AuthMethod>?, limits: Limits) -> SessionSecurity {
-            SessionSecurity(
-                allowedMethods: authMethods ?? Set(AuthMethod.allCases), helloTimeout: .seconds(Int64(limits.helloTimeout)),
-                failures: self.failures, pendingSessions: self.pendingSessions)
+        func forListener(authMethods: Set<AuthMethod>?, limits: Limits, router: Router) -> SessionSecurity {
+            let environment = EstablishmentEnvironment(
+                realms: { router.realm(named: $0) }, allowedMethods: authMethods ?? Set(AuthMethod.allCases),
+                helloTimeout: .seconds(Int64(limits.helloTimeout)), failurePolicy: self.failures.policy)
+            return SessionSecurity(
+                establishment: environment, failures: self.failures, pendingSessions: self.pendingSessions)
         }
     }
 }

@@ -1,25 +1,15 @@
 import Crypto
+import JunctionRouter
 import NIOCore
 import NIOSSL
 import X509
 
-/// What the router knows about a client certificate, for the `tls` authmethod.
-public struct TLSClientIdentity: Sendable, Hashable {
-    /// The subject's common name (CN); `nil` if the subject has none.
-    public var commonName: String?
-    /// Lowercase hex of SHA-256 over the DER certificate, no separators.
-    public var sha256Fingerprint: String
-
-    public init(commonName: String?, sha256Fingerprint: String) {
-        self.commonName = commonName
-        self.sha256Fingerprint = sha256Fingerprint
-    }
-
-    /// The identity of a DER-encoded certificate; `nil` if it does not parse.
+extension ClientCertificate {
+    /// The certificate described by its DER encoding; `nil` if it does not parse.
     init?(derEncoded der: [UInt8]) {
         guard let certificate = try? Certificate(derEncoded: der) else { return nil }
-        self.commonName = Self.commonName(of: certificate.subject)
-        self.sha256Fingerprint = Self.hex(SHA256.hash(data: der))
+        self.init(
+            commonName: Self.commonName(of: certificate.subject), sha256Fingerprint: Self.hex(SHA256.hash(data: der)))
     }
 
     /// The most specific (last) CN of `name`, as RFC 6125 recommends.
@@ -46,20 +36,19 @@ public struct TLSClientIdentity: Sendable, Hashable {
 }
 
 extension Channel {
-    /// The verified client certificate's identity; `nil` without TLS or without a client
-    /// certificate. Call on the channel's event loop, after the TLS handshake (i.e. when a WAMP
-    /// message has arrived).
+    /// The verified client certificate; `nil` without TLS or without a client certificate. Call on
+    /// the channel's event loop, after the TLS handshake (i.e. when a WAMP message has arrived).
     ///
     /// Only listeners with `client_certificate` `optional` or `required` ask for a certificate, and
     /// there a certificate that does not chain to `ca_certificates` fails the handshake, so any
     /// certificate seen here has been verified.
-    func tlsClientIdentity() -> TLSClientIdentity? {
+    func tlsClientCertificate() -> ClientCertificate? {
         self.eventLoop.preconditionInEventLoop()
         guard let handler = try? self.pipeline.syncOperations.handler(type: NIOSSLServerHandler.self),
             let certificate = handler.peerCertificate,
             let der = try? certificate.toDERBytes()
         else { return nil }
-        return TLSClientIdentity(derEncoded: der)
+        return ClientCertificate(derEncoded: der)
     }
 
     /// Whether the connection is TLS-protected.
