@@ -162,6 +162,8 @@ let package = Package(
             dependencies: [
                 "JunctionRouter", "JunctionAuth",
                 .product(name: "NIOEmbedded", package: "swift-nio"),
+                // LocalSession tests run a realm on a real loop: their async API hops to it.
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
