@@ -66,7 +66,11 @@ import WAMPCore
         harness.realm.callInternal(procedure: "com.authz", args: [2], timeoutMilliseconds: 1000) { outcomes.append($0) }
         harness.realm.shutdown()
         harness.realm.callInternal(procedure: "com.authz", args: [3], timeoutMilliseconds: 1000) { outcomes.append($0) }
-        #expect(outcomes.reasons == ["the callee left", "no callee registered for 'com.authz'", "the router is shutting down"])
+        #expect(
+            outcomes.reasons == [
+                "the callee left", "no callee registered for 'com.authz'", "the router is shutting down",
+            ]
+        )
     }
 }
 

@@ -16,8 +16,10 @@ import WAMPCore
             return
         }
         #expect(call.request != subscribe.request)
-        guard case .complete("b", .failure(let error)) = machine.received(
-            .error(.init(requestType: .subscribe, request: subscribe.request, error: WAMPErrorURI.notAuthorized)))
+        guard
+            case .complete("b", .failure(let error)) = machine.received(
+                .error(.init(requestType: .subscribe, request: subscribe.request, error: WAMPErrorURI.notAuthorized))
+            )
         else {
             Issue.record("expected b to fail")
             return
@@ -53,7 +55,11 @@ import WAMPCore
             Issue.record("a late YIELD must not be sent")
             return
         }
-        guard case .complete("c", .failure(let error)) = machine.request("c", { .call(.init(request: $0, procedure: "p")) })
+        guard
+            case .complete("c", .failure(let error)) = machine.request(
+                "c",
+                { .call(.init(request: $0, procedure: "p")) }
+            )
         else {
             Issue.record("a request after the end must fail at once")
             return

@@ -48,8 +48,10 @@ final class LocalRealm: Sendable {
         let realm = self.realm
         let outcome = try await realm.eventLoop.submit {
             realm.join(
-                hello: .init(realm: "realm1", details: ["roles": .dict(roles), "authid": .string(authid)]), peer: peer,
-                transport: "test")
+                hello: .init(realm: "realm1", details: ["roles": .dict(roles), "authid": .string(authid)]),
+                peer: peer,
+                transport: "test"
+            )
         }.get()
         guard case .welcome(let id, _) = outcome else { throw LocalSessionError(WAMPErrorURI.notAuthorized) }
         return (id, peer)
@@ -82,8 +84,13 @@ func withLocalRealm(_ body: (LocalRealm) async throws -> Void) async throws {
         name: "realm1",
         roles: [
             .allowAll(name: "backend"),
-            Role(name: "reader", permissions: [Permission(uri: "com.public.", match: .prefix, allow: [.call, .subscribe])]),
-        ], anonymousRole: "backend")
+            Role(
+                name: "reader",
+                permissions: [Permission(uri: "com.public.", match: .prefix, allow: [.call, .subscribe])]
+            ),
+        ],
+        anonymousRole: "backend"
+    )
 
     @Test func localCallerAndLocalCallee() async throws {
         try await withLocalRealm { fixture in
@@ -113,7 +120,10 @@ func withLocalRealm(_ body: (LocalRealm) async throws -> Void) async throws {
                 .init(args: invocation.args + [.uint(invocation.caller ?? 0)])
             }
             let (peerID, peer) = try await fixture.join()
-            try await fixture.send(.call(.init(request: 7, procedure: "com.local.echo", payload: .init(args: ["hi"]))), from: peerID)
+            try await fixture.send(
+                .call(.init(request: 7, procedure: "com.local.echo", payload: .init(args: ["hi"]))),
+                from: peerID
+            )
             guard case .result(let result) = await peer.next() else {
                 Issue.record("expected RESULT")
                 return
@@ -132,7 +142,10 @@ func withLocalRealm(_ body: (LocalRealm) async throws -> Void) async throws {
                 return
             }
             let value = invocation.payload.args?.first?.signedInteger ?? 0
-            try await fixture.send(.yield(.init(request: invocation.request, payload: .init(args: [.int(value * 2)]))), from: peerID)
+            try await fixture.send(
+                .yield(.init(request: invocation.request, payload: .init(args: [.int(value * 2)]))),
+                from: peerID
+            )
             #expect(try await answer.args == [42])
         }
     }
@@ -143,8 +156,14 @@ func withLocalRealm(_ body: (LocalRealm) async throws -> Void) async throws {
             let (events, received) = AsyncStream.makeStream(of: LocalSession.Event.self)
             let subscription = try await local.subscribe("com.news") { event in received.yield(event) }
             let (peerID, peer) = try await fixture.join()
-            try await fixture.send(.publish(.init(request: 1, topic: "com.news", payload: .init(args: ["first"]))), from: peerID)
-            try await fixture.send(.publish(.init(request: 2, topic: "com.news", payload: .init(args: ["second"]))), from: peerID)
+            try await fixture.send(
+                .publish(.init(request: 1, topic: "com.news", payload: .init(args: ["first"]))),
+                from: peerID
+            )
+            try await fixture.send(
+                .publish(.init(request: 2, topic: "com.news", payload: .init(args: ["second"]))),
+                from: peerID
+            )
             var iterator = events.makeAsyncIterator()
             #expect(await iterator.next()?.args == ["first"])
             #expect(await iterator.next()?.args == ["second"])
@@ -154,7 +173,12 @@ func withLocalRealm(_ body: (LocalRealm) async throws -> Void) async throws {
                 Issue.record("expected SUBSCRIBED")
                 return
             }
-            let publication = try await local.publish("com.alerts", args: ["fire"], kwargs: ["level": 3], acknowledge: true)
+            let publication = try await local.publish(
+                "com.alerts",
+                args: ["fire"],
+                kwargs: ["level": 3],
+                acknowledge: true
+            )
             guard case .event(let event) = await peer.next() else {
                 Issue.record("expected EVENT")
                 return
@@ -236,8 +260,14 @@ func withLocalRealm(_ body: (LocalRealm) async throws -> Void) async throws {
                 #expect(error.uri == WAMPErrorURI.runtimeError)
             }
             // A timeout the dealer enforces reaches a local caller like any other.
+            let (interrupted, interrupt) = AsyncStream.makeStream(of: Bool.self)
             try await local.register("com.hangs") { _ in
-                try await Task.sleep(for: .seconds(60))
+                do {
+                    try await Task.sleep(for: .seconds(60))
+                } catch {
+                    interrupt.yield(Task.isCancelled)
+                    throw error
+                }
                 return .init()
             }
             do {
@@ -246,6 +276,11 @@ func withLocalRealm(_ body: (LocalRealm) async throws -> Void) async throws {
             } catch let error as LocalSessionError {
                 #expect(error.uri == WAMPErrorURI.timeout)
             }
+            // The dealer's INTERRUPT cancelled the handler; its late answer reaches the loop
+            // before this round trip ends (and before the loop shuts down).
+            var iterator = interrupted.makeAsyncIterator()
+            #expect(await iterator.next() == true)
+            _ = try await local.call("wamp.session.count")
         }
     }
 
@@ -268,7 +303,8 @@ func withLocalRealm(_ body: (LocalRealm) async throws -> Void) async throws {
             let (peerID, peer) = try await fixture.join()
             try await fixture.send(
                 .call(.init(request: 1, procedure: "wamp.session.kill", payload: .init(args: [.uint(killed.id)]))),
-                from: peerID)
+                from: peerID
+            )
             guard case .result = await peer.next() else {
                 Issue.record("expected RESULT")
                 return

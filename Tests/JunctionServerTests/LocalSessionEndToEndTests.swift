@@ -15,7 +15,11 @@ import WAMPCore
             try await local.register("com.local.greet") { invocation in
                 .init(args: [.string("hello \(invocation.args.first?.stringValue ?? "?")")], kwargs: ["from": "local"])
             }
-            let client = try await WebSocketTestClient.connect(to: server.webSocket, serializer: serializer, group: server.group)
+            let client = try await WebSocketTestClient.connect(
+                to: server.webSocket,
+                serializer: serializer,
+                group: server.group
+            )
             let clientID = try await client.join()
             try await client.send(.call(.init(request: 1, procedure: "com.local.greet", payload: .init(args: ["ws"]))))
             guard case .result(let result) = try await client.receive() else {
@@ -38,7 +42,9 @@ import WAMPCore
                 return
             }
             let text = invocation.payload.args?.first?.stringValue ?? ""
-            try await client.send(.yield(.init(request: invocation.request, payload: .init(args: [.string(text.uppercased())]))))
+            try await client.send(
+                .yield(.init(request: invocation.request, payload: .init(args: [.string(text.uppercased())])))
+            )
             #expect(try await upper.args == ["ABC"])
 
             let sessions = try await local.call("wamp.session.list").args.first?.listValue ?? []

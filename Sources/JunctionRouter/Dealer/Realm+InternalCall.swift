@@ -16,7 +16,10 @@ extension Realm {
     /// every path ends in `completion`, at the latest after `timeoutMilliseconds` (the dealer's
     /// call timeout, which also interrupts the callee).
     public func callInternal(
-        procedure: String, args: [WAMPValue], kwargs: WAMPDict? = nil, timeoutMilliseconds: Int,
+        procedure: String,
+        args: [WAMPValue],
+        kwargs: WAMPDict? = nil,
+        timeoutMilliseconds: Int,
         completion: @escaping @Sendable (InternalCallOutcome) -> Void
     ) {
         self.eventLoop.preconditionInEventLoop()
@@ -30,7 +33,9 @@ extension Realm {
             case .success(let result):
                 completion(.result(result.payload))
             case .failure(let error):
-                completion(Self.internalOutcome(of: error, procedure: procedure, timeoutMilliseconds: timeoutMilliseconds))
+                completion(
+                    Self.internalOutcome(of: error, procedure: procedure, timeoutMilliseconds: timeoutMilliseconds)
+                )
             }
         }
     }
@@ -38,7 +43,9 @@ extension Realm {
     /// The errors the router itself answers (no callee, callee gone, timeout, session ended)
     /// make a call unavailable; any other ERROR is the callee's answer.
     private static func internalOutcome(
-        of error: LocalSessionError, procedure: String, timeoutMilliseconds: Int
+        of error: LocalSessionError,
+        procedure: String,
+        timeoutMilliseconds: Int
     ) -> InternalCallOutcome {
         switch error.uri {
         case WAMPErrorURI.noSuchProcedure: return .unavailable("no callee registered for '\(procedure)'")

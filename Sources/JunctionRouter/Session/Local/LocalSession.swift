@@ -58,7 +58,10 @@ public final class LocalSession: Sendable {
     /// - Throws: ``LocalSessionError`` `wamp.error.no_such_role` when the realm has no such role,
     ///   `wamp.close.system_shutdown` when the realm is shutting down.
     public static func join(
-        _ realm: Realm, authid: String, authrole: String, authmethod: String = "local"
+        _ realm: Realm,
+        authid: String,
+        authrole: String,
+        authmethod: String = "local"
     ) async throws -> LocalSession {
         try await realm.eventLoop.submit {
             switch realm.joinLocal(authid: authid, authrole: authrole, authmethod: authmethod) {
@@ -99,16 +102,22 @@ public final class LocalSession: Sendable {
     ///   (`wamp.error.not_authorized`, `wamp.error.no_such_procedure`, `wamp.error.timeout`, the
     ///   callee's own URI), or the close reason if the session ends first.
     public func call(
-        _ procedure: String, args: WAMPList = [], kwargs: WAMPDict = [:], options: WAMPDict = [:]
+        _ procedure: String,
+        args: WAMPList = [],
+        kwargs: WAMPDict = [:],
+        options: WAMPDict = [:]
     ) async throws -> CallResult {
         try await self.request { core, done in
             core.call(procedure, payload: .compact(args: args, kwargs: kwargs), options: options) { result in
                 done(
                     result.map { result in
                         CallResult(
-                            args: result.payload.argsOrEmpty, kwargs: result.payload.kwargsOrEmpty,
-                            details: result.details)
-                    })
+                            args: result.payload.argsOrEmpty,
+                            kwargs: result.payload.kwargsOrEmpty,
+                            details: result.details
+                        )
+                    }
+                )
             }
         }
     }
@@ -120,7 +129,9 @@ public final class LocalSession: Sendable {
     ///   `wamp.error.procedure_already_exists`, ...).
     @discardableResult
     public func register(
-        _ procedure: String, options: WAMPDict = [:], handler: @escaping Procedure
+        _ procedure: String,
+        options: WAMPDict = [:],
+        handler: @escaping Procedure
     ) async throws -> Registration {
         let id = try await self.request { core, done in
             core.register(procedure, options: options, handler: handler, completion: done)
@@ -146,13 +157,20 @@ public final class LocalSession: Sendable {
     /// - Returns: the publication id when acknowledged, else `nil` once the realm has it.
     @discardableResult
     public func publish(
-        _ topic: String, args: WAMPList = [], kwargs: WAMPDict = [:], options: WAMPDict = [:],
+        _ topic: String,
+        args: WAMPList = [],
+        kwargs: WAMPDict = [:],
+        options: WAMPDict = [:],
         acknowledge: Bool = false
     ) async throws -> UInt64? {
         try await self.request { core, done in
             core.publish(
-                topic, payload: .compact(args: args, kwargs: kwargs), options: options, acknowledge: acknowledge,
-                completion: done)
+                topic,
+                payload: .compact(args: args, kwargs: kwargs),
+                options: options,
+                acknowledge: acknowledge,
+                completion: done
+            )
         }
     }
 
@@ -163,7 +181,9 @@ public final class LocalSession: Sendable {
     /// - Throws: ``LocalSessionError`` (`wamp.error.not_authorized`, `wamp.error.invalid_uri`, ...).
     @discardableResult
     public func subscribe(
-        _ topic: String, options: WAMPDict = [:], handler: @escaping @Sendable (Event) async -> Void
+        _ topic: String,
+        options: WAMPDict = [:],
+        handler: @escaping @Sendable (Event) async -> Void
     ) async throws -> Subscription {
         let (events, continuation) = AsyncStream.makeStream(of: Event.self)
         let (id, token) = try await self.request { core, done in

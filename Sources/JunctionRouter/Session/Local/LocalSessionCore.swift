@@ -54,7 +54,9 @@ final class LocalSessionCore {
     // MARK: Requests
 
     func call(
-        _ procedure: String, payload: Payload, options: WAMPDict,
+        _ procedure: String,
+        payload: Payload,
+        options: WAMPDict,
         completion: @escaping (Result<WAMPMessage.Result, LocalSessionError>) -> Void
     ) {
         var options = options
@@ -67,13 +69,18 @@ final class LocalSessionCore {
                         result.flatMap { answer in
                             guard case .result(let result) = answer else { return .failure(Self.unexpected(answer)) }
                             return .success(result)
-                        })
-                }, { request in .call(.init(request: request, options: options, procedure: procedure, payload: payload)) }
-            ))
+                        }
+                    )
+                },
+                { request in .call(.init(request: request, options: options, procedure: procedure, payload: payload)) }
+            )
+        )
     }
 
     func register(
-        _ procedure: String, options: WAMPDict, handler: @escaping LocalSession.Procedure,
+        _ procedure: String,
+        options: WAMPDict,
+        handler: @escaping LocalSession.Procedure,
         completion: @escaping (Result<UInt64, LocalSessionError>) -> Void
     ) {
         self.run(
@@ -81,11 +88,17 @@ final class LocalSessionCore {
                 { [self] result in
                     completion(
                         result.flatMap { answer in
-                            guard case .registered(let registered) = answer else { return .failure(Self.unexpected(answer)) }
+                            guard case .registered(let registered) = answer else {
+                                return .failure(Self.unexpected(answer))
+                            }
                             self.procedures[registered.registration] = handler
                             return .success(registered.registration)
-                        })
-                }, { request in .register(.init(request: request, options: options, procedure: procedure)) }))
+                        }
+                    )
+                },
+                { request in .register(.init(request: request, options: options, procedure: procedure)) }
+            )
+        )
     }
 
     func unregister(_ registration: UInt64, completion: @escaping (Result<Void, LocalSessionError>) -> Void) {
@@ -93,12 +106,17 @@ final class LocalSessionCore {
         self.run(
             self.machine.request(
                 { result in completion(result.map { _ in () }) },
-                { request in .unregister(.init(request: request, registration: registration)) }))
+                { request in .unregister(.init(request: request, registration: registration)) }
+            )
+        )
     }
 
     /// Publishes; with `acknowledge`, `completion` gets the publication id (else `nil` once sent).
     func publish(
-        _ topic: String, payload: Payload, options: WAMPDict, acknowledge: Bool,
+        _ topic: String,
+        payload: Payload,
+        options: WAMPDict,
+        acknowledge: Bool,
         completion: @escaping (Result<UInt64?, LocalSessionError>) -> Void
     ) {
         var options = options
@@ -120,15 +138,23 @@ final class LocalSessionCore {
                 { result in
                     completion(
                         result.flatMap { answer in
-                            guard case .published(let published) = answer else { return .failure(Self.unexpected(answer)) }
+                            guard case .published(let published) = answer else {
+                                return .failure(Self.unexpected(answer))
+                            }
                             return .success(published.publication)
-                        })
-                }, make))
+                        }
+                    )
+                },
+                make
+            )
+        )
     }
 
     /// Subscribes; `completion` gets the subscription id and the handler's token.
     func subscribe(
-        _ topic: String, options: WAMPDict, events: AsyncStream<LocalSession.Event>.Continuation,
+        _ topic: String,
+        options: WAMPDict,
+        events: AsyncStream<LocalSession.Event>.Continuation,
         completion: @escaping (Result<(subscription: UInt64, handler: UInt64), LocalSessionError>) -> Void
     ) {
         self.run(
@@ -142,14 +168,20 @@ final class LocalSessionCore {
                             self.lastSubscriber += 1
                             self.subscribers[subscribed.subscription, default: [:]][self.lastSubscriber] = events
                             return .success((subscribed.subscription, self.lastSubscriber))
-                        })
+                        }
+                    )
                     if case .failure = result { events.finish() }
-                }, { request in .subscribe(.init(request: request, options: options, topic: topic)) }))
+                },
+                { request in .subscribe(.init(request: request, options: options, topic: topic)) }
+            )
+        )
     }
 
     /// Stops one handler; the router forgets the subscription with its last handler.
     func unsubscribe(
-        _ subscription: UInt64, handler: UInt64, completion: @escaping (Result<Void, LocalSessionError>) -> Void
+        _ subscription: UInt64,
+        handler: UInt64,
+        completion: @escaping (Result<Void, LocalSessionError>) -> Void
     ) {
         guard let events = self.subscribers[subscription]?.removeValue(forKey: handler) else {
             completion(.failure(LocalSessionError(WAMPErrorURI.noSuchSubscription)))
@@ -164,7 +196,9 @@ final class LocalSessionCore {
         self.run(
             self.machine.request(
                 { result in completion(result.map { _ in () }) },
-                { request in .unsubscribe(.init(request: request, subscription: subscription)) }))
+                { request in .unsubscribe(.init(request: request, subscription: subscription)) }
+            )
+        )
     }
 
     /// Leaves the realm: the session is forgotten there, then ends here with `wamp.close.normal`.
@@ -199,8 +233,11 @@ final class LocalSessionCore {
             self.handlerTasks[request]?.cancel()
         case .deliver(let event):
             let value = LocalSession.Event(
-                args: event.payload.argsOrEmpty, kwargs: event.payload.kwargsOrEmpty, details: event.details,
-                publication: event.publication)
+                args: event.payload.argsOrEmpty,
+                kwargs: event.payload.kwargsOrEmpty,
+                details: event.details,
+                publication: event.publication
+            )
             for (_, events) in (self.subscribers[event.subscription] ?? [:]).sorted(by: { $0.key < $1.key }) {
                 events.yield(value)
             }
@@ -226,11 +263,17 @@ final class LocalSessionCore {
                 self.machine.answered(
                     request,
                     with: .error(
-                        .init(requestType: .invocation, request: request, error: WAMPErrorURI.noSuchRegistration))))
+                        .init(requestType: .invocation, request: request, error: WAMPErrorURI.noSuchRegistration)
+                    )
+                )
+            )
             return
         }
         let value = LocalSession.Invocation(
-            args: invocation.payload.argsOrEmpty, kwargs: invocation.payload.kwargsOrEmpty, details: invocation.details)
+            args: invocation.payload.argsOrEmpty,
+            kwargs: invocation.payload.kwargsOrEmpty,
+            details: invocation.details
+        )
         let core = NIOLoopBound(self, eventLoop: self.eventLoop)
         self.handlerTasks[request] = Task {
             let answer: WAMPMessage
@@ -241,8 +284,13 @@ final class LocalSessionCore {
                 let error = LocalSessionError(answering: error)
                 answer = .error(
                     .init(
-                        requestType: .invocation, request: request, details: error.details, error: error.uri,
-                        payload: error.payload))
+                        requestType: .invocation,
+                        request: request,
+                        details: error.details,
+                        error: error.uri,
+                        payload: error.payload
+                    )
+                )
             }
             core.eventLoop.execute {
                 core.value.handlerTasks[request] = nil

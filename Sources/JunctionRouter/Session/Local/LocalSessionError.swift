@@ -22,7 +22,12 @@ public struct LocalSessionError: Error, Sendable, Hashable, CustomStringConverti
     }
 
     init(_ error: WAMPMessage.Error) {
-        self.init(error.error, args: error.payload.args ?? [], kwargs: error.payload.kwargs ?? [:], details: error.details)
+        self.init(
+            error.error,
+            args: error.payload.args ?? [],
+            kwargs: error.payload.kwargs ?? [:],
+            details: error.details
+        )
     }
 
     /// What a handler's thrown error becomes on the wire: this error as is, a cancelled handler as

@@ -4,25 +4,40 @@ import WAMPCore
 /// trusted to name its identity), but a role of the realm's configuration like anyone else.
 extension Realm {
     /// Joins an in-process session as `authid` in the configured role `authrole`.
-    func joinLocal(authid: String, authrole: String, authmethod: String) -> Result<LocalSessionCore, LocalSessionError> {
+    func joinLocal(authid: String, authrole: String, authmethod: String) -> Result<LocalSessionCore, LocalSessionError>
+    {
         self.eventLoop.preconditionInEventLoop()
         if self.closed {
             return .failure(LocalSessionError(WAMPErrorURI.systemShutdown, args: ["the router is shutting down"]))
         }
         guard let role = self.configuration.roles[authrole] else {
-            return .failure(LocalSessionError(WAMPErrorURI.noSuchRole, args: [.string("no role '\(authrole)' on this realm")]))
+            return .failure(
+                LocalSessionError(WAMPErrorURI.noSuchRole, args: [.string("no role '\(authrole)' on this realm")])
+            )
         }
         return .success(self.joinLocal(authid: authid, role: role, authmethod: authmethod))
     }
 
     func joinLocal(
-        authid: String, role: Role, authmethod: String, limits: SessionLimits? = nil, unlisted: Bool = false
+        authid: String,
+        role: Role,
+        authmethod: String,
+        limits: SessionLimits? = nil,
+        unlisted: Bool = false
     ) -> LocalSessionCore {
         let core = LocalSessionCore(realm: self)
         let record = self.admit(
-            preferredID: nil, peer: LocalPeer(core), authid: authid, role: role, authmethod: authmethod,
-            authprovider: "junction", clientRoles: LocalSessionCore.clientRoles, transport: LocalSession.transport,
-            limits: limits, unlisted: unlisted)
+            preferredID: nil,
+            peer: LocalPeer(core),
+            authid: authid,
+            role: role,
+            authmethod: authmethod,
+            authprovider: "junction",
+            clientRoles: LocalSessionCore.clientRoles,
+            transport: LocalSession.transport,
+            limits: limits,
+            unlisted: unlisted
+        )
         core.joined(as: record.id)
         return core
     }
@@ -42,7 +57,12 @@ extension Realm {
         unlimited.maxRegistrations = .max
         unlimited.maxSubscriptions = .max
         let session = self.joinLocal(
-            authid: "junction", role: Self.internalRole, authmethod: "internal", limits: unlimited, unlisted: true)
+            authid: "junction",
+            role: Self.internalRole,
+            authmethod: "internal",
+            limits: unlimited,
+            unlisted: true
+        )
         self.internalSession = session
         return session
     }
