@@ -284,6 +284,30 @@ func withLocalRealm(_ body: (LocalRealm) async throws -> Void) async throws {
         }
     }
 
+    @Test func cancellingTheCallingTaskCancelsTheCall() async throws {
+        try await withLocalRealm { fixture in
+            let local = try await LocalSession.join(fixture.realm, authid: "svc", authrole: "backend")
+            let (progress, report) = AsyncStream.makeStream(of: String.self)
+            try await local.register("com.slow") { _ in
+                report.yield("started")
+                do {
+                    try await Task.sleep(for: .seconds(60))
+                } catch {
+                    report.yield(Task.isCancelled ? "interrupted" : "failed")
+                    throw error
+                }
+                return .init()
+            }
+            let call = Task { try await local.call("com.slow") }
+            var steps = progress.makeAsyncIterator()
+            #expect(await steps.next() == "started")
+            call.cancel()
+            await #expect(throws: CancellationError.self) { try await call.value }
+            #expect(await steps.next() == "interrupted")
+            _ = try await local.call("wamp.session.count")
+        }
+    }
+
     @Test func metaAPIShowsLocalSessions() async throws {
         try await withLocalRealm { fixture in
             let local = try await LocalSession.join(fixture.realm, authid: "svc", authrole: "backend")

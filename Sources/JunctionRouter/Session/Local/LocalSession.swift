@@ -1,3 +1,4 @@
+import NIOConcurrencyHelpers
 import NIOCore
 import WAMPCore
 
@@ -96,6 +97,9 @@ public final class LocalSession: Sendable {
 
     /// Calls `procedure` and returns its result.
     ///
+    /// Cancelling the calling task sends CANCEL (`killnowait`: the callee is interrupted if it
+    /// supports call canceling) and throws `CancellationError`.
+    ///
     /// - Parameter options: `CALL.Options` as on the wire (`timeout` in milliseconds,
     ///   `disclose_me`, ...). Progressive results are not asked for.
     /// - Throws: ``LocalSessionError`` with the ERROR's URI, args and kwargs
@@ -107,19 +111,49 @@ public final class LocalSession: Sendable {
         kwargs: WAMPDict = [:],
         options: WAMPDict = [:]
     ) async throws -> CallResult {
-        try await self.request { core, done in
-            core.call(procedure, payload: .compact(args: args, kwargs: kwargs), options: options) { result in
-                done(
-                    result.map { result in
-                        CallResult(
-                            args: result.payload.argsOrEmpty,
-                            kwargs: result.payload.kwargsOrEmpty,
-                            details: result.details
+        let state = NIOLockedValueBox(CallState.starting)
+        let core = self.core
+        do {
+            return try await withTaskCancellationHandler {
+                try await self.request { core, done in
+                    guard state.withLockedValue({ $0 }) != .cancelled else {
+                        done(.failure(LocalSessionError(WAMPErrorURI.canceled)))
+                        return
+                    }
+                    let request = core.call(procedure, payload: .compact(args: args, kwargs: kwargs), options: options)
+                    {
+                        result in
+                        done(
+                            result.map { result in
+                                CallResult(
+                                    args: result.payload.argsOrEmpty,
+                                    kwargs: result.payload.kwargsOrEmpty,
+                                    details: result.details
+                                )
+                            }
                         )
                     }
-                )
+                    state.withLockedValue { $0 = .sent(request) }
+                }
+            } onCancel: {
+                core.eventLoop.execute {
+                    let before = state.withLockedValue { state in
+                        defer { state = .cancelled }
+                        return state
+                    }
+                    if case .sent(let request) = before { core.value.cancelCall(request) }
+                }
             }
+        } catch let error as LocalSessionError where error.uri == WAMPErrorURI.canceled && Task.isCancelled {
+            throw CancellationError()
         }
+    }
+
+    /// Where a call is, for its task's cancellation handler (both run on the realm's loop).
+    private enum CallState: Equatable {
+        case starting
+        case sent(UInt64)
+        case cancelled
     }
 
     /// Registers `procedure`; `handler` runs for every invocation, each in a task of its own.

@@ -53,12 +53,15 @@ final class LocalSessionCore {
 
     // MARK: Requests
 
+    /// Calls `procedure`; returns the request id (for `cancelCall`).
+    @discardableResult
     func call(
         _ procedure: String,
         payload: Payload,
         options: WAMPDict,
         completion: @escaping (Result<WAMPMessage.Result, LocalSessionError>) -> Void
-    ) {
+    ) -> UInt64 {
+        var sent: UInt64 = 0
         var options = options
         // Progressive results would end the call at the first chunk: not asked for.
         options["receive_progress"] = nil
@@ -72,9 +75,18 @@ final class LocalSessionCore {
                         }
                     )
                 },
-                { request in .call(.init(request: request, options: options, procedure: procedure, payload: payload)) }
+                { request in
+                    sent = request
+                    return .call(.init(request: request, options: options, procedure: procedure, payload: payload))
+                }
             )
         )
+        return sent
+    }
+
+    /// Gives up on call `request` if it is still waiting.
+    func cancelCall(_ request: UInt64) {
+        self.run(self.machine.cancel(request))
     }
 
     func register(

@@ -55,6 +55,13 @@ struct LocalSessionStateMachine<Completion> {
         return .send(make(self.lastRequest))
     }
 
+    /// The caller gave up on call `request`: CANCEL (`killnowait`) if it still waits; the
+    /// dealer's ERROR `wamp.error.canceled` then completes it.
+    mutating func cancel(_ request: UInt64) -> Action {
+        guard self.ending == nil, self.pending[request] != nil else { return .none }
+        return .send(.cancel(.init(request: request, options: ["mode": "killnowait"])))
+    }
+
     /// A message the realm sent to this session.
     mutating func received(_ message: WAMPMessage) -> Action {
         guard self.ending == nil else { return .none }
