@@ -19,10 +19,10 @@ extension Realm {
         }
         let existing = self.broker.lookup(subscribe.topic, match: match)
         let alreadyIn = existing.map { record.subscriptions.contains($0) } ?? false
-        if !alreadyIn, record.subscriptions.count >= self.configuration.sessionLimits.maxSubscriptions {
+        if !alreadyIn, record.subscriptions.count >= record.limits.maxSubscriptions {
             self.reply(
                 record, error: WAMPErrorURI.limitExceeded, to: .subscribe, request: subscribe.request,
-                message: "at most \(self.configuration.sessionLimits.maxSubscriptions) subscriptions per session")
+                message: "at most \(record.limits.maxSubscriptions) subscriptions per session")
             return
         }
         let (id, created, added) = self.broker.subscribe(

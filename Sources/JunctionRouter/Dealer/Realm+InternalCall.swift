@@ -5,61 +5,54 @@ import WAMPCore
 public enum InternalCallOutcome: Sendable {
     case result(Payload)
     case error(String)
-    /// No callee, the callee left, or no answer within the timeout.
+    /// No callee, the callee left, no answer within the timeout, or the realm shut down.
     case unavailable(String)
 }
 
-/// Calls the router makes itself (dynamic authenticators and authorizers): routed like any CALL,
-/// with the pseudo session 0 as the caller, so callees cannot tell them apart.
+/// Calls the router makes itself (dynamic authenticators and authorizers): a CALL of the realm's
+/// own session (see `routerSession()`), routed and authorized like any other.
 extension Realm {
-    /// The caller id of router-made calls; real session ids are never 0.
-    static let internalCaller: UInt64 = 0
-
-    struct InternalCall {
-        let completion: @Sendable (InternalCallOutcome) -> Void
-        let timer: Scheduled<Void>
-        let key: Dealer.InvocationKey
-    }
-
     /// Calls `procedure` and reports how it went on this realm's event loop. Fails closed:
-    /// every path ends in `completion`, at the latest after `timeoutMilliseconds`.
+    /// every path ends in `completion`, at the latest after `timeoutMilliseconds` (the dealer's
+    /// call timeout, which also interrupts the callee).
     public func callInternal(
-        procedure: String, args: [WAMPValue], kwargs: WAMPDict? = nil, timeoutMilliseconds: Int,
+        procedure: String,
+        args: [WAMPValue],
+        kwargs: WAMPDict? = nil,
+        timeoutMilliseconds: Int,
         completion: @escaping @Sendable (InternalCallOutcome) -> Void
     ) {
         self.eventLoop.preconditionInEventLoop()
-        guard let registration = self.dealer.registration(for: procedure),
-            let chosen = self.dealer.pickCallee(of: registration.id),
-            let callee = self.sessions[chosen.session]
-        else {
-            completion(.unavailable("no callee registered for '\(procedure)'"))
+        guard let session = self.routerSession() else {
+            completion(.unavailable("the router is shutting down"))
             return
         }
-        self.internalRequests &+= 1
-        let id = self.internalRequests
-        let request = self.dealer.startInvocation(
-            caller: Self.internalCaller, callerRequest: id, registration: registration, callee: callee.id,
-            procedure: procedure, receiveProgress: false, callerStreaming: false)
-        let key = Dealer.InvocationKey(callee: callee.id, request: request)
-        let timer = self.eventLoop.scheduleTask(in: .milliseconds(Int64(timeoutMilliseconds))) { [self] in
-            guard self.internalCalls[id] != nil else { return }
-            if let call = self.dealer.forget(key) { self.interrupt(call, mode: .killnowait, reason: WAMPErrorURI.timeout) }
-            self.finishInternalCall(id, .unavailable("no answer within \(timeoutMilliseconds) ms"))
+        let options: WAMPDict = ["timeout": .uint(UInt64(max(1, timeoutMilliseconds)))]
+        session.call(procedure, payload: .init(args: args, kwargs: kwargs), options: options) { result in
+            switch result {
+            case .success(let result):
+                completion(.result(result.payload))
+            case .failure(let error):
+                completion(
+                    Self.internalOutcome(of: error, procedure: procedure, timeoutMilliseconds: timeoutMilliseconds)
+                )
+            }
         }
-        self.internalCalls[id] = InternalCall(completion: completion, timer: timer, key: key)
-        var details: WAMPDict = [:]
-        if registration.match != .exact { details["procedure"] = .string(procedure) }
-        callee.peer.send(
-            .invocation(
-                .init(
-                    request: request, registration: registration.id, details: details,
-                    payload: .init(args: args, kwargs: kwargs))))
     }
 
-    /// Ends a router-made call; a no-op if it already ended.
-    func finishInternalCall(_ id: UInt64, _ outcome: InternalCallOutcome) {
-        guard let call = self.internalCalls.removeValue(forKey: id) else { return }
-        call.timer.cancel()
-        call.completion(outcome)
+    /// The errors the router itself answers (no callee, callee gone, timeout, session ended)
+    /// make a call unavailable; any other ERROR is the callee's answer.
+    private static func internalOutcome(
+        of error: LocalSessionError,
+        procedure: String,
+        timeoutMilliseconds: Int
+    ) -> InternalCallOutcome {
+        switch error.uri {
+        case WAMPErrorURI.noSuchProcedure: return .unavailable("no callee registered for '\(procedure)'")
+        case WAMPErrorURI.canceled: return .unavailable("the callee left")
+        case WAMPErrorURI.timeout: return .unavailable("no answer within \(timeoutMilliseconds) ms")
+        case let uri where uri.hasPrefix("wamp.close."): return .unavailable("the router's session ended (\(uri))")
+        default: return .error(error.uri)
+        }
     }
 }

@@ -19,7 +19,7 @@ extension Realm {
             self.reply(record, error: WAMPErrorURI.notAuthorized, to: .register, request: register.request)
             return
         }
-        let limit = self.configuration.sessionLimits.maxRegistrations
+        let limit = record.limits.maxRegistrations
         guard self.dealer.registrationIDs(of: record.id).count < limit else {
             self.reply(
                 record, error: WAMPErrorURI.limitExceeded, to: .register, request: register.request,
@@ -132,7 +132,7 @@ extension Realm {
             }
             return
         }
-        let limit = self.configuration.sessionLimits.maxPendingCalls
+        let limit = record.limits.maxPendingCalls
         guard self.dealer.pendingCount(caller: record.id) < limit else {
             self.reply(
                 record, error: WAMPErrorURI.limitExceeded, to: .call, request: call.request,
@@ -221,16 +221,12 @@ extension Realm {
         switch self.dealer.completeInvocation(callee: record.id, request: yield.request, progress: progress) {
         case .progress(let call):
             // Progressive results go only to callers that asked for them.
-            guard call.receiveProgress, call.caller != Self.internalCaller else { return }
+            guard call.receiveProgress else { return }
             details["progress"] = true
             self.sessions[call.caller]?.peer.send(
                 .result(.init(request: call.callerRequest, details: details, payload: yield.payload)))
         case .completed(let call):
             self.cancelTimer(call.key)
-            if call.caller == Self.internalCaller {
-                self.finishInternalCall(call.callerRequest, .result(yield.payload))
-                return
-            }
             self.sessions[call.caller]?.peer.send(
                 .result(.init(request: call.callerRequest, details: details, payload: yield.payload)))
         case .stale:
@@ -244,10 +240,6 @@ extension Realm {
         switch self.dealer.completeInvocation(callee: record.id, request: error.request) {
         case .completed(let call), .progress(let call):
             self.cancelTimer(call.key)
-            if call.caller == Self.internalCaller {
-                self.finishInternalCall(call.callerRequest, .error(error.error))
-                return
-            }
             self.sessions[call.caller]?.peer.send(
                 .error(
                     .init(

@@ -87,13 +87,20 @@ extension Realm {
 
     // MARK: Sessions
 
+    /// The router's own session is not listed: users see the sessions that joined the realm.
     private func sessionIDs(filter call: WAMPMessage.Call) -> [UInt64]? {
         let argument = Self.argument(call, 0)
         if argument == nil || argument?.isNull == true {
-            return self.sessions.keys.sorted()
+            return self.sessions.values.filter { !$0.unlisted }.map(\.id).sorted()
         }
         guard let roles = argument?.listValue?.compactMap(\.stringValue) else { return nil }
-        return self.sessions.values.filter { roles.contains($0.authrole) }.map(\.id).sorted()
+        return self.sessions.values.filter { !$0.unlisted && roles.contains($0.authrole) }.map(\.id).sorted()
+    }
+
+    /// A session the meta API may show or act on.
+    private func listedSession(_ id: UInt64) -> SessionRecord? {
+        guard let record = self.sessions[id], !record.unlisted else { return nil }
+        return record
     }
 
     private func metaSessionCount(_ call: WAMPMessage.Call) -> MetaReply {
@@ -112,7 +119,7 @@ extension Realm {
 
     private func metaSessionGet(_ call: WAMPMessage.Call) -> MetaReply {
         guard let id = Self.idArgument(call) else { return Self.invalidArgument("expected a session id") }
-        guard let record = self.sessions[id] else {
+        guard let record = self.listedSession(id) else {
             return .error(WAMPErrorURI.noSuchSession, "no session \(id)")
         }
         return .value(.dict(record.details))
@@ -133,7 +140,7 @@ extension Realm {
             return .error(WAMPErrorURI.invalidURI, "reason must be a valid, non-empty URI")
         }
         // The caller itself is never killed: there is no *other* session with its id.
-        guard id != caller.id, let record = self.sessions[id] else {
+        guard id != caller.id, let record = self.listedSession(id) else {
             return .error(WAMPErrorURI.noSuchSession, "no other session \(id)")
         }
         self.kill(record, reason: reason, message: message)
@@ -156,7 +163,7 @@ extension Realm {
             return .error(WAMPErrorURI.invalidURI, "reason must be a valid, non-empty URI")
         }
         let victims = self.sessions.values
-            .filter { $0.id != caller.id && (filter?($0, argument) ?? true) }
+            .filter { $0.id != caller.id && !$0.unlisted && (filter?($0, argument) ?? true) }
             .sorted { $0.id < $1.id }
         for record in victims {
             self.kill(record, reason: reason, message: message)

@@ -23,9 +23,9 @@ public final class Realm: @unchecked Sendable {
     var history: EventHistory
     let clock: WallClock
     private(set) var closed = false
-    /// Calls the router made itself (authenticators, authorizers), by internal request id.
-    var internalCalls: [UInt64: InternalCall] = [:]
-    var internalRequests: UInt64 = 0
+    /// The router's own session, which makes the calls of dynamic authenticators and authorizers;
+    /// joined on first use, gone after `shutdown()`.
+    var internalSession: LocalSessionCore?
     /// Dynamic authorizer decisions.
     var authorizationCache = AuthorizationCache()
     /// Verifies JWTs presented as tickets; `nil` when the realm accepts none (or its keys are
@@ -138,18 +138,11 @@ public final class Realm: @unchecked Sendable {
                 metadata: ["authid": "\(identity.authid)", "authrole": "\(roleName)"])
             return .abort(.init(reason: WAMPErrorURI.noSuchRole, message: "no role '\(roleName)' on this realm"))
         }
-        var id = preferredID ?? WAMPID.random()
-        while id == Self.internalCaller || self.sessions[id] != nil { id = WAMPID.random() }
-        let record = SessionRecord(
-            id: id, peer: peer, authid: identity.authid, role: role, authmethod: identity.authmethod.rawValue,
-            authprovider: identity.authprovider, clientRoles: hello.roles, transport: transport)
-        self.sessions[id] = record
-        self.logger.info(
-            "session joined",
-            metadata: [
-                "session": "\(id)", "authid": "\(identity.authid)", "authrole": "\(role.name)",
-                "authmethod": "\(identity.authmethod.rawValue)", "transport": "\(transport)",
-            ])
+        let record = self.admit(
+            preferredID: preferredID, peer: peer, authid: identity.authid, role: role,
+            authmethod: identity.authmethod.rawValue, authprovider: identity.authprovider, clientRoles: hello.roles,
+            transport: transport)
+        let id = record.id
         var details: WAMPDict = [
             "realm": .string(self.name),
             "authid": .string(identity.authid),
@@ -161,8 +154,31 @@ public final class Realm: @unchecked Sendable {
             "agent": "Junction/0.1",
         ]
         if let extra = identity.authextra { details["authextra"] = .dict(extra) }
-        self.publishMetaEvent(MetaTopic.sessionOnJoin, args: [.dict(record.details)])
         return .welcome(session: id, details: details)
+    }
+
+    /// Records a joined session under `preferredID` if that id is free (else a random one), and
+    /// announces it to the meta API unless it is `unlisted` (the router's own session).
+    func admit(
+        preferredID: UInt64?, peer: any PeerConnection, authid: String, role: Role, authmethod: String,
+        authprovider: String, clientRoles: WAMPDict, transport: String, limits: SessionLimits? = nil,
+        unlisted: Bool = false
+    ) -> SessionRecord {
+        var id = preferredID ?? WAMPID.random()
+        while self.sessions[id] != nil { id = WAMPID.random() }
+        let record = SessionRecord(
+            id: id, peer: peer, authid: authid, role: role, authmethod: authmethod, authprovider: authprovider,
+            clientRoles: clientRoles, transport: transport, limits: limits ?? self.configuration.sessionLimits,
+            unlisted: unlisted)
+        self.sessions[id] = record
+        self.logger.info(
+            "session joined",
+            metadata: [
+                "session": "\(id)", "authid": "\(authid)", "authrole": "\(role.name)",
+                "authmethod": "\(authmethod)", "transport": "\(transport)",
+            ])
+        if !unlisted { self.publishMetaEvent(MetaTopic.sessionOnJoin, args: [.dict(record.details)]) }
+        return record
     }
 
     /// Admits an anonymous session (tests and embedders that do no authentication).
@@ -186,10 +202,6 @@ public final class Realm: @unchecked Sendable {
         let departure = self.dealer.removeSession(id)
         for call in departure.orphanedCalls {
             self.cancelTimer(call.key)
-            if call.caller == Self.internalCaller {
-                self.finishInternalCall(call.callerRequest, .unavailable("the callee left"))
-                continue
-            }
             self.sessions[call.caller]?.peer.send(
                 .error(
                     .init(
@@ -206,8 +218,10 @@ public final class Realm: @unchecked Sendable {
                 self.publishMetaEvent(MetaTopic.registrationOnDelete, args: [.uint(id), .uint(registration.id)])
             }
         }
-        self.publishMetaEvent(
-            MetaTopic.sessionOnLeave, args: [.uint(id), .string(record.authid), .string(record.authrole)])
+        if !record.unlisted {
+            self.publishMetaEvent(
+                MetaTopic.sessionOnLeave, args: [.uint(id), .string(record.authid), .string(record.authrole)])
+        }
         self.logger.info("session left", metadata: ["session": "\(id)", "reason": "\(reason)"])
     }
 

@@ -12,6 +12,10 @@ final class SessionRecord {
     /// whole roles dictionary, kept per session, cost ~400 bytes of every idle session).
     let features: ClientFeatures
     let transport: String
+    /// The realm's limits, or none for the router's own session.
+    let limits: SessionLimits
+    /// Left out of the meta API (lists, counts, kills, join/leave events): the router's own session.
+    let unlisted: Bool
     var subscriptions: Set<UInt64> = []
     /// Testaments to publish when the session goes away, per scope, in the order they were added.
     var testaments: [TestamentScope: [Testament]] = [:]
@@ -24,8 +28,10 @@ final class SessionRecord {
 
     init(
         id: UInt64, peer: any PeerConnection, authid: String, role: Role, authmethod: String, authprovider: String,
-        clientRoles: WAMPDict, transport: String
+        clientRoles: WAMPDict, transport: String, limits: SessionLimits, unlisted: Bool = false
     ) {
+        self.limits = limits
+        self.unlisted = unlisted
         self.authprovider = authprovider
         self.id = id
         self.peer = peer
