@@ -26,6 +26,9 @@ public final class Realm: @unchecked Sendable {
     /// The router's own session, which makes the calls of dynamic authenticators and authorizers;
     /// joined on first use, gone after `shutdown()`.
     var internalSession: LocalSessionCore?
+    /// The mailbox of this realm's loop for the `PeerHandle`s of in-process sessions, which live on
+    /// this loop: their handles call straight through, so nothing is ever posted to it.
+    lazy var localMailbox = LoopMailbox(eventLoop: self.eventLoop)
     /// Dynamic authorizer decisions.
     var authorizationCache = AuthorizationCache()
     /// Verifies JWTs presented as tickets; `nil` when the realm accepts none (or its keys are

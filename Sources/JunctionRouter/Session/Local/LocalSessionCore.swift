@@ -41,7 +41,7 @@ final class LocalSessionCore {
         self.id = id
     }
 
-    // MARK: From the realm (through LocalPeer)
+    // MARK: From the realm (through its `PeerHandle`, see LocalSessionCore+Delivery)
 
     func receive(_ message: WAMPMessage) {
         self.run(self.machine.received(message))

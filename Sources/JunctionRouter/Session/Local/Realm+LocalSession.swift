@@ -28,7 +28,7 @@ extension Realm {
         let core = LocalSessionCore(realm: self)
         let record = self.admit(
             preferredID: nil,
-            peer: LocalPeer(core),
+            peer: PeerHandle(target: core, mailbox: self.localMailbox),
             authid: authid,
             role: role,
             authmethod: authmethod,
