@@ -107,8 +107,18 @@ import Testing
                 )
             )
         ),
-        Vector(name: "PUBACK", version: .v3_1_1, hex: "40 02 000a", packet: .puback(MQTTPublishAck(packetIdentifier: 10))),
-        Vector(name: "PUBACK success", version: .v5, hex: "40 02 000a", packet: .puback(MQTTPublishAck(packetIdentifier: 10))),
+        Vector(
+            name: "PUBACK",
+            version: .v3_1_1,
+            hex: "40 02 000a",
+            packet: .puback(MQTTPublishAck(packetIdentifier: 10))
+        ),
+        Vector(
+            name: "PUBACK success",
+            version: .v5,
+            hex: "40 02 000a",
+            packet: .puback(MQTTPublishAck(packetIdentifier: 10))
+        ),
         Vector(
             name: "PUBACK success with explicit reason code",
             version: .v5,
@@ -145,14 +155,24 @@ import Testing
                 )
             )
         ),
-        Vector(name: "PUBREL", version: .v3_1_1, hex: "62 02 000a", packet: .pubrel(MQTTPublishAck(packetIdentifier: 10))),
+        Vector(
+            name: "PUBREL",
+            version: .v3_1_1,
+            hex: "62 02 000a",
+            packet: .pubrel(MQTTPublishAck(packetIdentifier: 10))
+        ),
         Vector(
             name: "PUBREL packet identifier not found",
             version: .v5,
             hex: "62 03 000a 92",
             packet: .pubrel(MQTTPublishAck(packetIdentifier: 10, reasonCode: .packetIdentifierNotFound))
         ),
-        Vector(name: "PUBCOMP", version: .v5, hex: "70 02 ffff", packet: .pubcomp(MQTTPublishAck(packetIdentifier: 0xFFFF))),
+        Vector(
+            name: "PUBCOMP",
+            version: .v5,
+            hex: "70 02 ffff",
+            packet: .pubcomp(MQTTPublishAck(packetIdentifier: 0xFFFF))
+        ),
         Vector(
             name: "SUBSCRIBE, 3.1.1 §3.8.3's example payload",
             version: .v3_1_1,
@@ -161,8 +181,14 @@ import Testing
                 MQTTSubscribe(
                     packetIdentifier: 10,
                     subscriptions: [
-                        MQTTSubscription(topicFilter: "a/b", options: MQTTSubscriptionOptions(maximumQoS: .atLeastOnce)),
-                        MQTTSubscription(topicFilter: "c/d", options: MQTTSubscriptionOptions(maximumQoS: .exactlyOnce)),
+                        MQTTSubscription(
+                            topicFilter: "a/b",
+                            options: MQTTSubscriptionOptions(maximumQoS: .atLeastOnce)
+                        ),
+                        MQTTSubscription(
+                            topicFilter: "c/d",
+                            options: MQTTSubscriptionOptions(maximumQoS: .exactlyOnce)
+                        ),
                     ]
                 )
             )
@@ -198,7 +224,9 @@ import Testing
             name: "SUBACK, 3.1.1 §3.9.3's example payload",
             version: .v3_1_1,
             hex: "90 05 000a 00 02 80",
-            packet: .suback(MQTTSubAck(packetIdentifier: 10, reasonCodes: [.grantedQoS0, .grantedQoS2, .unspecifiedError]))
+            packet: .suback(
+                MQTTSubAck(packetIdentifier: 10, reasonCodes: [.grantedQoS0, .grantedQoS2, .unspecifiedError])
+            )
         ),
         Vector(
             name: "SUBACK with topic filter invalid",
@@ -228,7 +256,12 @@ import Testing
                 )
             )
         ),
-        Vector(name: "UNSUBACK", version: .v3_1_1, hex: "b0 02 000a", packet: .unsuback(MQTTUnsubAck(packetIdentifier: 10))),
+        Vector(
+            name: "UNSUBACK",
+            version: .v3_1_1,
+            hex: "b0 02 000a",
+            packet: .unsuback(MQTTUnsubAck(packetIdentifier: 10))
+        ),
         Vector(
             name: "UNSUBACK with two reason codes",
             version: .v5,

@@ -136,10 +136,12 @@ import Testing
             #expect(outcome.packets.map(\.type) == capture.types)
             // Decoded packets encode to packets that decode to themselves (the property order
             // may differ from mosquitto's, so the bytes need not).
-            let version = capture.version ?? outcome.packets.first.flatMap {
-                if case .connect(let connect) = $0 { return connect.protocolVersion }
-                return nil
-            }
+            let version =
+                capture.version
+                ?? outcome.packets.first.flatMap {
+                    if case .connect(let connect) = $0 { return connect.protocolVersion }
+                    return nil
+                }
             for packet in outcome.packets {
                 let encoded = packet.encoded(version: version ?? .v5)
                 let again = parse(encoded, version: packet.type == .connect ? nil : version)

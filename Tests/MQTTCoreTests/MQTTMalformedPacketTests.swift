@@ -40,7 +40,12 @@ import Testing
         Case("3.1.1 DISCONNECT with a reason code", .v3_1_1, "e0 01 00", .malformedPacket),
         Case("truncated packet identifier", .v3_1_1, "32 04 0001 74 00", .malformedPacket),
         Case("string longer than the packet", .v3_1_1, "30 03 0005 74", .malformedPacket),
-        Case("binary data longer than the packet", nil, "10 12 0004 4d515454 04 42 003c 0001 63 0001 74 0005 78", .malformedPacket),
+        Case(
+            "binary data longer than the packet",
+            nil,
+            "10 12 0004 4d515454 04 42 003c 0001 63 0001 74 0005 78",
+            .malformedPacket
+        ),
         // Strings.
         Case("topic with invalid UTF-8", .v3_1_1, "30 03 0001 ff", .malformedPacket),
         Case("topic with U+0000", .v3_1_1, "30 03 0001 00", .malformedPacket),
@@ -52,8 +57,18 @@ import Testing
         Case("duplicate content type", .v5, "30 0c 0001 74 08 030001 61 030001 62", .protocolError),
         Case("two subscription identifiers in SUBSCRIBE", .v5, "82 0b 0001 04 0b01 0b02 0001 74 00", .protocolError),
         Case("session expiry in PUBLISH", .v5, "30 09 0001 74 05 11 00000001", .protocolError),
-        Case("will delay in CONNECT properties", nil, "10 12 0004 4d515454 05 02 003c 05 18 00000001 0000", .protocolError),
-        Case("topic alias in the will properties", nil, "10 16 0004 4d515454 05 06 003c 00 0000 03 230001 0001 74 0000", .protocolError),
+        Case(
+            "will delay in CONNECT properties",
+            nil,
+            "10 12 0004 4d515454 05 02 003c 05 18 00000001 0000",
+            .protocolError
+        ),
+        Case(
+            "topic alias in the will properties",
+            nil,
+            "10 16 0004 4d515454 05 06 003c 00 0000 03 230001 0001 74 0000",
+            .protocolError
+        ),
         Case("reason string in SUBSCRIBE", .v5, "82 0b 0001 04 1f 0001 78 0001 74 00", .protocolError),
         Case("unknown property 0x05", .v5, "30 06 0001 74 02 05 00", .malformedPacket),
         Case("property identifier not minimally encoded", .v5, "30 06 0001 74 02 8100 00", .malformedPacket),
@@ -67,7 +82,12 @@ import Testing
         Case("subscription identifier 0 in PUBLISH", .v5, "30 06 0001 74 02 0b 00", .protocolError),
         Case("maximum QoS 2 in CONNACK", .v5, "20 05 00 00 02 24 02", .protocolError),
         // CONNECT.
-        Case("protocol level 3 (MQTT 3.1)", nil, "10 0e 0006 4d5149736470 03 02 003c 0000", .unsupportedProtocolVersion),
+        Case(
+            "protocol level 3 (MQTT 3.1)",
+            nil,
+            "10 0e 0006 4d5149736470 03 02 003c 0000",
+            .unsupportedProtocolVersion
+        ),
         Case("protocol level 6", nil, "10 0c 0004 4d515454 06 02 003c 0000", .unsupportedProtocolVersion),
         Case("protocol name mqtt", nil, "10 0c 0004 6d717474 04 02 003c 0000", .unsupportedProtocolVersion),
         Case("reserved connect flag", nil, "10 0c 0004 4d515454 04 03 003c 0000", .malformedPacket),
@@ -170,7 +190,12 @@ import Testing
                 }
             }
             let parserVersion: MQTTProtocolVersion? = stream.first.map { $0 >> 4 == 1 } == true ? nil : version
-            let outcome = parse(stream, version: parserVersion, chunk: Int(random.next() % 8) + 1, maximumPacketSize: 4096)
+            let outcome = parse(
+                stream,
+                version: parserVersion,
+                chunk: Int(random.next() % 8) + 1,
+                maximumPacketSize: 4096
+            )
             if let error = outcome.error {
                 #expect(allowed.contains(error.reasonCode), "\(hexString(stream)): \(error)")
             }

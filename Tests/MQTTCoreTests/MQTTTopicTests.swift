@@ -84,7 +84,8 @@ import Testing
             MQTTSharedSubscription.parse("$share/g/$SYS/+")
                 == .shared(MQTTSharedSubscription(shareName: "g", topicFilter: "$SYS/+"))
         )
-        for invalid in ["$share/g", "$share/", "$share//a", "$share/g/", "$share/g+/a", "$share/#/a", "$share/g/a/#/b"] {
+        for invalid in ["$share/g", "$share/", "$share//a", "$share/g/", "$share/g+/a", "$share/#/a", "$share/g/a/#/b"]
+        {
             #expect(MQTTSharedSubscription.parse(invalid) == .invalid, "\(invalid)")
         }
         for plain in ["$shared/g/a", "$SHARE/g/a", "a/$share/g/x", "$share", "#", "share/g/a"] {

@@ -100,7 +100,9 @@ func samplePackets(_ version: MQTTProtocolVersion) -> [MQTTPacket] {
             )
         ),
         .unsubscribe(MQTTUnsubscribe(packetIdentifier: 14, topicFilters: ["a/b"])),
-        .unsubscribe(MQTTUnsubscribe(packetIdentifier: 15, topicFilters: ["x", "", "y/#"], properties: props(.unsubscribe))),
+        .unsubscribe(
+            MQTTUnsubscribe(packetIdentifier: 15, topicFilters: ["x", "", "y/#"], properties: props(.unsubscribe))
+        ),
         .unsuback(MQTTUnsubAck(packetIdentifier: 16, reasonCodes: v5 ? [.success] : [])),
         .unsuback(
             MQTTUnsubAck(

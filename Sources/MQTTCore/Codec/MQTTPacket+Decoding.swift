@@ -85,7 +85,8 @@ extension MQTTReasonCode {
 }
 
 extension MQTTPacketType {
-    fileprivate static func readPacketIdentifier(from reader: inout MQTTByteReader) throws(MQTTDecodingError) -> UInt16 {
+    fileprivate static func readPacketIdentifier(from reader: inout MQTTByteReader) throws(MQTTDecodingError) -> UInt16
+    {
         let identifier = try reader.readUInt16("packet identifier")
         guard identifier != 0 else { throw .malformed("packet identifier 0") }
         return identifier
@@ -179,7 +180,9 @@ extension MQTTConnAck {
 }
 
 extension MQTTPublish {
-    static func decode(from reader: inout MQTTByteReader, flags: UInt8, v5: Bool) throws(MQTTDecodingError) -> MQTTPublish {
+    static func decode(from reader: inout MQTTByteReader, flags: UInt8, v5: Bool) throws(MQTTDecodingError)
+        -> MQTTPublish
+    {
         // The parser has rejected QoS 3 and DUP on QoS 0 already.
         let qos = MQTTQoS(rawValue: (flags >> 1) & 0x03) ?? .atMostOnce
         let topic = try reader.readString("topic name")

@@ -73,7 +73,9 @@ public struct MQTTPacketParser: Sendable {
 
         case .body(let type, let flags, let length):
             guard available.count >= length else { return .insufficientData }
-            let body = UnsafeRawBufferPointer(rebasing: available[available.startIndex..<(available.startIndex + length)])
+            let body = UnsafeRawBufferPointer(
+                rebasing: available[available.startIndex..<(available.startIndex + length)]
+            )
             readerIndex += length
             self.state = .fixedHeader
             // `checkFirstByte` let nothing but CONNECT through while the version is unknown.
