@@ -105,3 +105,36 @@ import Testing
         }
     }
 }
+
+/// Packets travel through NIO pipelines and queues; property lists are boxed and CONNECT is
+/// indirect, so a packet value stays a few words and a PUBLISH without properties allocates
+/// nothing for them.
+@Suite struct MQTTPacketLayoutTests {
+    @Test func valuesStaySmall() {
+        #expect(MemoryLayout<MQTTProperties>.size == MemoryLayout<Int>.size)
+        #expect(MemoryLayout<MQTTPacket>.size <= 48, "MQTTPacket is \(MemoryLayout<MQTTPacket>.size) bytes")
+    }
+
+    /// Copies share the box until one of them changes; then only that one changes.
+    @Test func propertiesAreCopyOnWrite() {
+        var original = MQTTProperties()
+        original.userProperties.append(MQTTUserProperty("a", "1"))
+        var copy = original
+        copy.userProperties.append(MQTTUserProperty("b", "2"))
+        copy.contentType = "text/plain"
+        #expect(original.userProperties == [MQTTUserProperty("a", "1")] && original.contentType == nil)
+        #expect(copy.userProperties.count == 2 && copy.contentType == "text/plain")
+        copy.contentType = nil
+        copy.userProperties = []
+        #expect(copy.isEmpty && copy == MQTTProperties() && copy.hashValue == MQTTProperties().hashValue)
+        #expect(copy.encodedForTest == [0])
+    }
+}
+
+extension MQTTProperties {
+    fileprivate var encodedForTest: [UInt8] {
+        var buffer: [UInt8] = []
+        self.encode(into: &buffer)
+        return buffer
+    }
+}

@@ -4,8 +4,11 @@
 /// nibble), then the Remaining Length as a Variable Byte Integer, then that many bytes of
 /// variable header and payload. Fields that only 5.0 has (reason codes on the acks, properties)
 /// are `.success` and empty in 3.1.1 packets and are not encoded there.
+///
+/// CONNECT, once per connection and the largest, is boxed so that the packets of the data path
+/// (PUBLISH and its acks) are what decides the enum's size.
 public enum MQTTPacket: Sendable, Hashable {
-    case connect(MQTTConnect)
+    indirect case connect(MQTTConnect)
     case connack(MQTTConnAck)
     case publish(MQTTPublish)
     case puback(MQTTPublishAck)

@@ -15,7 +15,7 @@ extension MQTTProperties {
             throw .malformed("property length \(length) exceeds the \(reader.remaining) bytes left in \(packet)")
         }
         var list = MQTTByteReader(try reader.take(length, "properties"))
-        var properties = MQTTProperties()
+        var values = Values()
         var seen: UInt64 = 0
         while !list.isAtEnd {
             let raw = try list.readVariableByteInteger("property identifier")
@@ -30,16 +30,18 @@ extension MQTTProperties {
                 throw .protocolError("property \(identifier) appears twice in \(Self.name(context, packet))")
             }
             seen |= bit
-            try properties.read(identifier, from: &list)
+            try values.read(identifier, from: &list)
         }
-        return properties
+        return MQTTProperties(values)
     }
 
     private static func name(_ context: MQTTPropertyContext, _ packet: MQTTPacketType) -> String {
         context == .will ? "the will properties" : "\(packet)"
     }
+}
 
-    private mutating func read(
+extension MQTTProperties.Values {
+    fileprivate mutating func read(
         _ identifier: MQTTPropertyIdentifier,
         from list: inout MQTTByteReader
     ) throws(MQTTDecodingError) {

@@ -6,11 +6,13 @@ extension MQTTProperties {
     /// properties the packet should not carry; the router is the one that must not.
     func encode(into buffer: inout [UInt8]) {
         let start = buffer.count
-        self.encodeBody(into: &buffer)
+        self.storage?.values.encodeBody(into: &buffer)
         MQTTVariableByteInteger.insert(buffer.count - start, into: &buffer, at: start)
     }
+}
 
-    private func encodeBody(into buffer: inout [UInt8]) {
+extension MQTTProperties.Values {
+    fileprivate func encodeBody(into buffer: inout [UInt8]) {
         func id(_ identifier: MQTTPropertyIdentifier) {
             buffer.append(identifier.rawValue)
         }
