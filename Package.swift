@@ -14,6 +14,7 @@ let package = Package(
     products: [
         .executable(name: "junction", targets: ["junction"]),
         .library(name: "WAMPCore", targets: ["WAMPCore"]),
+        .library(name: "MQTTCore", targets: ["MQTTCore"]),
         .library(name: "JunctionClient", targets: ["JunctionClient"]),
         // For embedders and the micro-benchmarks (Benchmarks/): realms driven without sockets.
         .library(name: "JunctionRouter", targets: ["JunctionRouter"]),
@@ -33,6 +34,9 @@ let package = Package(
     targets: [
         // Protocol core: values, messages, URIs, IDs, serializers. No NIO, no Foundation JSON.
         .target(name: "WAMPCore", swiftSettings: dataPathSettings),
+        // MQTT 3.1.1 and 5.0 protocol core: packets, properties, the incremental parser, the
+        // encoder, topic names and filters. No NIO, no Foundation, like WAMPCore.
+        .target(name: "MQTTCore", swiftSettings: dataPathSettings),
         // Authentication building blocks shared by router and client: WAMP-CRA, cryptosign, JWT,
         // constant-time comparison. No NIO.
         .target(
@@ -136,6 +140,7 @@ let package = Package(
             dependencies: ["junction-bench", "WAMPCore", .product(name: "NIOCore", package: "swift-nio")]
         ),
         .testTarget(name: "WAMPCoreTests", dependencies: ["WAMPCore"]),
+        .testTarget(name: "MQTTCoreTests", dependencies: ["MQTTCore"]),
         .testTarget(
             name: "JunctionAuthTests",
             dependencies: [

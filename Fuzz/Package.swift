@@ -3,7 +3,7 @@
 // `swift build` never compiles them; `scripts/fuzz.sh` builds this package with
 // `--sanitize=fuzzer --sanitize=address` and runs every target.
 //
-// `Sources/WAMPCore` and `Sources/JunctionTransport` are symlinks to the real sources, compiled
+// `Sources/WAMPCore`, `Sources/MQTTCore` and `Sources/JunctionTransport` are symlinks to the real sources, compiled
 // here with `-enable-testing` so the targets can reach internal parsers (`@testable import`).
 import PackageDescription
 
@@ -27,6 +27,7 @@ let package = Package(
             ],
             swiftSettings: testable
         ),
+        .target(name: "MQTTCore", swiftSettings: testable),
         .target(name: "FuzzSupport", dependencies: ["WAMPCore"]),
         .executableTarget(name: "FuzzJSON", dependencies: ["FuzzSupport", "WAMPCore"]),
         .executableTarget(name: "FuzzMessagePack", dependencies: ["FuzzSupport", "WAMPCore"]),
@@ -44,6 +45,7 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
+        .executableTarget(name: "FuzzMQTT", dependencies: ["MQTTCore"]),
     ],
     swiftLanguageModes: [.v6]
 )

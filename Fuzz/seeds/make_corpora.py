@@ -5,7 +5,8 @@ usage: make_corpora.py TESTSUITE_DIR OUT_DIR
 Every sample's bytes for JSON, MessagePack and CBOR become seeds for that decoder, for message
 validation (prefixed with the serializer byte the target reads first), and, wrapped in a
 RawSocket handshake and frame, for the RawSocket target. A few HTTP upgrade requests seed the
-WebSocket upgrade target.
+WebSocket upgrade target. MQTT streams captured from mosquitto and its clients (the same as
+Tests/MQTTCoreTests/MQTTInteropVectorTests.swift) seed the MQTT target, once per parser mode.
 """
 import json
 import os
@@ -65,7 +66,33 @@ def main():
     ]
     for index, request in enumerate(requests):
         write(out, "FuzzWebSocketUpgrade", index, request.encode())
+    for index, stream in enumerate(MQTT_STREAMS):
+        data = bytes.fromhex(stream)
+        # Control byte: bits 0-3 read size, bits 4-5 0 = server (CONNECT first), 1 = 3.1.1, 2 = 5.0.
+        mode = 0x00 if data[0] >> 4 == 1 else (0x10 if index in MQTT_311 else 0x20)
+        write(out, "FuzzMQTT", index, bytes([mode | (index % 16)]) + data)
     print(f"make_corpora: {count} samples from {suite} into {out}")
+
+
+# Client streams start with CONNECT; server streams are 5.0 unless listed in MQTT_311.
+MQTT_STREAMS = [
+    "101900044d5154540500003c081100000078210003000473756235822000010c26000377686f000473756235000e73656e736f72"
+    "732f2b2f74656d700240020001500200027002000240020003e000",
+    "200900000622000a2100149004000100023233000e73656e736f72732f612f74656d7000011c260004756e697400014303000a74"
+    "6578742f706c61696e020000003c32312e353415000e73656e736f72732f622f74656d700002003232620200023215000e73656e"
+    "736f72732f632f74656d700003003233",
+    "103700044d515454052e001e03210014000570756235620518000000050014646576696365732f70756235622f73746174757300"
+    "04676f6e653515000e73656e736f72732f622f74656d70000100323262020001e000",
+    "101e00044d51545404c2003c00067075623331310004757365720004706173733214000e73656e736f72732f632f74656d700001"
+    "3233e000",
+    "200200009004000101013314000e73656e736f72732f622f74656d7000013232",
+    "101600044d5154540502003c032100140006756e7375623582090001000003782f7900a2080002000003782f79e000",
+    "200900000622000a210014900400010000b00400020000",
+    "203500003222000a1200296175746f2d34463734314239432d464342372d423544422d303542422d353142454639453134463137"
+    "210014",
+    "f00a18081500016d16000101e0078b05110000003cc000d000",
+]
+MQTT_311 = {4}
 
 
 if __name__ == "__main__":
