@@ -322,3 +322,5 @@ public struct RedisConnectionStateMachine<Request: Sendable>: Sendable {
         return requests
     }
 }
+
+extension RedisConnectionStateMachine.Action: Equatable where Request: Equatable {}
