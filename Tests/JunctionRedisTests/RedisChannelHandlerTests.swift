@@ -20,7 +20,10 @@ import Testing
 
     @Test func handshakeThenCommandOnTheWire() throws {
         let (channel, ready) = try self.channel(RedisHandshakeConfiguration(password: "pw"))
-        #expect(try channel.readOutbound(as: ByteBuffer.self) == ByteBuffer(string: "*5\r\n$5\r\nHELLO\r\n$1\r\n3\r\n$4\r\nAUTH\r\n$7\r\ndefault\r\n$2\r\npw\r\n"))
+        #expect(
+            try channel.readOutbound(as: ByteBuffer.self)
+                == ByteBuffer(string: "*5\r\n$5\r\nHELLO\r\n$1\r\n3\r\n$4\r\nAUTH\r\n$7\r\ndefault\r\n$2\r\npw\r\n")
+        )
         // The reply arrives in two reads.
         try channel.writeInbound(ByteBuffer(string: "%1\r\n$5\r\npro"))
         try channel.writeInbound(ByteBuffer(string: "to\r\n:3\r\n"))
@@ -54,7 +57,9 @@ import Testing
         try channel.writeOutbound(
             RedisTask.subscribe(id: 1, pattern: false, names: [ByteBuffer(string: "c")], continuation, reply)
         )
-        #expect(try channel.readOutbound(as: ByteBuffer.self) == ByteBuffer(string: "*2\r\n$9\r\nSUBSCRIBE\r\n$1\r\nc\r\n"))
+        #expect(
+            try channel.readOutbound(as: ByteBuffer.self) == ByteBuffer(string: "*2\r\n$9\r\nSUBSCRIBE\r\n$1\r\nc\r\n")
+        )
         try channel.writeInbound(ByteBuffer(string: "*3\r\n$9\r\nsubscribe\r\n$1\r\nc\r\n:1\r\n"))
         _ = try reply.futureResult.wait()
         try channel.writeInbound(ByteBuffer(string: "*3\r\n$7\r\nmessage\r\n$1\r\nc\r\n$2\r\nhi\r\n"))

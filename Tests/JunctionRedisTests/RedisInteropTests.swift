@@ -89,7 +89,10 @@ struct RedisInteropTests {
             #expect(try await publisher.send("PUBLISH", "news", "second") == .integer(2))
 
             var messages = news.makeAsyncIterator()
-            #expect(await messages.next() == RedisPubSubMessage(channel: ByteBuffer(string: "news"), payload: ByteBuffer(string: "first")))
+            #expect(
+                await messages.next()
+                    == RedisPubSubMessage(channel: ByteBuffer(string: "news"), payload: ByteBuffer(string: "first"))
+            )
             #expect(await messages.next()?.payload == ByteBuffer(string: "second"))
             var patternMessages = patterned.makeAsyncIterator()
             let matched = await patternMessages.next()
@@ -151,7 +154,12 @@ struct RedisInteropTests {
             _ = try await admin.send("ACL", "SETUSER", "alice", "on", ">secret", "~*", "&*", "+@all")
             for version in Self.protocols {
                 let alice = try await server.connect(
-                    RedisHandshakeConfiguration(preferredProtocol: version, username: "alice", password: "secret", database: 3)
+                    RedisHandshakeConfiguration(
+                        preferredProtocol: version,
+                        username: "alice",
+                        password: "secret",
+                        database: 3
+                    )
                 )
                 #expect(try await alice.send("ACL", "WHOAMI").string == "alice")
                 _ = try await alice.send("SET", "where", "db3")
@@ -177,7 +185,9 @@ struct RedisInteropTests {
         let observer = try await server.connect()
         // BLPOP blocks the connection; the commands behind it wait for it.
         let pending = (0..<5).map { index in
-            Task { try await connection.send(index == 0 ? RESPCommand("BLPOP", "queue", "0") : RESPCommand("GET", "k")) }
+            Task {
+                try await connection.send(index == 0 ? RESPCommand("BLPOP", "queue", "0") : RESPCommand("GET", "k"))
+            }
         }
         var blocked = false
         for _ in 0..<100 where !blocked {

@@ -64,7 +64,8 @@ func parseAll(_ bytes: ByteBuffer, chunk: Int, limits: RESPParser.Limits = RESPP
     return values
 }
 
-func parseAll(_ text: String, chunk: Int = .max, limits: RESPParser.Limits = RESPParser.Limits()) throws -> [RESPValue] {
+func parseAll(_ text: String, chunk: Int = .max, limits: RESPParser.Limits = RESPParser.Limits()) throws -> [RESPValue]
+{
     try parseAll(ByteBuffer(string: text), chunk: chunk, limits: limits)
 }
 

@@ -101,11 +101,16 @@ import Testing
     @Test func repliesAnswerCommandsInOrderAndErrorsStayPerCommand() {
         var machine = Self.ready(.resp3)
         for request in 1...3 {
-            #expect(machine.sendCommand(RESPCommand("GET", "k\(request)"), request: request) == .write(RESPCommand("GET", "k\(request)")))
+            #expect(
+                machine.sendCommand(RESPCommand("GET", "k\(request)"), request: request)
+                    == .write(RESPCommand("GET", "k\(request)"))
+            )
         }
         #expect(machine.pendingCount == 3)
         #expect(machine.receivedValue(.bulkString("a")) == .succeed(1, .bulkString("a")))
-        #expect(machine.receivedValue(Self.error("WRONGTYPE Operation against a key")).isFailure(2, .server, "WRONGTYPE"))
+        #expect(
+            machine.receivedValue(Self.error("WRONGTYPE Operation against a key")).isFailure(2, .server, "WRONGTYPE")
+        )
         #expect(machine.receivedValue(.bulkError(Self.bytes("ERR bulk"))).isFailure(3, .server, "ERR"))
         #expect(machine.sendCommand(RESPCommand("PING"), request: 4) == .write(RESPCommand("PING")))
         #expect(machine.receivedValue(.simpleString("PONG")) == .succeed(4, .simpleString("PONG")))
@@ -125,7 +130,9 @@ import Testing
         var machine = Self.ready(.resp2)
         _ = machine.sendCommand(RESPCommand("BLPOP", "q", "0"), request: 1)
         _ = machine.sendCommand(RESPCommand("GET", "k"), request: 2)
-        #expect(machine.connectionClosed() == .closeAndFail([1, 2], RedisError(.connectionClosed, "the connection closed")))
+        #expect(
+            machine.connectionClosed() == .closeAndFail([1, 2], RedisError(.connectionClosed, "the connection closed"))
+        )
         #expect(machine.connectionClosed() == .none)
         #expect(machine.receivedValue(.integer(1)) == .none)
         #expect(machine.sendCommand(RESPCommand("GET", "k"), request: 3).isFailure(.connectionClosed))
@@ -134,7 +141,8 @@ import Testing
     @Test func parsingFailureFailsPendingCommands() {
         var machine = Self.ready(.resp3)
         _ = machine.sendCommand(RESPCommand("GET", "k"), request: 7)
-        guard case .closeAndFail(let requests, let error) = machine.parsingFailed(RESPParsingError(.invalidTypeByte, "x"))
+        guard
+            case .closeAndFail(let requests, let error) = machine.parsingFailed(RESPParsingError(.invalidTypeByte, "x"))
         else {
             Issue.record("parsing failure did not close")
             return
@@ -154,7 +162,10 @@ import Testing
 
     @Test func resp3PushesCarryConfirmationsAndMessagesBetweenReplies() {
         var machine = Self.ready(.resp3)
-        #expect(machine.sendCommand(RESPCommand("SUBSCRIBE", "a", "b"), request: 1) == .write(RESPCommand("SUBSCRIBE", "a", "b")))
+        #expect(
+            machine.sendCommand(RESPCommand("SUBSCRIBE", "a", "b"), request: 1)
+                == .write(RESPCommand("SUBSCRIBE", "a", "b"))
+        )
         // RESP3 allows any command on a subscribed connection.
         #expect(machine.sendCommand(RESPCommand("GET", "k"), request: 2) == .write(RESPCommand("GET", "k")))
         let first = RESPValue.push([.bulkString("subscribe"), .bulkString("a"), .integer(1)])
@@ -162,14 +173,21 @@ import Testing
         #expect(machine.receivedValue(first) == .none)
         #expect(machine.receivedValue(second) == .succeed(1, second))
         let message = RESPValue.push([.bulkString("message"), .bulkString("a"), .bulkString("hi")])
-        #expect(machine.receivedValue(message) == .deliver(RedisPubSubMessage(channel: Self.bytes("a"), payload: Self.bytes("hi"))))
+        #expect(
+            machine.receivedValue(message)
+                == .deliver(RedisPubSubMessage(channel: Self.bytes("a"), payload: Self.bytes("hi")))
+        )
         #expect(machine.receivedValue(.bulkString("v")) == .succeed(2, .bulkString("v")))
         _ = machine.sendCommand(RESPCommand("PSUBSCRIBE", "n.*"), request: 3)
         _ = machine.receivedValue(.push([.bulkString("psubscribe"), .bulkString("n.*"), .integer(3)]))
-        let pmessage = RESPValue.push([.bulkString("pmessage"), .bulkString("n.*"), .bulkString("n.1"), .bulkString("x")])
+        let pmessage = RESPValue.push([
+            .bulkString("pmessage"), .bulkString("n.*"), .bulkString("n.1"), .bulkString("x"),
+        ])
         #expect(
             machine.receivedValue(pmessage)
-                == .deliver(RedisPubSubMessage(channel: Self.bytes("n.1"), pattern: Self.bytes("n.*"), payload: Self.bytes("x")))
+                == .deliver(
+                    RedisPubSubMessage(channel: Self.bytes("n.1"), pattern: Self.bytes("n.*"), payload: Self.bytes("x"))
+                )
         )
         #expect(machine.receivedValue(.push([.bulkString("invalidate"), .array(nil)])) == .none)
         #expect(machine.pendingCount == 0)
@@ -184,13 +202,19 @@ import Testing
         let confirmation = RESPValue.array([.bulkString("subscribe"), .bulkString("a"), .integer(1)])
         #expect(machine.receivedValue(confirmation) == .succeed(1, .push(confirmation.elements!)))
         let message = RESPValue.array([.bulkString("message"), .bulkString("a"), .bulkString("m")])
-        #expect(machine.receivedValue(message) == .deliver(RedisPubSubMessage(channel: Self.bytes("a"), payload: Self.bytes("m"))))
+        #expect(
+            machine.receivedValue(message)
+                == .deliver(RedisPubSubMessage(channel: Self.bytes("a"), payload: Self.bytes("m")))
+        )
         let pong = RESPValue.array([.bulkString("pong"), .bulkString("")])
         #expect(machine.receivedValue(pong) == .succeed(3, pong))
         #expect(machine.sendCommand(RESPCommand("UNSUBSCRIBE"), request: 4) == .write(RESPCommand("UNSUBSCRIBE")))
         #expect(!machine.isSubscribed)
         // Written after UNSUBSCRIBE, so the server judges it unsubscribed too.
-        #expect(machine.sendCommand(RESPCommand("LRANGE", "l", "0", "-1"), request: 5) == .write(RESPCommand("LRANGE", "l", "0", "-1")))
+        #expect(
+            machine.sendCommand(RESPCommand("LRANGE", "l", "0", "-1"), request: 5)
+                == .write(RESPCommand("LRANGE", "l", "0", "-1"))
+        )
         let unsubscribed = RESPValue.array([.bulkString("unsubscribe"), .bulkString("a"), .integer(0)])
         #expect(machine.receivedValue(unsubscribed) == .succeed(4, .push(unsubscribed.elements!)))
         // An ordinary array reply that happens to look like a message is a reply once unsubscribed.
@@ -207,13 +231,20 @@ import Testing
     @Test func aRefusedSubscriptionFailsItsCommand() {
         var machine = Self.ready(.resp3)
         _ = machine.sendCommand(RESPCommand("SUBSCRIBE"), request: 1)
-        #expect(machine.receivedValue(Self.error("ERR wrong number of arguments for 'subscribe' command")).isFailure(1, .server, "ERR"))
+        #expect(
+            machine.receivedValue(Self.error("ERR wrong number of arguments for 'subscribe' command")).isFailure(
+                1,
+                .server,
+                "ERR"
+            )
+        )
         #expect(machine.pendingCount == 0)
     }
 
     @Test func malformedMessagesCloseTheConnection() {
         var machine = Self.ready(.resp3)
-        guard case .closeAndFail(_, let error) = machine.receivedValue(.push([.bulkString("message"), .integer(1)])) else {
+        guard case .closeAndFail(_, let error) = machine.receivedValue(.push([.bulkString("message"), .integer(1)]))
+        else {
             Issue.record("malformed message accepted")
             return
         }

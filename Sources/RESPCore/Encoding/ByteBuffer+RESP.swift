@@ -75,7 +75,9 @@ extension ByteBuffer {
         case .verbatimString(let format, let bytes):
             let formatBytes = Array(format.utf8)
             guard formatBytes.count == 3, formatBytes.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
-                throw RESPEncodingError("verbatim format \(format.debugDescription) is not three printable ASCII characters")
+                throw RESPEncodingError(
+                    "verbatim format \(format.debugDescription) is not three printable ASCII characters"
+                )
             }
             self.writeRESPHeader(RESPType.verbatimString, bytes.readableBytes + 4)
             self.writeBytes(formatBytes)

@@ -229,7 +229,9 @@ public struct RESPParser: Sendable {
                         return .success(nil)
                     }
                     guard bytes[index + 1] == UInt8(ascii: "\n") else {
-                        return .failure(RESPParsingError(.missingCRLF, "CR not followed by LF at line offset \(index - 1)"))
+                        return .failure(
+                            RESPParsingError(.missingCRLF, "CR not followed by LF at line offset \(index - 1)")
+                        )
                     }
                     return .success(index - 1)
                 case UInt8(ascii: "\n"):
@@ -382,7 +384,9 @@ public struct RESPParser: Sendable {
     static func describe(_ line: ByteBuffer) -> String {
         var text = "\""
         for byte in line.readableBytesView.prefix(32) {
-            text += (byte >= 0x20 && byte < 0x7F && byte != UInt8(ascii: "\"")) ? String(UnicodeScalar(byte)) : "\\x\(Self.hex(byte))"
+            text +=
+                (byte >= 0x20 && byte < 0x7F && byte != UInt8(ascii: "\""))
+                ? String(UnicodeScalar(byte)) : "\\x\(Self.hex(byte))"
         }
         return text + (line.readableBytes > 32 ? "…\"" : "\"")
     }

@@ -62,11 +62,15 @@ final class RedisTestServer: Sendable {
         throw RedisTestServerFailed(port: port)
     }
 
-    func configuration(_ handshake: RedisHandshakeConfiguration = RedisHandshakeConfiguration()) -> RedisConnectionConfiguration {
+    func configuration(
+        _ handshake: RedisHandshakeConfiguration = RedisHandshakeConfiguration()
+    ) -> RedisConnectionConfiguration {
         RedisConnectionConfiguration(host: "127.0.0.1", port: self.port, handshake: handshake)
     }
 
-    func connect(_ handshake: RedisHandshakeConfiguration = RedisHandshakeConfiguration()) async throws -> RedisConnection {
+    func connect(
+        _ handshake: RedisHandshakeConfiguration = RedisHandshakeConfiguration()
+    ) async throws -> RedisConnection {
         try await RedisConnection.connect(self.configuration(handshake))
     }
 
