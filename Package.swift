@@ -18,6 +18,9 @@ let package = Package(
         .library(name: "JunctionClient", targets: ["JunctionClient"]),
         // For embedders and the micro-benchmarks (Benchmarks/): realms driven without sockets.
         .library(name: "JunctionRouter", targets: ["JunctionRouter"]),
+        // RESP values, parser, encoder and the Redis client's pure connection state machine.
+        .library(name: "RESPCore", targets: ["RESPCore"]),
+        .library(name: "JunctionRedis", targets: ["JunctionRedis"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -118,6 +121,19 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // Redis protocol core: RESP2/RESP3 values, incremental parser, encoder, and the client
+        // connection state machine. ByteBuffer from NIOCore is its only dependency: no channels.
+        .target(name: "RESPCore", dependencies: [.product(name: "NIOCore", package: "swift-nio")]),
+        // Redis client: a NIO channel handler that runs RESPCore's connection state machine, and an
+        // async API over it (commands, pub/sub streams).
+        .target(
+            name: "JunctionRedis",
+            dependencies: [
+                "RESPCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
         // Load generator and bare WebSocket baseline server: drives any WAMP router (Junction, Crossbar).
         .executableTarget(
             name: "junction-bench",
@@ -141,6 +157,17 @@ let package = Package(
         ),
         .testTarget(name: "WAMPCoreTests", dependencies: ["WAMPCore"]),
         .testTarget(name: "MQTTCoreTests", dependencies: ["MQTTCore"]),
+        .testTarget(name: "RESPCoreTests", dependencies: ["RESPCore", .product(name: "NIOCore", package: "swift-nio")]),
+        // Includes interop against a real `redis-server` started by the tests (skipped when absent).
+        .testTarget(
+            name: "JunctionRedisTests",
+            dependencies: [
+                "JunctionRedis", "RESPCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ]
+        ),
         .testTarget(
             name: "JunctionAuthTests",
             dependencies: [

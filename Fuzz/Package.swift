@@ -3,8 +3,9 @@
 // `swift build` never compiles them; `scripts/fuzz.sh` builds this package with
 // `--sanitize=fuzzer --sanitize=address` and runs every target.
 //
-// `Sources/WAMPCore`, `Sources/MQTTCore` and `Sources/JunctionTransport` are symlinks to the real sources, compiled
-// here with `-enable-testing` so the targets can reach internal parsers (`@testable import`).
+// `Sources/WAMPCore`, `Sources/MQTTCore`, `Sources/RESPCore` and `Sources/JunctionTransport` are
+// symlinks to the real sources, compiled here with `-enable-testing` so the targets can reach
+// internal parsers (`@testable import`).
 import PackageDescription
 
 let testable: [SwiftSetting] = [.unsafeFlags(["-enable-testing"])]
@@ -28,6 +29,11 @@ let package = Package(
             swiftSettings: testable
         ),
         .target(name: "MQTTCore", swiftSettings: testable),
+        .target(
+            name: "RESPCore",
+            dependencies: [.product(name: "NIOCore", package: "swift-nio")],
+            swiftSettings: testable
+        ),
         .target(name: "FuzzSupport", dependencies: ["WAMPCore"]),
         .executableTarget(name: "FuzzJSON", dependencies: ["FuzzSupport", "WAMPCore"]),
         .executableTarget(name: "FuzzMessagePack", dependencies: ["FuzzSupport", "WAMPCore"]),
@@ -46,6 +52,10 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "FuzzMQTT", dependencies: ["MQTTCore"]),
+        .executableTarget(
+            name: "FuzzRESP",
+            dependencies: ["RESPCore", .product(name: "NIOCore", package: "swift-nio")]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

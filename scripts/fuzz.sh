@@ -18,7 +18,8 @@ RUNS=${RUNS:-10000000}
 MAX_TIME=${MAX_TIME:-7200}
 JOBS=${JOBS:-$(nproc)}
 SCRATCH=$ROOT/.build-fuzz
-ALL=(FuzzJSON FuzzMessagePack FuzzCBOR FuzzMessageValidation FuzzRawSocket FuzzWebSocketUpgrade FuzzMQTT)
+ALL=(FuzzJSON FuzzMessagePack FuzzCBOR FuzzMessageValidation FuzzRawSocket FuzzWebSocketUpgrade FuzzMQTT
+    FuzzRESP)
 TARGETS=("${@:-${ALL[@]}}")
 SUITE=${WAMP_TESTSUITE:-$ROOT/../shared/wamp-testsuite}
 

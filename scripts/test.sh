@@ -4,6 +4,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+echo "== redis-server for the Redis client's interop tests (Debian package, installed once)"
+if ! command -v redis-server >/dev/null 2>&1; then
+    sudo=""
+    [ "$(id -u)" = 0 ] || sudo=sudo
+    export DEBIAN_FRONTEND=noninteractive
+    $sudo apt-get install -y redis-server || { $sudo apt-get update && $sudo apt-get install -y redis-server; }
+fi
+
 echo "== swift build (debug, with tests)"
 swift build --build-tests
 
