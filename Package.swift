@@ -196,10 +196,14 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
-        // `junction call|publish|subscribe|register`, run as subprocesses of the built executable.
+        // `junction call|publish|subscribe|register`, run as subprocesses of the built executable;
+        // the server's log handler.
         .testTarget(
             name: "JunctionCLITests",
-            dependencies: ["junction", "JunctionClient", "JunctionTestSupport"]
+            dependencies: [
+                "junction", "JunctionClient", "JunctionTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .testTarget(
             name: "JunctionTransportTests",

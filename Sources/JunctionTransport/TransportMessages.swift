@@ -56,6 +56,12 @@ public struct TransportInfo: Sendable, Hashable {
         case .webSocket: return self.batched ? nil : .webSocket(binary: self.serializer != .json)
         }
     }
+
+    /// Whether closing the channel sends what was written before the close without a flush of
+    /// its own: the WebSocket handler writes its Close frame behind it and flushes both in one
+    /// system call (a final GOODBYE or ABORT and the Close frame leave together). RawSocket
+    /// closes the socket at once, so a last message needs its flush first.
+    public var flushesOnClose: Bool { self.kind == .webSocket }
 }
 
 /// Sent by the session layer (`triggerUserOutboundEvent`) once WELCOME is out: the transport

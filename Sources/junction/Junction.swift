@@ -48,11 +48,8 @@ struct Serve: AsyncParsableCommand {
         if let eventLoops = self.eventLoops { configuration.eventLoops = max(0, eventLoops) }
         if let logLevel = self.logLevel { configuration.logLevel = logLevel }
         let level = Logger.Level(rawValue: configuration.logLevel) ?? .info
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        // StreamLogHandler's lines, formatted for less (see ServerLogHandler).
+        LoggingSystem.bootstrap { label in ServerLogHandler(label: label, level: level) }
         let logger = Logger(label: "junction")
         let runtime = JunctionRuntime(configuration: configuration, logger: logger)
         // The runtime first, then a service per listener (and later MQTT/HTTP listeners and

@@ -59,10 +59,11 @@ extension Realm {
     }
 
     /// Publishes a meta event from the router, only when someone subscribed to it, and not while
-    /// the realm shuts down.
-    func publishMetaEvent(_ topic: String, args: WAMPList) {
+    /// the realm shuts down. `args` is built only then (a join would otherwise build the
+    /// session's details dictionary for nobody).
+    func publishMetaEvent(_ topic: String, args: @autoclosure () -> WAMPList) {
         guard !self.closed, self.broker.hasSubscribers(for: topic) else { return }
-        self.publish(to: topic, payload: .init(args: args), options: [:], publisher: nil)
+        self.publish(to: topic, payload: .init(args: args()), options: [:], publisher: nil)
     }
 
     /// The wall clock as ISO 8601, for `created` fields.

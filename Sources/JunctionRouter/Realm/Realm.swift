@@ -99,12 +99,22 @@ public final class Realm: @unchecked Sendable {
     /// features only to publishers. Keeps WELCOME small enough for a RawSocket client that accepts
     /// only 512-octet messages.
     static func routerRoles(for clientRoles: WAMPDict) -> WAMPDict {
-        let pubsub = clientRoles["publisher"] != nil || clientRoles["subscriber"] != nil
+        let publisher = clientRoles["publisher"] != nil
+        let pubsub = publisher || clientRoles["subscriber"] != nil
         let rpc = clientRoles["caller"] != nil || clientRoles["callee"] != nil
+        // The answer depends on these three bits only: built once per variant, not per join.
+        return Self.routerRolesVariants[(publisher ? 4 : 0) | (pubsub ? 2 : 0) | (rpc ? 1 : 0)]
+    }
+
+    private static let routerRolesVariants: [WAMPDict] = (0..<8).map { bits in
+        Realm.buildRouterRoles(publisher: bits & 4 != 0, pubsub: bits & 2 != 0, rpc: bits & 1 != 0)
+    }
+
+    private static func buildRouterRoles(publisher: Bool, pubsub: Bool, rpc: Bool) -> WAMPDict {
         var roles: WAMPDict = ["broker": [:], "dealer": [:]]
         if pubsub || !rpc {
             var broker = Self.routerRoles["broker"]?["features"]?.dictValue ?? [:]
-            if clientRoles["publisher"] == nil {
+            if !publisher {
                 // Features the spec defines between publisher and broker only.
                 broker["publisher_exclusion"] = nil
                 broker["subscriber_blackwhite_listing"] = nil

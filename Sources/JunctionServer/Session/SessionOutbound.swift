@@ -49,10 +49,14 @@ final class SessionOutbound {
     /// Between `channelRead` and `channelReadComplete`: the read's end flushes.
     var reading = false
 
+    /// The transport flushes on close (`TransportInfo.flushesOnClose`): `sendFinal` need not.
+    private let flushesOnClose: Bool
+
     init(info: TransportInfo, limits: Limits, statistics: ServerStatistics) {
         self.statistics = statistics
         self.serializer = info.serializer
         self.framing = info.framing
+        self.flushesOnClose = info.flushesOnClose
         self.encodingKey = info.framing.map { TransportEncodings.key(serializer: info.serializer, framing: $0) }
         self.queue = OutboundQueue(
             maxMessages: limits.outboundQueueMessages, maxBytes: limits.outboundQueueBytes, policy: .drop)
@@ -202,7 +206,12 @@ final class SessionOutbound {
                 context.write(NIOAny(queued), promise: nil)
             }
         }
-        context.writeAndFlush(NIOAny(TransportOutbound.message(message)), promise: nil)
+        if self.flushesOnClose {
+            // One system call for the message and the transport's closing frame.
+            context.write(NIOAny(TransportOutbound.message(message)), promise: nil)
+        } else {
+            context.writeAndFlush(NIOAny(TransportOutbound.message(message)), promise: nil)
+        }
         context.close(promise: nil)
     }
 }

@@ -50,13 +50,16 @@ extension ChannelPipeline.SynchronousOperations {
             },
             upgradePipelineHandler: { channel, head in
                 channel.eventLoop.makeCompletedFuture {
+                    // `shouldUpgrade` accepted this request, so its handshake checks passed:
+                    // only the subprotocol is picked again (the same pure function of the head).
                     guard
-                        case .upgrade(let subprotocol) = WebSocketUpgradeDecision(
-                            request: head,
-                            configuration: configuration
+                        let subprotocol = WAMPWebSocketSubprotocol.negotiate(
+                            offered: head.headers["sec-websocket-protocol"],
+                            serializers: configuration.serializers,
+                            batchedAllowed: configuration.batchedAllowed
                         )
                     else {
-                        // Unreachable: `shouldUpgrade` made the same decision. Not an upgrade
+                        // Unreachable: `shouldUpgrade` made the same choice. Not an upgrade
                         // error, so the rejection handler closes the connection.
                         throw TransportError(code: .pipelineSetupFailed, detail: "upgrade no longer acceptable")
                     }

@@ -212,6 +212,8 @@ final class WebSocketConnectionHandler: ChannelDuplexHandler {
         case .sendCloseThenClose(let code):
             self.sendClose(code: code, context: context, then: promise)
         case .closeNow:
+            // What was written before the close still leaves (`TransportInfo.flushesOnClose`).
+            context.flush()
             context.close(mode: mode, promise: promise)
         }
     }

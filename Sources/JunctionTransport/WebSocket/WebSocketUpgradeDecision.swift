@@ -54,7 +54,9 @@ public enum WebSocketUpgradeDecision: Sendable, Equatable {
         request: HTTPRequestHead,
         configuration: WebSocketConfiguration
     ) -> Rejection? {
-        let path = request.uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
+        // The path is the URI up to its query, compared without building an array of parts.
+        let uri = request.uri
+        let path = uri.firstIndex(of: "?").map { uri[..<$0] } ?? uri[...]
         guard path == configuration.path else {
             return Rejection(status: .notFound, message: "Not Found")
         }
