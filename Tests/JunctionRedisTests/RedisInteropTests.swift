@@ -183,18 +183,18 @@ struct RedisInteropTests {
         defer { server.stop() }
         let connection = try await server.connect()
         let observer = try await server.connect()
-        // BLPOP blocks the connection; the commands behind it wait for it.
-        let pending = (0..<5).map { index in
-            Task {
-                try await connection.send(index == 0 ? RESPCommand("BLPOP", "queue", "0") : RESPCommand("GET", "k"))
-            }
-        }
+        // BLPOP blocks the connection; the commands sent behind it wait for it. (Sent only once the
+        // server reports the client blocked: tasks started together run in no particular order.)
+        var pending = [Task { try await connection.send(RESPCommand("BLPOP", "queue", "0")) }]
         var blocked = false
-        for _ in 0..<100 where !blocked {
+        for _ in 0..<250 where !blocked {
             blocked = try await observer.send("INFO", "clients").string?.contains("blocked_clients:1") == true
             if !blocked { try await Task.sleep(for: .milliseconds(20)) }
         }
         #expect(blocked)
+        pending += (0..<4).map { _ in Task { try await connection.send(RESPCommand("GET", "k")) } }
+        // The GETs are written (they queue behind the BLPOP on the server) before the kill.
+        try await Task.sleep(for: .milliseconds(100))
         server.kill()
         for task in pending {
             let error = await #expect(throws: RedisError.self) { try await task.value }
