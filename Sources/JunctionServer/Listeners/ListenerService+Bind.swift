@@ -7,8 +7,6 @@ extension ListenerService {
     func bind() async throws -> any Channel {
         let runtime = self.runtime
         let limits = runtime.configuration.limits
-        let connections = runtime.connections
-        let logger = runtime.logger
         let factory = runtime.sessionHandlerFactory(for: self.transport)
         let bootstrap = ServerBootstrap(group: runtime.eventLoopGroup)
             .serverChannelOption(.backlog, value: 1024)
@@ -28,19 +26,14 @@ extension ListenerService {
             )
             webSocket.preSession.maxMessageSize = limits.preSessionMaxMessageSize
             let configuration = webSocket
-            let limiter = ConnectionLimiter(maxConnections: listener.liveness.maxConnections)
-            let sslContext = try listener.tls.map(TLSContextFactory.makeContext)
-            return try await bootstrap.childChannelInitializer { channel in
-                connections.add(channel)
-                let admitted = limiter.admit(channel)
-                return channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addTLSServerHandlers(sslContext, logger: logger)
-                    try channel.pipeline.syncOperations.configureWAMPWebSocketServer(
-                        configuration: configuration,
-                        connectionLimitReached: !admitted,
-                        sessionHandler: factory
-                    )
-                }
+            return try await Self.accepting(
+                bootstrap, limit: listener.liveness.maxConnections, tls: listener.tls, runtime: runtime
+            ) { pipeline, admitted in
+                try pipeline.configureWAMPWebSocketServer(
+                    configuration: configuration,
+                    connectionLimitReached: !admitted,
+                    sessionHandler: factory
+                )
             }.bind(host: listener.host, port: listener.port).get()
         case .rawSocket(let listener):
             var rawSocket = RawSocketConfiguration(
@@ -53,23 +46,9 @@ extension ListenerService {
             )
             rawSocket.preSession.maxMessageSize = limits.preSessionMaxMessageSize
             let configuration = rawSocket
-            let limiter = ConnectionLimiter(maxConnections: listener.liveness.maxConnections)
+            let kind: TransportKind
             switch listener.endpoint {
-            case .tcp(let host, let port):
-                let sslContext = try listener.tls.map(TLSContextFactory.makeContext)
-                return try await bootstrap.childChannelInitializer { channel in
-                    connections.add(channel)
-                    let admitted = limiter.admit(channel)
-                    return channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addTLSServerHandlers(sslContext, logger: logger)
-                        try channel.pipeline.syncOperations.configureWAMPRawSocketServer(
-                            configuration: configuration,
-                            kind: .rawSocketTCP,
-                            connectionLimitReached: !admitted,
-                            sessionHandler: factory
-                        )
-                    }
-                }.bind(host: host, port: port).get()
+            case .tcp: kind = .rawSocketTCP
             case .unix(let path):
                 guard listener.tls == nil else {
                     throw ConfigurationError(
@@ -78,18 +57,47 @@ extension ListenerService {
                         problem: "TLS needs a TCP endpoint, not unix '\(path)'"
                     )
                 }
-                return try await bootstrap.childChannelInitializer { channel in
-                    connections.add(channel)
-                    let admitted = limiter.admit(channel)
-                    return channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.configureWAMPRawSocketServer(
-                            configuration: configuration,
-                            kind: .rawSocketUnix,
-                            connectionLimitReached: !admitted,
-                            sessionHandler: factory
-                        )
-                    }
-                }.bind(unixDomainSocketPath: path, cleanupExistingSocketFile: true).get()
+                kind = .rawSocketUnix
+            }
+            let accepting = try Self.accepting(
+                bootstrap, limit: listener.liveness.maxConnections, tls: listener.tls, runtime: runtime
+            ) { pipeline, admitted in
+                try pipeline.configureWAMPRawSocketServer(
+                    configuration: configuration,
+                    kind: kind,
+                    connectionLimitReached: !admitted,
+                    sessionHandler: factory
+                )
+            }
+            switch listener.endpoint {
+            case .tcp(let host, let port):
+                return try await accepting.bind(host: host, port: port).get()
+            case .unix(let path):
+                return try await accepting.bind(unixDomainSocketPath: path, cleanupExistingSocketFile: true).get()
+            }
+        }
+    }
+
+    /// `bootstrap` with the part of every accepted connection's pipeline that all listener kinds
+    /// share: registered for shutdown, counted against the listener's connection limit, TLS
+    /// first when configured; `configure` adds the transport (told whether the connection was
+    /// admitted under the limit).
+    private static func accepting(
+        _ bootstrap: ServerBootstrap,
+        limit maxConnections: Int,
+        tls: TLSListenerConfiguration?,
+        runtime: JunctionRuntime,
+        configure: @escaping @Sendable (ChannelPipeline.SynchronousOperations, _ admitted: Bool) throws -> Void
+    ) throws -> ServerBootstrap {
+        let limiter = ConnectionLimiter(maxConnections: maxConnections)
+        let sslContext = try tls.map(TLSContextFactory.makeContext)
+        let (connections, logger) = (runtime.connections, runtime.logger)
+        return bootstrap.childChannelInitializer { channel in
+            connections.add(channel)
+            let admitted = limiter.admit(channel)
+            return channel.eventLoop.makeCompletedFuture {
+                try channel.pipeline.syncOperations.addTLSServerHandlers(sslContext, logger: logger)
+                try configure(channel.pipeline.syncOperations, admitted)
             }
         }
     }
