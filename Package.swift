@@ -21,6 +21,7 @@ let package = Package(
         // RESP values, parser, encoder and the Redis client's pure connection state machine.
         .library(name: "RESPCore", targets: ["RESPCore"]),
         .library(name: "JunctionRedis", targets: ["JunctionRedis"]),
+        .library(name: "JunctionMetrics", targets: ["JunctionMetrics"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -33,6 +34,12 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.1.0"),
         .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
         .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.7.1"),
+        // Metrics (/metrics), hosted components' processes, durable storage, the event forwarder.
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.2"),
+        .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.13.2"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
         // Protocol core: values, messages, URIs, IDs, serializers. No NIO, no Foundation JSON.
@@ -77,7 +84,7 @@ let package = Package(
         .target(
             name: "JunctionServer",
             dependencies: [
-                "WAMPCore", "JunctionTransport", "JunctionRouter", "JunctionAuth",
+                "WAMPCore", "JunctionTransport", "JunctionRouter", "JunctionAuth", "JunctionMetrics",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -92,6 +99,14 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: dataPathSettings
+        ),
+        // The router's Prometheus registry and the swift-metrics factory that records into it.
+        .target(
+            name: "JunctionMetrics",
+            dependencies: [
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
         ),
         // Client library: WAMP sessions over WebSocket and RawSocket, authentication, reconnect.
         .target(
@@ -157,6 +172,10 @@ let package = Package(
         ),
         .testTarget(name: "WAMPCoreTests", dependencies: ["WAMPCore"]),
         .testTarget(name: "MQTTCoreTests", dependencies: ["MQTTCore"]),
+        .testTarget(
+            name: "JunctionMetricsTests",
+            dependencies: ["JunctionMetrics", .product(name: "CoreMetrics", package: "swift-metrics")]
+        ),
         .testTarget(name: "RESPCoreTests", dependencies: ["RESPCore", .product(name: "NIOCore", package: "swift-nio")]),
         // Includes interop against a real `redis-server` started by the tests (skipped when absent).
         .testTarget(

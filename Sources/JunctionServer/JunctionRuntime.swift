@@ -1,3 +1,4 @@
+import JunctionMetrics
 import JunctionRouter
 import JunctionTransport
 import Logging
@@ -18,6 +19,8 @@ public final class JunctionRuntime: Service, Sendable {
     public let eventLoopGroup: any EventLoopGroup
     /// Counters of dropped events and slow-consumer disconnects.
     public let statistics: ServerStatistics
+    /// The Prometheus registry `/metrics` renders; every part of the router records into it.
+    public let metrics: JunctionMetrics
     /// How long shutdown waits for sessions to answer GOODBYE before closing their connections.
     public let shutdownTimeout: Duration
     let logger: Logger
@@ -41,6 +44,7 @@ public final class JunctionRuntime: Service, Sendable {
         self.eventLoopGroup = group
         self.router = Router(realms: configuration.realms, group: group, logger: logger)
         self.statistics = ServerStatistics()
+        self.metrics = JunctionMetrics()
         self.mailboxes = LoopMailboxes(group: group)
         // Every transport encoding key exists before the first message is cached.
         _ = TransportEncodings.keys
