@@ -183,6 +183,7 @@ public final class Realm: @unchecked Sendable {
             id: id, peer: peer, authid: authid, role: role, authmethod: authmethod, authprovider: authprovider,
             clientRoles: clientRoles, transport: transport, limits: limits ?? self.configuration.sessionLimits,
             unlisted: unlisted)
+        record.joined = self.clock.now()
         self.sessions[id] = record
         self.logger.info(
             "session joined",

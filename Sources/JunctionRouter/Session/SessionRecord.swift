@@ -16,6 +16,9 @@ final class SessionRecord {
     let limits: SessionLimits
     /// Left out of the meta API (lists, counts, kills, join/leave events): the router's own session.
     let unlisted: Bool
+    /// When the realm admitted the session, in milliseconds since the Unix epoch (`joined` in the
+    /// meta API, which dashboards show as "since").
+    var joined: Int64 = 0
     var subscriptions: Set<UInt64> = []
     /// Testaments to publish when the session goes away, per scope, in the order they were added.
     var testaments: [TestamentScope: [Testament]] = [:]
@@ -59,6 +62,7 @@ final class SessionRecord {
             "authmethod": .string(self.authmethod),
             "authprovider": .string(self.authprovider),
             "transport": ["type": .string(self.transport)],
+            "joined": .string(WallClock.iso8601(self.joined)),
         ]
     }
 }

@@ -61,6 +61,18 @@ public enum DefaultConfigurationFile {
               # A role decided by a WAMP procedure a trusted component registers (see README, Security):
               # - name: partner
               #   authorizer: {procedure: com.example.authorize, cache_ttl: 60, timeout: 5}
+              # What the web dashboard needs: the meta API's lists and events, a subscription to every
+              # topic (its message-rate probe), and its console's publish and call; not the meta API's
+              # kill and remove procedures. Here the anonymous role already allows all of it (the
+              # listeners are loopback only); where anonymous access is restricted, give `dashboard`
+              # to a principal, e.g. ticket principals: [{authid: ops, ticket: change-me, role: dashboard}],
+              # and open the dashboard with ?authid=ops&ticket=change-me.
+              - name: dashboard
+                permissions:
+                  - {uri: "", match: prefix, allow: [call, publish, subscribe]}
+                  - {uri: wamp.session.kill, match: prefix, allow: []}
+                  - {uri: wamp.registration.remove_callee, allow: []}
+                  - {uri: wamp.subscription.remove_subscriber, allow: []}
             # Who may join as what (see README, Security). None configured: anonymous only.
             # authentication:
             #   ticket:

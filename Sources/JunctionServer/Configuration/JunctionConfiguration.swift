@@ -16,10 +16,10 @@ public struct JunctionConfiguration: Sendable, Hashable {
         self.transports = transports
     }
 
-    /// Realm `realm1` (role `anonymous` allowed everything), WebSocket at
-    /// `ws://127.0.0.1:8080/ws`, RawSocket at `127.0.0.1:8081`.
+    /// Realm `realm1` (role `anonymous` allowed everything, role `dashboard` for the web
+    /// dashboard), WebSocket at `ws://127.0.0.1:8080/ws`, RawSocket at `127.0.0.1:8081`.
     public static let builtInDefault = JunctionConfiguration(
-        realms: [.openRealm(named: "realm1")],
+        realms: [RealmConfiguration(name: "realm1", roles: [.allowAll(name: "anonymous"), .dashboard])],
         transports: [
             .webSocket(.init(host: "127.0.0.1", port: 8080, path: "/ws")),
             .rawSocket(.init(endpoint: .tcp(host: "127.0.0.1", port: 8081))),

@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# Runs the dashboard's end-to-end test (Tests/Dashboard) in a real headless Chromium against a
+# live Junction, with the Python venv of Tests/Interop (<repo>/.venv, same requirements file).
+#
+#   JUNCTION_BIN           router binary (default: <repo>/.build/debug/junction)
+#   CHROMIUM               browser (default: chromium; Debian's package is installed if missing)
+#   DASHBOARD_PAGE_ORIGIN  python (default: a static server over the page's files) | junction
+#   DASHBOARD_SCREENSHOT   also save the page's screenshot there (e.g. docs/dashboard.png)
+#   DASHBOARD_TIMEOUT      seconds for the whole run (default 300)
+#
+# Extra arguments are passed to pytest. Chromium and Junction are stopped at the end, whatever happens.
+set -euo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+REPO="$(cd "$HERE/../.." && pwd)"
+PYTHON="${PYTHON:-python3}"
+REQS="$REPO/Tests/Interop/requirements.txt"
+
+say() { printf 'dashboard: %s\n' "$*" >&2; }
+die() { say "ERROR: $*"; exit 2; }
+
+# The same venv and marker as Tests/Interop/run.sh, so the two never reinstall each other's.
+hash_of() { "$PYTHON" -c 'import hashlib,sys; print(hashlib.sha256(open(sys.argv[1],"rb").read()+sys.argv[2].encode()).hexdigest())' "$1" "$2"; }
+ensure_venv() {
+    local dir="$1" key="$2"; shift 2
+    local marker="$dir/.interop-requirements.sha256"
+    if [[ -f "$marker" && "$(cat "$marker")" == "$key" ]] && "$dir/bin/python" -c "" 2>/dev/null; then
+        return 0
+    fi
+    if ! "$dir/bin/python" -c "" 2>/dev/null; then
+        say "creating venv $dir"
+        rm -rf "$dir"
+        "$PYTHON" -m venv "$dir" || die "could not create a venv with $PYTHON (apt-get install python3-venv?)"
+    fi
+    say "installing into $dir: $*"
+    rm -f "$marker"
+    PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INPUT=1 "$dir/bin/python" -m pip install --quiet "$@" </dev/null \
+        || die "pip install into $dir failed"
+    echo "$key" >"$marker"
+}
+
+command -v "$PYTHON" >/dev/null || die "$PYTHON not found"
+PYVER="$("$PYTHON" -c 'import sys; print("%d.%d.%d" % sys.version_info[:3])')"
+
+CHROMIUM="${CHROMIUM:-chromium}"
+if ! command -v "$CHROMIUM" >/dev/null 2>&1; then
+    say "installing Debian's chromium"
+    sudo=""
+    [ "$(id -u)" = 0 ] || sudo=sudo
+    export DEBIAN_FRONTEND=noninteractive
+    $sudo apt-get install -y chromium >/dev/null || { $sudo apt-get update >/dev/null && $sudo apt-get install -y chromium >/dev/null; } \
+        || die "could not install chromium"
+fi
+export CHROMIUM="$(command -v "$CHROMIUM")"
+
+JUNCTION_BIN="${JUNCTION_BIN:-$REPO/.build/debug/junction}"
+[[ -x "$JUNCTION_BIN" ]] || die "router binary $JUNCTION_BIN missing (swift build, or set JUNCTION_BIN)"
+export JUNCTION_BIN="$(cd "$(dirname "$JUNCTION_BIN")" && pwd)/$(basename "$JUNCTION_BIN")"
+if [[ -n "${DASHBOARD_SCREENSHOT:-}" ]]; then
+    export DASHBOARD_SCREENSHOT="$(cd "$(dirname "$DASHBOARD_SCREENSHOT")" && pwd)/$(basename "$DASHBOARD_SCREENSHOT")"
+fi
+
+ensure_venv "$REPO/.venv" "$(hash_of "$REQS" "$PYVER")" -r "$REQS"
+
+# Whatever the test started and did not stop (a kill -9 of pytest, say) is stopped here, by id.
+export DASHBOARD_PIDFILE="$(mktemp)"
+cleanup() {
+    while read -r pid; do
+        kill -KILL -- "-$pid" 2>/dev/null || true
+    done <"$DASHBOARD_PIDFILE"
+    rm -f "$DASHBOARD_PIDFILE"
+}
+trap cleanup EXIT
+
+set +e
+(cd "$HERE" && timeout --kill-after=15 "${DASHBOARD_TIMEOUT:-300}" "$REPO/.venv/bin/python" -m pytest -q \
+    --timeout=120 --timeout-method=signal -rfEX "$@" </dev/null)
+rc=$?
+set -e
+[[ $rc -eq 124 ]] && say "ERROR: the run took longer than ${DASHBOARD_TIMEOUT:-300} s"
+[[ $rc -eq 5 ]] && { say "ERROR: pytest collected no tests"; exit 1; }
+exit $rc
