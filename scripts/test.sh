@@ -29,6 +29,9 @@ Tests/ClientInterop/run.sh
 echo "== interop (autobahn-python)"
 JUNCTION_BIN="$PWD/.build/debug/junction" Tests/Interop/run.sh
 
+echo "== dashboard in headless Chromium (installs Debian's chromium if missing)"
+JUNCTION_BIN="$PWD/.build/debug/junction" Tests/Dashboard/run.sh
+
 echo "== micro-benchmark allocation thresholds (Benchmarks/)"
 # Allocation counts per operation are deterministic for a toolchain: a change is a finding.
 (cd Benchmarks && swift package benchmark thresholds check --metric mallocCountTotal)

@@ -18,6 +18,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import urllib.parse
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,12 +49,27 @@ class Principal:
 @dataclass
 class Harness:
     ws_url: str
-    page_url: str
+    page_base: str        # the page without its query string
+    explicit_url: bool    # whether the page must be told the WAMP URL (served from elsewhere)
     devtools_port: int
     dashboard: Principal  # the page's principal: role `dashboard` of the default configuration
     client: Principal     # the test's own clients: role `anonymous` (everything)
+    limited: Principal    # role `limited`: no meta API
     workdir: Path
     junction: subprocess.Popen
+
+    def page(self, principal: Principal | None = None, **query: str) -> str:
+        """The page's URL for `principal` (default: the dashboard's), with query overrides."""
+        principal = principal or self.dashboard
+        values = {"realm": REALM, "authid": principal.authid, "ticket": principal.ticket}
+        if self.explicit_url:
+            values["url"] = self.ws_url
+        values.update(query)
+        return self.page_base + "?" + urllib.parse.urlencode(values)
+
+    @property
+    def page_url(self) -> str:
+        return self.page()
 
 
 def _free_port() -> int:
@@ -91,10 +107,12 @@ def _stop(process: subprocess.Popen):
         process.wait(timeout=5)
 
 
-def junction_configuration(binary: str, port: int, dashboard: Principal, client: Principal) -> tuple[str, str]:
+def junction_configuration(
+    binary: str, port: int, dashboard: Principal, client: Principal, limited: Principal
+) -> tuple[str, str]:
     """The built-in default configuration (`junction init`) with its first WebSocket listener moved
-    to `port`, the other listeners removed, anonymous access refused, and two ticket principals:
-    the page gets the default's `dashboard` role, which is what this test proves sufficient."""
+    to `port`, the other listeners removed, anonymous access refused, and ticket principals: the
+    page gets the default's `dashboard` role, which is what this test proves sufficient."""
     text = subprocess.run([binary, "init"], check=True, capture_output=True, text=True, timeout=30).stdout
     config = yaml.safe_load(text)
     realm = next(r for r in config["realms"] if r["name"] == REALM)
@@ -105,9 +123,12 @@ def junction_configuration(binary: str, port: int, dashboard: Principal, client:
             "principals": [
                 {"authid": dashboard.authid, "ticket": dashboard.ticket, "role": "dashboard"},
                 {"authid": client.authid, "ticket": client.ticket, "role": "anonymous"},
+                {"authid": limited.authid, "ticket": limited.ticket, "role": "limited"},
             ]
         }
     }
+    realm["roles"].append(
+        {"name": "limited", "permissions": [{"uri": "com.", "match": "prefix", "allow": ["call", "publish", "subscribe"]}]})
     listener = next(t for t in config["transports"] if t["type"] == "websocket")
     listener.update(host="127.0.0.1", port=port)
     config["transports"] = [listener]
@@ -132,11 +153,12 @@ def harness():
     workdir = Path(tempfile.mkdtemp(prefix="junction-dashboard-"))
     dashboard = Principal("dashboard-admin", secrets.token_hex(12))
     client = Principal("dashboard-test-client", secrets.token_hex(12))
+    limited = Principal("dashboard-limited", secrets.token_hex(12))
     processes: list[subprocess.Popen] = []
     server = None
     try:
         port = _free_port()
-        text, ws_path = junction_configuration(binary, port, dashboard, client)
+        text, ws_path = junction_configuration(binary, port, dashboard, client, limited)
         (workdir / "junction.yaml").write_text(text)
         junction = subprocess.Popen(
             [binary, "serve", "--config", str(workdir / "junction.yaml")], cwd=workdir,
@@ -150,15 +172,14 @@ def harness():
                 raise AssertionError(f"junction did not start:\n{(workdir / 'junction.log').read_text()}")
             time.sleep(0.1)
         ws_url = f"ws://127.0.0.1:{port}{ws_path}"
-        query = f"realm={REALM}&authid={dashboard.authid}&ticket={dashboard.ticket}"
 
         if PAGE_ORIGIN == "python":
             handler = functools.partial(_QuietHandler, directory=str(ASSETS))
             server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
             threading.Thread(target=server.serve_forever, daemon=True).start()
-            page_url = f"http://127.0.0.1:{server.server_address[1]}/index.html?url={ws_url}&{query}"
+            page_base, explicit_url = f"http://127.0.0.1:{server.server_address[1]}/index.html", True
         elif PAGE_ORIGIN == "junction":
-            page_url = f"http://127.0.0.1:{port}/?{query}"  # the page's default WAMP URL: same host, /ws
+            page_base, explicit_url = f"http://127.0.0.1:{port}/", False  # the page's default: same host, /ws
         else:
             raise pytest.UsageError(f"DASHBOARD_PAGE_ORIGIN must be python or junction, not {PAGE_ORIGIN!r}")
 
@@ -182,7 +203,7 @@ def harness():
             time.sleep(0.1)
         devtools_port = int(active_port.read_text().split()[0])
 
-        yield Harness(ws_url, page_url, devtools_port, dashboard, client, workdir, junction)
+        yield Harness(ws_url, page_base, explicit_url, devtools_port, dashboard, client, limited, workdir, junction)
     finally:
         for process in reversed(processes):
             _stop(process)

@@ -23,7 +23,10 @@ from autobahn.wamp.exception import ApplicationError  # noqa: E402
 from autobahn.wamp.serializer import CBORSerializer, JsonSerializer, MsgPackSerializer  # noqa: E402
 from autobahn.wamp.types import ComponentConfig, PublishOptions, SubscribeOptions  # noqa: E402
 
+import websockets  # noqa: E402
+import websockets.asyncio.server  # noqa: E402
 from cdp import DevTools, page_target  # noqa: E402
+from conftest import Principal  # noqa: E402
 
 SERIALIZERS = {"json": JsonSerializer, "msgpack": MsgPackSerializer, "cbor": CBORSerializer}
 TIMEOUT = 10
@@ -91,14 +94,16 @@ async def leave(*sessions: Client):
 
 
 @contextlib.asynccontextmanager
-async def page(harness, navigate: bool = False):
-    """A DevTools connection to the dashboard page, loaded once per run (or again on request),
-    that fails the test if the page threw or logged an error."""
+async def page(harness, navigate: bool = False, url: str | None = None):
+    """A DevTools connection to the dashboard page (`url`, default: the dashboard principal's),
+    loaded once per run (or again on request), that fails the test if the page threw or logged
+    an error."""
+    url = url or harness.page_url
     devtools = await DevTools.open(page_target(harness.devtools_port))
     try:
         current = await devtools.evaluate("location.href")
-        if navigate or current != harness.page_url:
-            await devtools.navigate(harness.page_url)
+        if navigate or current != url:
+            await devtools.navigate(url)
             await devtools.wait_until("document.readyState === 'complete' && !!window.junctionDashboard", "the page")
         yield devtools
         assert devtools.exceptions == [], f"the page threw: {devtools.exceptions}"
@@ -320,6 +325,77 @@ def test_page_rejoins_after_its_session_is_killed(harness):
             await devtools.wait_until(f"{rows('sessions')}.some(r => r[0] === {js(str(admin._session_id))})",
                                       "the sessions to be listed again")
             await leave(admin)
+
+    run(scenario())
+
+
+def test_refused_session_is_shown_and_not_retried(harness):
+    async def scenario():
+        wrong = Principal(harness.dashboard.authid, "not-the-ticket")
+        async with page(harness, url=harness.page(wrong)) as devtools:
+            status = await devtools.wait_until(
+                "document.getElementById('status').dataset.state === 'down' && "
+                "document.getElementById('status').textContent", "the refusal", 15)
+            assert "wamp.error.authentication_failed" in status, status
+            # Retrying would only add failed logins for this address (the router's lockout).
+            await asyncio.sleep(2.5)
+            assert await devtools.evaluate("junctionDashboard.state.attempts") == 1
+
+    run(scenario())
+
+
+def test_a_role_without_the_meta_api_sees_what_it_may(harness):
+    async def scenario():
+        async with page(harness, url=harness.page(harness.limited)) as devtools:
+            status = await wait_connected(devtools)
+            assert "(limited)" in status, status
+            notes = await devtools.wait_until(
+                "document.getElementById('notes').textContent.includes('cannot list registrations') && "
+                "document.getElementById('notes').textContent", "the notes")
+            for expected in ("no live updates from wamp.session.on_join: wamp.error.not_authorized",
+                             "no message rate: wamp.error.not_authorized",
+                             "cannot list sessions: wamp.error.not_authorized"):
+                assert expected in notes, notes
+            # The console still works within the role.
+            subscriber = await connect(harness)
+            received = asyncio.get_running_loop().create_future()
+            await subscriber.subscribe(lambda *args: received.done() or received.set_result(args), "com.dashboard.limited")
+            await fill(devtools, {"publish-topic": "com.dashboard.limited", "publish-args": "[1]", "publish-kwargs": "{}"})
+            text, ok = await click_and_read(devtools, "publish-button", "publish-result")
+            assert ok == "true", text
+            assert list(await asyncio.wait_for(received, TIMEOUT)) == [1]
+            await leave(subscriber)
+
+    run(scenario())
+
+
+def test_a_router_that_breaks_the_protocol_gets_abort(harness):
+    """A peer sending what is not a WAMP message gets ABORT wamp.error.protocol_violation."""
+
+    async def scenario():
+        aborts = asyncio.Queue()
+        replies = iter(["this is not JSON", '{"not": "a list"}', '[36, 1, 2, {}, ["event before WELCOME"]]'])
+
+        async def bad_router(socket):
+            json.loads(await socket.recv())  # HELLO
+            await socket.send(next(replies, "[]"))
+            with contextlib.suppress(websockets.ConnectionClosed):
+                async for text in socket:
+                    await aborts.put(json.loads(text))
+
+        async with websockets.asyncio.server.serve(
+                bad_router, "127.0.0.1", 0, subprotocols=["wamp.2.json"]) as server:
+            port = server.sockets[0].getsockname()[1]
+            async with page(harness, url=harness.page(url=f"ws://127.0.0.1:{port}/ws")) as devtools:
+                for expected in ("not JSON", "not a WAMP list", "message type 36 before WELCOME"):
+                    abort = await asyncio.wait_for(aborts.get(), 15)
+                    assert abort[0] == 3 and abort[2] == "wamp.error.protocol_violation", abort
+                    assert expected in abort[1]["message"], abort
+                status = await devtools.evaluate("document.getElementById('status').textContent")
+                assert status.startswith("disconnected: protocol violation") or status.startswith("connecting"), status
+            # Leave the page on the real router, so it stops retrying this one.
+            async with page(harness, navigate=True) as devtools:
+                await wait_connected(devtools)
 
     run(scenario())
 

@@ -25,6 +25,25 @@ import WAMPCore
         #expect(peer.take() == [.subscribed(.init(request: 3, subscription: prefix))])
     }
 
+    /// The dashboard counts a realm's publications with one wildcard of empty components per URI
+    /// length: each publication matches exactly one of them, meta events included.
+    @Test func emptyWildcardsMatchEveryURIOfTheirLengthOnce() {
+        let h = RealmHarness()
+        let (publisher, _) = h.join()
+        let (subscriber, peer) = h.join()
+        let probes = (0..<4).map { dots in
+            h.subscribe(subscriber, peer, String(repeating: ".", count: dots), options: ["match": "wildcard"])
+        }
+        for (index, topic) in ["a", "com.a", "com.app.a", "com.app.x.a", "com.app.x.y.a"].enumerated() {
+            h.send(.publish(.init(request: UInt64(index + 1), topic: topic)), from: publisher)
+        }
+        let events = peer.take().compactMap(\.event)
+        #expect(events.map(\.subscription) == probes)
+        #expect(events.map { $0.details["topic"] } == ["a", "com.a", "com.app.a", "com.app.x.a"])
+        _ = h.join(authid: "carol")
+        #expect(peer.take().compactMap(\.event).map { $0.details["topic"] } == ["wamp.session.on_join"])
+    }
+
     @Test func blackAndWhiteListing() {
         let h = RealmHarness()
         let (publisher, _) = h.join()

@@ -28,6 +28,20 @@ import WAMPCore
         #expect(left?.payload.args == [.uint(other), "bob", "anonymous"])
     }
 
+    /// `joined` is what dashboards show as "since": the realm's wall clock when it admitted the session.
+    @Test func sessionDetailsSayWhenTheSessionJoined() {
+        let h = RealmHarness()
+        let (watcher, watcherPeer) = h.join()
+        _ = h.subscribe(watcher, watcherPeer, "wamp.session.on_join")
+        h.advanceClock(seconds: 90)
+        let (other, _) = h.join(authid: "bob")
+        let expected = WAMPValue.string(WallClock.iso8601(1_700_000_090_000))
+        #expect(watcherPeer.take().first?.event?.payload.args?.first?["joined"] == expected)
+        h.advanceClock(seconds: 5)
+        #expect(h.meta(watcher, watcherPeer, "wamp.session.get", [.uint(other)]).firstArg?["joined"] == expected)
+        #expect(expected == "2023-11-14T22:14:50.000Z")
+    }
+
     @Test func killNeverKillsTheCaller() {
         let h = RealmHarness()
         let (admin, adminPeer) = h.join(authid: "admin")

@@ -74,6 +74,9 @@ class WampSession {
         if (!Array.isArray(message) || typeof message[0] !== 'number') {
             return this.fail('protocol violation: a message that is not a WAMP list');
         }
+        if (this.welcome && ![MSG.WELCOME, MSG.CHALLENGE, MSG.ABORT].includes(message[0])) {
+            return this.fail(`protocol violation: message type ${message[0]} before WELCOME`);
+        }
         switch (message[0]) {
         case MSG.WELCOME:
             this.id = message[1];
@@ -91,6 +94,7 @@ class WampSession {
         case MSG.ABORT:
             if (this.welcome) this.welcome.reject(new WampError(message[2], [message[1] && message[1].message || '']));
             this.welcome = null;
+            this.closed = true;
             this.ws.close();
             break;
         case MSG.GOODBYE:
@@ -166,8 +170,11 @@ class WampSession {
         try { this.send([MSG.GOODBYE, {}, 'wamp.close.close_realm']); } catch (error) { /* already gone */ }
     }
 
+    /** The spec's answer to a protocol violation: ABORT, then close (browsers may only close
+     *  with 1000 or an application code). */
     fail(reason) {
-        this.ws.close(1002, reason.slice(0, 120));
+        try { this.send([MSG.ABORT, { message: reason }, 'wamp.error.protocol_violation']); } catch (error) { /* gone */ }
+        this.ws.close(1000);
         this.lost(reason);
     }
 
@@ -194,7 +201,7 @@ const config = {
     /** The router has no counter procedure yet: the page counts the events it sees through one
      *  wildcard subscription per URI length (a wildcard matches URIs with exactly its number of
      *  components), i.e. every publication to topics of up to this many components. */
-    probeDepth: 12,
+    probeDepth: params.get('probe') === 'off' ? 0 : 12,
     historySeconds: 60,
 };
 
@@ -208,7 +215,8 @@ const state = {
     own: new Set(),            // ids of this page's own subscriptions
     seen: { app: 0, meta: 0 },
     series: { app: [], meta: [] },
-    drops: null,
+    notes: [],                 // what this page may not see (a meta procedure or topic refused)
+    attempts: 0,
     retryDelay: 1000,
 };
 
@@ -227,6 +235,8 @@ async function connect() {
     state.subscriptions.clear();
     state.registrations.clear();
     state.own.clear();
+    state.notes = [];
+    state.attempts++;
     render();
     setStatus(`connecting to ${config.url}…`, 'connecting');
     const session = new WampSession(config.url, config.realm, { authid: config.authid, ticket: config.ticket });
@@ -244,10 +254,11 @@ async function connect() {
         setStatus(`${config.realm} · session ${session.id} · ${details.authid} (${details.authrole})`, 'up');
         await follow(session);
     } catch (error) {
-        if (state.session === session || !state.session) {
-            setStatus(`error: ${error.message}`, 'down');
-        }
-        if (error instanceof WampError) console.warn('dashboard:', error.uri, error.args);
+        if (!(error instanceof WampError)) return;  // the connection went: onclose retries
+        // The router refused the session (ABORT): trying again would only repeat the refusal and
+        // count towards the address's failed-login limit.
+        session.onclose = null;
+        setStatus(`refused: ${error.message} (reload the page to try again)`, 'down');
     }
 }
 
@@ -255,7 +266,15 @@ async function connect() {
  *  is missed: a listed item's details come from `get`, and events about ids not yet known are
  *  ignored until their `get` answers. */
 async function follow(session) {
-    const on = async (topic, handler) => state.own.add(await session.subscribe(topic, handler));
+    const on = async (topic, handler, options, what = `no live updates from ${topic}`) => {
+        try {
+            state.own.add(await session.subscribe(topic, handler, options));
+            return true;
+        } catch (error) {
+            note(`${what}: ${error.uri || error.message}`);
+            return false;
+        }
+    };
     await on('wamp.session.on_join', ([details]) => {
         if (details && details.session) state.sessions.set(details.session, details);
         render();
@@ -272,15 +291,24 @@ async function follow(session) {
         await on(`wamp.${kind}.${removed}`, ([, id]) => { bump(table, id, -1); });
         await on(`wamp.${kind}.on_delete`, ([, id]) => { table.delete(id); render(); });
     }
-    let topic = '';
+    const count = (args, kwargs, details) => {
+        if (String(details.topic || '').startsWith('wamp.')) state.seen.meta++; else state.seen.app++;
+    };
     for (let depth = 1; depth <= config.probeDepth; depth++) {
-        const id = await session.subscribe(topic, (args, kwargs, details) => {
-            if (String(details.topic || '').startsWith('wamp.')) state.seen.meta++; else state.seen.app++;
-        }, { match: 'wildcard' });
-        state.own.add(id);
-        topic += '.';
+        if (!await on('.'.repeat(depth - 1), count, { match: 'wildcard' }, 'no message rate')) break;
     }
-    await Promise.all([loadSessions(session), loadTable(session, 'subscription'), loadTable(session, 'registration')]);
+    const load = (what, promise) => promise.catch((error) => note(`cannot list ${what}: ${error.uri || error.message}`));
+    await Promise.all([
+        load('sessions', loadSessions(session)),
+        load('subscriptions', loadTable(session, 'subscription')),
+        load('registrations', loadTable(session, 'registration')),
+    ]);
+    render();
+}
+
+/** Something the page's role may not see; shown under the header. */
+function note(text) {
+    state.notes.push(text);
     render();
 }
 
@@ -326,6 +354,7 @@ function render() {
         renderSessions();
         renderSubscriptions();
         renderRegistrations();
+        $('notes').textContent = state.notes.join('\n');
     }, 50);
 }
 
@@ -407,10 +436,19 @@ function sample() {
 
 function drawChart() {
     const canvas = $('rate-chart');
+    // Draw at the element's displayed size (and the screen's pixel density) so text stays sharp.
+    const ratio = window.devicePixelRatio || 1;
+    const cssWidth = Math.max(300, Math.round(canvas.clientWidth || 720));
+    if (canvas.width !== Math.round(cssWidth * ratio)) {
+        canvas.width = Math.round(cssWidth * ratio);
+        canvas.height = Math.round(160 * ratio);
+    }
     const context = canvas.getContext('2d');
+    context.setTransform(ratio, 0, 0, ratio, 0, 0);
     const style = getComputedStyle(document.body);
     const color = (name, fallback) => style.getPropertyValue(name).trim() || fallback;
-    const { width, height } = canvas;
+    const width = canvas.width / ratio;
+    const height = canvas.height / ratio;
     const pad = { left: 40, right: 8, top: 8, bottom: 18 };
     const all = state.series.app.concat(state.series.meta);
     const top = Math.max(5, ...all);
