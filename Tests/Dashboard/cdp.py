@@ -59,7 +59,8 @@ class DevTools:
                 details = message["params"]["exceptionDetails"]
                 self.exceptions.append(details.get("exception", {}).get("description") or details.get("text", ""))
             elif message.get("method") == "Runtime.consoleAPICalled" and message["params"]["type"] == "error":
-                self.console_errors.append(" ".join(str(a.get("value", a.get("description"))) for a in message["params"]["args"]))
+                args = message["params"]["args"]
+                self.console_errors.append(" ".join(str(a.get("value", a.get("description"))) for a in args))
 
     async def send(self, method: str, timeout: float = 15, **params):
         self.next_id += 1

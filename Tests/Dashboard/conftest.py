@@ -55,6 +55,7 @@ class Harness:
     dashboard: Principal  # the page's principal: role `dashboard` of the default configuration
     client: Principal     # the test's own clients: role `anonymous` (everything)
     limited: Principal    # role `limited`: no meta API
+    exposition: dict | None  # {"text": ...} the static server answers /metrics with (python origin)
     workdir: Path
     junction: subprocess.Popen
 
@@ -116,7 +117,7 @@ def junction_configuration(
     text = subprocess.run([binary, "init"], check=True, capture_output=True, text=True, timeout=30).stdout
     config = yaml.safe_load(text)
     realm = next(r for r in config["realms"] if r["name"] == REALM)
-    assert any(role["name"] == "dashboard" for role in realm["roles"]), "the default configuration has no dashboard role"
+    assert any(role["name"] == "dashboard" for role in realm["roles"]), "no dashboard role in the default"
     realm["anonymous_role"] = ""
     realm["authentication"] = {
         "ticket": {
@@ -127,8 +128,8 @@ def junction_configuration(
             ]
         }
     }
-    realm["roles"].append(
-        {"name": "limited", "permissions": [{"uri": "com.", "match": "prefix", "allow": ["call", "publish", "subscribe"]}]})
+    limited_rule = {"uri": "com.", "match": "prefix", "allow": ["call", "publish", "subscribe"]}
+    realm["roles"].append({"name": "limited", "permissions": [limited_rule]})
     listener = next(t for t in config["transports"] if t["type"] == "websocket")
     listener.update(host="127.0.0.1", port=port)
     config["transports"] = [listener]
@@ -139,7 +140,25 @@ def junction_configuration(
     return yaml.safe_dump(config, sort_keys=False), path
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+class _PageHandler(http.server.SimpleHTTPRequestHandler):
+    """The page's files, and `/metrics` from `exposition` (404 while it is None), as the router
+    serves its Prometheus text next to the dashboard."""
+
+    exposition: dict = {"text": None}
+
+    def do_GET(self):
+        if self.path.split("?")[0] != "/metrics":
+            return super().do_GET()
+        text = self.exposition["text"]
+        if text is None:
+            return self.send_error(404)
+        body = text.encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/plain; version=0.0.4")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
     def log_message(self, *args):
         pass
 
@@ -156,6 +175,7 @@ def harness():
     limited = Principal("dashboard-limited", secrets.token_hex(12))
     processes: list[subprocess.Popen] = []
     server = None
+    exposition = None
     try:
         port = _free_port()
         text, ws_path = junction_configuration(binary, port, dashboard, client, limited)
@@ -174,7 +194,9 @@ def harness():
         ws_url = f"ws://127.0.0.1:{port}{ws_path}"
 
         if PAGE_ORIGIN == "python":
-            handler = functools.partial(_QuietHandler, directory=str(ASSETS))
+            exposition = {"text": None}
+            handler_class = type("Handler", (_PageHandler,), {"exposition": exposition})
+            handler = functools.partial(handler_class, directory=str(ASSETS))
             server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
             threading.Thread(target=server.serve_forever, daemon=True).start()
             page_base, explicit_url = f"http://127.0.0.1:{server.server_address[1]}/index.html", True
@@ -203,7 +225,8 @@ def harness():
             time.sleep(0.1)
         devtools_port = int(active_port.read_text().split()[0])
 
-        yield Harness(ws_url, page_base, explicit_url, devtools_port, dashboard, client, limited, workdir, junction)
+        yield Harness(
+            ws_url, page_base, explicit_url, devtools_port, dashboard, client, limited, exposition, workdir, junction)
     finally:
         for process in reversed(processes):
             _stop(process)

@@ -20,7 +20,7 @@ say() { printf 'dashboard: %s\n' "$*" >&2; }
 die() { say "ERROR: $*"; exit 2; }
 
 # The same venv and marker as Tests/Interop/run.sh, so the two never reinstall each other's.
-hash_of() { "$PYTHON" -c 'import hashlib,sys; print(hashlib.sha256(open(sys.argv[1],"rb").read()+sys.argv[2].encode()).hexdigest())' "$1" "$2"; }
+hash_of() { { cat "$1"; printf '%s' "$2"; } | sha256sum | cut -d' ' -f1; }
 ensure_venv() {
     local dir="$1" key="$2"; shift 2
     local marker="$dir/.interop-requirements.sha256"
@@ -48,7 +48,8 @@ if ! command -v "$CHROMIUM" >/dev/null 2>&1; then
     sudo=""
     [ "$(id -u)" = 0 ] || sudo=sudo
     export DEBIAN_FRONTEND=noninteractive
-    $sudo apt-get install -y chromium >/dev/null || { $sudo apt-get update >/dev/null && $sudo apt-get install -y chromium >/dev/null; } \
+    $sudo apt-get install -y chromium >/dev/null \
+        || { $sudo apt-get update >/dev/null && $sudo apt-get install -y chromium >/dev/null; } \
         || die "could not install chromium"
 fi
 export CHROMIUM="$(command -v "$CHROMIUM")"

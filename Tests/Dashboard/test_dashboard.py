@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import math
 import os
 
 os.environ.pop("AUTOBAHN_USE_UJSON", None)
@@ -181,28 +182,29 @@ def test_lists_subscriptions_and_registrations_with_counts(harness):
             await wait_connected(devtools)
             first, second = await connect(harness), await connect(harness, "cbor")
             await first.subscribe(lambda *a: None, "com.dashboard.test.news")
-            subscription = await second.subscribe(lambda *a: None, "com.dashboard.test.", options=SubscribeOptions(match="prefix"))
+            subscription = await second.subscribe(
+                lambda *a: None, "com.dashboard.test.", options=SubscribeOptions(match="prefix"))
             await second.subscribe(lambda *a: None, "com.dashboard.test.news")
             await first.register(lambda a, b: a + b, "com.dashboard.test.sum")
             find = lambda table, uri: f"{rows(table)}.find(r => r[1] === {js(uri)})"  # noqa: E731
-            news = await devtools.wait_until(f"({find('subscriptions', 'com.dashboard.test.news')} || [])[3] === '2' && "
-                                             f"{find('subscriptions', 'com.dashboard.test.news')}", "news with 2 subscribers")
+            news_row = find("subscriptions", "com.dashboard.test.news")
+            news = await devtools.wait_until(f"({news_row} || [])[3] === '2' && {news_row}", "news with 2 subscribers")
             assert news[2] == "exact", news
             prefix = await devtools.wait_until(find("subscriptions", "com.dashboard.test."), "the prefix subscription")
             assert prefix[2:] == ["prefix", "1"], prefix
-            registration = await devtools.wait_until(find("registrations", "com.dashboard.test.sum"), "the registration")
+            sum_row = find("registrations", "com.dashboard.test.sum")
+            registration = await devtools.wait_until(sum_row, "the registration")
             assert registration[2:] == ["exact", "single", "1"], registration
             # The page's own meta and probe subscriptions are not listed.
             uris = await devtools.evaluate(f"{rows('subscriptions')}.map(r => r[1])")
             assert not any(uri.startswith("wamp.") or uri.strip(".") == "" for uri in uris), uris
 
             await subscription.unsubscribe()
-            await devtools.wait_until(f"!{find('subscriptions', 'com.dashboard.test.')}", "the prefix subscription to go")
+            await devtools.wait_until(f"!{find('subscriptions', 'com.dashboard.test.')}", "the prefix one to go")
             await leave(second)
-            await devtools.wait_until(f"({find('subscriptions', 'com.dashboard.test.news')} || [])[3] === '1'",
-                                      "news down to 1 subscriber")
+            await devtools.wait_until(f"({news_row} || [])[3] === '1'", "news down to 1 subscriber")
             await leave(first)
-            await devtools.wait_until(f"!{find('registrations', 'com.dashboard.test.sum')}", "the registration to go")
+            await devtools.wait_until(f"!{sum_row}", "the registration to go")
 
     run(scenario())
 
@@ -224,7 +226,8 @@ def test_rate_chart_moves_when_the_test_publishes(harness):
                 await publisher.publish(topic, index, options=PublishOptions(acknowledge=True))
                 await asyncio.sleep(0.03)
             # Every publication is counted exactly once, within the page's 60-s window.
-            await devtools.wait_until(f"{points}.reduce((a, b) => a + b, 0) >= {before + count}", "the points to add up", 8)
+            total = f"{points}.reduce((a, b) => a + b, 0)"
+            await devtools.wait_until(f"{total} >= {before + count}", "the points to add up", 8)
             await asyncio.sleep(1.2)
             series = await devtools.evaluate(points)
             assert sum(series) == before + count and max(series) > 0, series
@@ -242,7 +245,8 @@ def test_console_publish_reaches_the_test_subscriber(harness):
             subscriber = await connect(harness)
             received = asyncio.get_running_loop().create_future()
             await subscriber.subscribe(
-                lambda *args, **kwargs: received.done() or received.set_result((args, kwargs)), "com.dashboard.test.console")
+                lambda *args, **kwargs: received.done() or received.set_result((args, kwargs)),
+                "com.dashboard.test.console")
             await fill(devtools, {"publish-topic": "com.dashboard.test.console",
                                   "publish-args": '["from the page", 42]', "publish-kwargs": '{"level": {"x": 1}}'})
             text, ok = await click_and_read(devtools, "publish-button", "publish-result")
@@ -329,6 +333,46 @@ def test_page_rejoins_after_its_session_is_killed(harness):
     run(scenario())
 
 
+EXPOSITION = """\
+# HELP junction_events_dropped_total Events not delivered.
+# TYPE junction_events_dropped_total counter
+junction_events_dropped_total{realm="realm1",reason="slow_consumer"} 7
+junction_events_dropped_total{realm="other",reason="slow_consumer"} 100
+junction_events_dropped_total{realm="realm1",reason="no_such_thing"} 1000
+junction_slow_consumer_drops_total{realm="realm1",note="a \\"quoted\\" } value"} 3
+junction_publications_total{realm="realm1"} 50
+"""
+
+
+def test_slow_consumer_drops_come_from_the_routers_metrics(harness):
+    async def scenario():
+        async with page(harness) as devtools:
+            await wait_connected(devtools)
+            # The parser, on a made-up exposition: this realm's slow-consumer drops only.
+            assert await devtools.evaluate(f"slowConsumerDrops({js(EXPOSITION)}, 'realm1')") == 10
+            assert await devtools.evaluate(f"slowConsumerDrops({js(EXPOSITION)}, 'other')") == 100
+            assert await devtools.evaluate("slowConsumerDrops('junction_x_total 1\\n', 'realm1')") is None
+            shown = "['count-drops', 'drops-label'].map(id => document.getElementById(id).textContent)"
+            if harness.exposition is None:  # served by Junction: its own /metrics
+                expected = await devtools.evaluate(
+                    "fetch('/metrics').then(r => r.ok ? r.text() : null)"
+                    ".then(t => t && slowConsumerDrops(t, 'realm1'))")
+                await devtools.evaluate("pollDrops()")
+                count, label = await devtools.evaluate(shown)
+                assert count == ("\u2013" if expected is None else str(expected)), (count, label, expected)
+                return
+            await devtools.evaluate("pollDrops()")
+            assert await devtools.evaluate(shown) == ["\u2013", "slow-consumer drops (no /metrics here)"]
+            harness.exposition["text"] = EXPOSITION
+            try:
+                await devtools.evaluate("pollDrops()")
+                assert await devtools.evaluate(shown) == ["10", "slow-consumer drops"]
+            finally:
+                harness.exposition["text"] = None
+
+    run(scenario())
+
+
 def test_refused_session_is_shown_and_not_retried(harness):
     async def scenario():
         wrong = Principal(harness.dashboard.authid, "not-the-ticket")
@@ -359,8 +403,10 @@ def test_a_role_without_the_meta_api_sees_what_it_may(harness):
             # The console still works within the role.
             subscriber = await connect(harness)
             received = asyncio.get_running_loop().create_future()
-            await subscriber.subscribe(lambda *args: received.done() or received.set_result(args), "com.dashboard.limited")
-            await fill(devtools, {"publish-topic": "com.dashboard.limited", "publish-args": "[1]", "publish-kwargs": "{}"})
+            await subscriber.subscribe(
+                lambda *args: received.done() or received.set_result(args), "com.dashboard.limited")
+            await fill(
+                devtools, {"publish-topic": "com.dashboard.limited", "publish-args": "[1]", "publish-kwargs": "{}"})
             text, ok = await click_and_read(devtools, "publish-button", "publish-result")
             assert ok == "true", text
             assert list(await asyncio.wait_for(received, TIMEOUT)) == [1]
@@ -416,13 +462,14 @@ def test_screenshot(harness):
                                   "call-procedure": "com.example.add", "call-args": "[2, 3]"})
             await click_and_read(devtools, "call-button", "call-result")
             await click_and_read(devtools, "publish-button", "publish-result")
-            for second in range(6):
-                for index in range(5 + 4 * second):
+            target = os.environ.get("DASHBOARD_SCREENSHOT")
+            # A longer, livelier chart for the picture in the docs; a short one otherwise.
+            for second in range(24 if target else 5):
+                for index in range(int(12 + 10 * math.sin(second / 3)) + second):
                     clients[index % 3].publish(f"com.example.sensor.s{index % 4}", index)
                 await asyncio.sleep(1)
             png = await devtools.screenshot()
             assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 10_000, len(png)
-            target = os.environ.get("DASHBOARD_SCREENSHOT")
             if target:
                 with open(target, "wb") as f:
                     f.write(png)

@@ -173,7 +173,9 @@ class WampSession {
     /** The spec's answer to a protocol violation: ABORT, then close (browsers may only close
      *  with 1000 or an application code). */
     fail(reason) {
-        try { this.send([MSG.ABORT, { message: reason }, 'wamp.error.protocol_violation']); } catch (error) { /* gone */ }
+        try {
+            this.send([MSG.ABORT, { message: reason }, 'wamp.error.protocol_violation']);
+        } catch (error) { /* already gone */ }
         this.ws.close(1000);
         this.lost(reason);
     }
@@ -238,7 +240,7 @@ async function connect() {
     state.notes = [];
     state.attempts++;
     render();
-    setStatus(`connecting to ${config.url}…`, 'connecting');
+    setStatus(`connecting to ${config.url}\u2026`, 'connecting');
     const session = new WampSession(config.url, config.realm, { authid: config.authid, ticket: config.ticket });
     session.onclose = (reason) => {
         if (state.session === session) state.session = null;
@@ -251,7 +253,7 @@ async function connect() {
         const details = await session.open();
         state.session = session;
         state.retryDelay = 1000;
-        setStatus(`${config.realm} · session ${session.id} · ${details.authid} (${details.authrole})`, 'up');
+        setStatus(`${config.realm} \u00b7 session ${session.id} \u00b7 ${details.authid} (${details.authrole})`, 'up');
         await follow(session);
     } catch (error) {
         if (!(error instanceof WampError)) return;  // the connection went: onclose retries
@@ -282,7 +284,8 @@ async function follow(session) {
     await on('wamp.session.on_leave', ([id]) => { state.sessions.delete(id); render(); });
     for (const kind of ['subscription', 'registration']) {
         const table = kind === 'subscription' ? state.subscriptions : state.registrations;
-        const [added, removed] = kind === 'subscription' ? ['on_subscribe', 'on_unsubscribe'] : ['on_register', 'on_unregister'];
+        const [added, removed] = kind === 'subscription'
+            ? ['on_subscribe', 'on_unsubscribe'] : ['on_register', 'on_unregister'];
         await on(`wamp.${kind}.on_create`, ([, details]) => {
             if (details && details.id) table.set(details.id, { ...details, count: 0 });
             render();
@@ -297,7 +300,8 @@ async function follow(session) {
     for (let depth = 1; depth <= config.probeDepth; depth++) {
         if (!await on('.'.repeat(depth - 1), count, { match: 'wildcard' }, 'no message rate')) break;
     }
-    const load = (what, promise) => promise.catch((error) => note(`cannot list ${what}: ${error.uri || error.message}`));
+    const load = (what, promise) => promise.catch(
+        (error) => note(`cannot list ${what}: ${error.uri || error.message}`));
     await Promise.all([
         load('sessions', loadSessions(session)),
         load('subscriptions', loadTable(session, 'subscription')),
@@ -378,21 +382,28 @@ function fillTable(id, rows, columns) {
 
 /** Junction reports `transport.type` as `kind/serializer address` (e.g. `websocket/json 127.0.0.1:5555`). */
 function parseTransport(transport) {
-    const text = transport && typeof transport === 'object' ? String(transport.type || '') : String(transport || '');
+    const given = transport && typeof transport === 'object' ? transport : { type: transport };
+    const text = String(given.type || '');
     const match = /^([^/\s]+)(?:\/(\S+))?(?:\s+(.*))?$/.exec(text) || [];
-    return { kind: match[1] || text, serializer: (transport && transport.serializer) || match[2] || '', peer: (transport && transport.peer) || match[3] || '' };
+    return {
+        kind: match[1] || text, serializer: given.serializer || match[2] || '', peer: given.peer || match[3] || '',
+    };
 }
 
 function since(details) {
     const joined = details.joined || details.created;
     if (!joined) return '';
     const date = new Date(joined);
-    return isNaN(date) ? joined : date.toLocaleTimeString();
+    if (isNaN(date)) return String(joined);
+    const today = date.toDateString() === new Date().toDateString();
+    return today ? date.toLocaleTimeString() : date.toLocaleString();
 }
 
 function renderSessions() {
     const rows = [...state.sessions.values()].sort((a, b) => a.session - b.session)
-        .map((details) => ({ ...details, key: details.session, mine: state.session && details.session === state.session.id }));
+        .map((details) => ({
+            ...details, key: details.session, mine: !!state.session && details.session === state.session.id,
+        }));
     fillTable('sessions', rows, (details) => {
         const transport = parseTransport(details.transport);
         return [details.session + (details.mine ? ' (this page)' : ''), details.authid, details.authrole,
@@ -451,7 +462,10 @@ function drawChart() {
     const height = canvas.height / ratio;
     const pad = { left: 40, right: 8, top: 8, bottom: 18 };
     const all = state.series.app.concat(state.series.meta);
-    const top = Math.max(5, ...all);
+    // The axis ends at the next 1, 2 or 5 times a power of ten, so its labels stay round.
+    const peak = Math.max(5, ...all);
+    const power = 10 ** Math.floor(Math.log10(peak));
+    const top = [1, 2, 5, 10].map((step) => step * power).find((value) => value >= peak);
     const x = (index) => pad.left + (width - pad.left - pad.right) * index / (config.historySeconds - 1);
     const y = (value) => height - pad.bottom - (height - pad.top - pad.bottom) * value / top;
 
@@ -467,7 +481,7 @@ function drawChart() {
         context.stroke();
         context.fillText(String(Math.round(value)), 4, y(value) + 4);
     }
-    context.fillText(`−${config.historySeconds} s`, pad.left, height - 4);
+    context.fillText(`\u2212${config.historySeconds} s`, pad.left, height - 4);
     context.fillText('now', width - pad.right - 22, height - 4);
 
     for (const [name, stroke] of [['meta', color('--meta', '#b9a')], ['app', color('--app', '#27c')]]) {
@@ -489,25 +503,37 @@ function drawChart() {
 
 // MARK: slow-consumer drops
 
+/** The sum of the `junction_*drop*_total` samples of a Prometheus exposition for `realm`: samples
+ *  labelled with another realm, or with a `reason` that is not about slow consumers, are left
+ *  out. `null` when there is no such series. */
+function slowConsumerDrops(exposition, realm) {
+    const sample = /^junction_[a-z0-9_]*drop[a-z0-9_]*_total(?:\{((?:[^"}]|"(?:[^"\\]|\\.)*")*)\})?\s+(\S+)/;
+    let dropped = null;
+    for (const line of exposition.split('\n')) {
+        const match = sample.exec(line);
+        if (!match) continue;
+        const labels = {};
+        for (const [, name, value] of (match[1] || '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) {
+            labels[name] = value;
+        }
+        if ('realm' in labels && labels.realm !== realm) continue;
+        if ('reason' in labels && !labels.reason.includes('slow')) continue;
+        const value = Number(match[2]);
+        if (Number.isFinite(value)) dropped = (dropped || 0) + value;
+    }
+    return dropped;
+}
+
 /** Drops are not in the meta API; when the page is served by the router, next to its Prometheus
- *  endpoint, the page sums the `junction_*drop*_total` series of `/metrics`. */
+ *  endpoint, the page reads them from `/metrics`. */
 async function pollDrops() {
+    let dropped = null;
     try {
         const response = await fetch('/metrics', { cache: 'no-store' });
-        if (!response.ok) throw new Error(String(response.status));
-        let dropped = 0;
-        let found = false;
-        for (const line of (await response.text()).split('\n')) {
-            const match = /^(junction_[a-z_]*drop[a-z_]*_total)(?:\{[^}]*\})?\s+([0-9.eE+-]+)/.exec(line);
-            if (match) { found = true; dropped += Number(match[2]); }
-        }
-        if (!found) throw new Error('no drop counter');
-        $('count-drops').textContent = String(dropped);
-        $('drops-label').textContent = 'slow-consumer drops';
-    } catch (error) {
-        $('count-drops').textContent = '–';
-        $('drops-label').textContent = 'slow-consumer drops (no /metrics here)';
-    }
+        if (response.ok) dropped = slowConsumerDrops(await response.text(), config.realm);
+    } catch (error) { /* not served here */ }
+    $('count-drops').textContent = dropped === null ? '\u2013' : String(dropped);
+    $('drops-label').textContent = dropped === null ? 'slow-consumer drops (no /metrics here)' : 'slow-consumer drops';
 }
 
 // MARK: console
@@ -515,7 +541,8 @@ async function pollDrops() {
 function parseJSON(text, kind, fallback) {
     if (!text.trim()) return fallback;
     const value = JSON.parse(text);
-    if (kind === 'list' ? !Array.isArray(value) : (value === null || typeof value !== 'object' || Array.isArray(value))) {
+    const isObject = value !== null && typeof value === 'object' && !Array.isArray(value);
+    if (kind === 'list' ? !Array.isArray(value) : !isObject) {
         throw new Error(`must be a JSON ${kind}`);
     }
     return value;
