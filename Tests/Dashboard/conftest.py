@@ -59,14 +59,20 @@ class Harness:
     workdir: Path
     junction: subprocess.Popen
 
-    def page(self, principal: Principal | None = None, **query: str) -> str:
-        """The page's URL for `principal` (default: the dashboard's), with query overrides."""
+    def page(self, principal: Principal | None = None, ticket_in_fragment: bool = False, **query: str) -> str:
+        """The page's URL for `principal` (default: the dashboard's), with query overrides; the
+        ticket in the query string or in the fragment."""
         principal = principal or self.dashboard
-        values = {"realm": REALM, "authid": principal.authid, "ticket": principal.ticket}
+        values = {"realm": REALM, "authid": principal.authid}
         if self.explicit_url:
             values["url"] = self.ws_url
         values.update(query)
-        return self.page_base + "?" + urllib.parse.urlencode(values)
+        fragment = ""
+        if ticket_in_fragment:
+            fragment = "#" + urllib.parse.urlencode({"ticket": principal.ticket})
+        else:
+            values["ticket"] = principal.ticket
+        return self.page_base + "?" + urllib.parse.urlencode(values) + fragment
 
     @property
     def page_url(self) -> str:
@@ -135,8 +141,9 @@ def junction_configuration(
     config["transports"] = [listener]
     config.setdefault("router", {})["log_level"] = "info"
     path = listener.get("path", "/ws")
-    if "paths" in listener:  # the HTTP listener: the WAMP service's path
-        path = next(p for p, service in listener["paths"].items() if (service or {}).get("type", service) == "wamp")
+    if isinstance(listener.get("paths"), dict):  # the HTTP listener: the path of its WAMP service
+        kind = lambda service: service if isinstance(service, str) else (service or {}).get("type")  # noqa: E731
+        path = next((p for p, service in listener["paths"].items() if kind(service) == "wamp"), "/ws")
     return yaml.safe_dump(config, sort_keys=False), path
 
 

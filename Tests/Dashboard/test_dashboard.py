@@ -390,7 +390,8 @@ def test_refused_session_is_shown_and_not_retried(harness):
 
 def test_a_role_without_the_meta_api_sees_what_it_may(harness):
     async def scenario():
-        async with page(harness, url=harness.page(harness.limited)) as devtools:
+        # The ticket in the fragment, which the browser keeps out of HTTP requests.
+        async with page(harness, url=harness.page(harness.limited, ticket_in_fragment=True)) as devtools:
             status = await wait_connected(devtools)
             assert "(limited)" in status, status
             notes = await devtools.wait_until(

@@ -1,6 +1,7 @@
 // Junction dashboard: a minimal WAMP v2 client (wamp.2.json) and a live view of one realm through
 // the meta API. No dependencies and no build step, so the router can serve this file as it is,
-// offline. Query string: ?url=ws://host:port/ws&realm=realm1[&authid=ID&ticket=SECRET]
+// offline. Query string: ?url=ws://host:port/ws&realm=realm1[&authid=ID&ticket=SECRET]; every
+// parameter may be given in the fragment instead (#ticket=SECRET), which the browser never sends.
 'use strict';
 
 const MSG = {
@@ -173,6 +174,7 @@ class WampSession {
     /** The spec's answer to a protocol violation: ABORT, then close (browsers may only close
      *  with 1000 or an application code). */
     fail(reason) {
+        console.warn(`dashboard: ${reason}; aborting the session`);
         try {
             this.send([MSG.ABORT, { message: reason }, 'wamp.error.protocol_violation']);
         } catch (error) { /* already gone */ }
@@ -193,7 +195,10 @@ class WampSession {
 
 // MARK: configuration
 
+/** The query string's parameters, overridden by the fragment's: a ticket after `#` stays out of
+ *  HTTP requests and so out of access logs. */
 const params = new URLSearchParams(location.search);
+for (const [name, value] of new URLSearchParams(location.hash.replace(/^#/, ''))) params.set(name, value);
 const config = {
     url: params.get('url')
         || (location.protocol === 'https:' ? 'wss://' : 'ws://') + (location.host || '127.0.0.1:8080') + '/ws',
