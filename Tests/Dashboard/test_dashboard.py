@@ -213,11 +213,14 @@ def test_rate_chart_moves_when_the_test_publishes(harness):
     async def scenario():
         async with page(harness) as devtools:
             await wait_connected(devtools)
-            points = "JSON.parse(document.getElementById('rate-chart').dataset.points)"
-            # Let a sample pass so nothing from earlier tests is still to be counted.
-            await asyncio.sleep(1.2)
-            before = sum(await devtools.evaluate(points))
-            image_before = await devtools.evaluate("document.getElementById('rate-chart').toDataURL()")
+            chart = "document.getElementById('rate-chart')"
+            points = f"JSON.parse({chart}.dataset.points)"
+            # Let a sample pass, so that the samples from now on hold only this test's publications.
+            first = await devtools.evaluate("junctionDashboard.state.samples")
+            await devtools.wait_until(f"junctionDashboard.state.samples > {first}", "a sample", 3)
+            start = await devtools.evaluate("junctionDashboard.state.samples")
+            image_before = await devtools.evaluate(f"{chart}.toDataURL()")
+            since_start = f"{points}.slice(-(junctionDashboard.state.samples - {start})).reduce((a, b) => a + b, 0)"
             publisher = await connect(harness)
             count = 40
             for index in range(count):
@@ -225,13 +228,14 @@ def test_rate_chart_moves_when_the_test_publishes(harness):
                 topic = ["tick", "com.tick", "com.dashboard.tick", "com.dashboard.test.tick"][index % 4]
                 await publisher.publish(topic, index, options=PublishOptions(acknowledge=True))
                 await asyncio.sleep(0.03)
-            # Every publication is counted exactly once, within the page's 60-s window.
-            total = f"{points}.reduce((a, b) => a + b, 0)"
-            await devtools.wait_until(f"{total} >= {before + count}", "the points to add up", 8)
-            await asyncio.sleep(1.2)
-            series = await devtools.evaluate(points)
-            assert sum(series) == before + count and max(series) > 0, series
-            image_after = await devtools.evaluate("document.getElementById('rate-chart').toDataURL()")
+            # Every publication is counted exactly once.
+            await devtools.wait_until(f"junctionDashboard.state.samples > {start} && {since_start} >= {count}",
+                                      "the points to add up", 8)
+            settled = await devtools.evaluate("junctionDashboard.state.samples")
+            await devtools.wait_until(f"junctionDashboard.state.samples > {settled}", "one more sample", 3)
+            assert await devtools.evaluate(since_start) == count
+            assert max(await devtools.evaluate(points)) > 0
+            image_after = await devtools.evaluate(f"{chart}.toDataURL()")
             assert image_after != image_before, "the canvas was not redrawn"
             await leave(publisher)
 

@@ -222,6 +222,7 @@ const state = {
     own: new Set(),            // ids of this page's own subscriptions
     seen: { app: 0, meta: 0 },
     series: { app: [], meta: [] },
+    samples: 0,                // samples taken since the page loaded (one a second)
     notes: [],                 // what this page may not see (a meta procedure or topic refused)
     attempts: 0,
     retryDelay: 1000,
@@ -441,6 +442,7 @@ function renderRegistrations() {
 // MARK: rate chart
 
 function sample() {
+    state.samples++;
     for (const name of ['app', 'meta']) {
         const points = state.series[name];
         points.push(state.seen[name]);
