@@ -123,7 +123,10 @@ def rows(table: str) -> str:
 
 
 async def wait_connected(devtools) -> str:
-    await devtools.wait_until("document.getElementById('status').dataset.state === 'up'", "the page to join", 15)
+    """Waits until the page has joined, subscribed to the meta events and loaded the lists."""
+    await devtools.wait_until(
+        "document.getElementById('status').dataset.state === 'up' && junctionDashboard.state.ready",
+        "the page to join", 15)
     return await devtools.evaluate("document.getElementById('status').textContent")
 
 
@@ -447,6 +450,19 @@ def test_a_router_that_breaks_the_protocol_gets_abort(harness):
             # Leave the page on the real router, so it stops retrying this one.
             async with page(harness, navigate=True) as devtools:
                 await wait_connected(devtools)
+
+    run(scenario())
+
+
+def test_probe_off_leaves_out_the_rate_subscriptions(harness):
+    async def scenario():
+        async with page(harness, url=harness.page(probe="off")) as devtools:
+            await wait_connected(devtools)
+            # Meta events only: on_join, on_leave, and four per subscriptions and registrations.
+            assert await devtools.evaluate("junctionDashboard.state.own.size") == 10
+        async with page(harness, navigate=True) as devtools:
+            await wait_connected(devtools)
+            assert await devtools.evaluate("junctionDashboard.state.own.size") == 10 + 12
 
     run(scenario())
 

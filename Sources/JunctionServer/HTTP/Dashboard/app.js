@@ -224,6 +224,7 @@ const state = {
     series: { app: [], meta: [] },
     samples: 0,                // samples taken since the page loaded (one a second)
     notes: [],                 // what this page may not see (a meta procedure or topic refused)
+    ready: false,              // subscribed to the meta events and loaded the lists
     attempts: 0,
     retryDelay: 1000,
 };
@@ -244,6 +245,7 @@ async function connect() {
     state.registrations.clear();
     state.own.clear();
     state.notes = [];
+    state.ready = false;
     state.attempts++;
     render();
     setStatus(`connecting to ${config.url}\u2026`, 'connecting');
@@ -313,6 +315,7 @@ async function follow(session) {
         load('subscriptions', loadTable(session, 'subscription')),
         load('registrations', loadTable(session, 'registration')),
     ]);
+    state.ready = true;
     render();
 }
 
