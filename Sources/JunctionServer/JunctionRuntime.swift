@@ -23,6 +23,9 @@ public final class JunctionRuntime: Service, Sendable {
     public var configuration: JunctionConfiguration { self.current.withLock { $0 } }
     /// The file a reload reads (`nil`: started from a configuration value, e.g. the built-in default).
     public let configurationFile: String?
+    /// Applied to every configuration read from `configurationFile` on reload, as to the first
+    /// one: the command line's overrides (`--event-loops`, `--log-level`).
+    let overrides: @Sendable (inout JunctionConfiguration) -> Void
     public let router: Router
     public let eventLoopGroup: any EventLoopGroup
     /// Counters of dropped events and slow-consumer disconnects.
@@ -50,10 +53,12 @@ public final class JunctionRuntime: Service, Sendable {
 
     /// Creates the realms. Uses `group` if given (and leaves it running at shutdown), else creates
     /// one with `configuration.eventLoops` threads. `configurationFile`: where `configuration` was
-    /// read from, for reloads.
+    /// read from, for reloads; `overrides`: what the command line changed in it, applied to
+    /// each reloaded file too.
     public init(
         configuration: JunctionConfiguration,
         configurationFile: String? = nil,
+        overrides: @escaping @Sendable (inout JunctionConfiguration) -> Void = { _ in },
         group: (any EventLoopGroup)? = nil,
         shutdownTimeout: Duration = .seconds(3),
         logger: Logger
@@ -63,6 +68,7 @@ public final class JunctionRuntime: Service, Sendable {
         let group = group ?? MultiThreadedEventLoopGroup(numberOfThreads: threads)
         self.current = Mutex(configuration)
         self.configurationFile = configurationFile
+        self.overrides = overrides
         self.eventLoopGroup = group
         self.router = Router(realms: configuration.realms, group: group, logger: logger)
         self.statistics = ServerStatistics()
@@ -81,12 +87,13 @@ public final class JunctionRuntime: Service, Sendable {
         metrics.addCollector { await routerMetrics.collect() }
     }
 
-    /// The runtime, its listeners and, with a configuration file, the SIGHUP reloader: the order
-    /// a `ServiceGroup` needs, as it shuts services down last first. Further listeners (MQTT,
-    /// HTTP) and background workers go after the runtime too.
-    public func services() -> [any Service] {
+    /// The runtime, its listeners and, if `reloadOnSIGHUP` (by default: when started from a
+    /// configuration file), the SIGHUP reloader: the order a `ServiceGroup` needs, as it shuts
+    /// services down last first. Further listeners (MQTT, HTTP) and background workers go after
+    /// the runtime too.
+    public func services(reloadOnSIGHUP: Bool? = nil) -> [any Service] {
         var services: [any Service] = [self, self.listeners]
-        if self.configurationFile != nil { services.append(ReloadSignalService(runtime: self)) }
+        if reloadOnSIGHUP ?? (self.configurationFile != nil) { services.append(ReloadSignalService(runtime: self)) }
         return services
     }
 

@@ -43,14 +43,21 @@ struct Serve: AsyncParsableCommand {
     var pidFile: String?
 
     func run() async throws {
+        // Until the reloader traps it, a SIGHUP must not end the router (its default action).
+        signal(SIGHUP, SIG_IGN)
         var configuration = try loadConfiguration(path: self.config)
-        if let eventLoops = self.eventLoops { configuration.eventLoops = max(0, eventLoops) }
-        if let logLevel = self.logLevel { configuration.logLevel = logLevel }
+        let (eventLoops, logLevel) = (self.eventLoops, self.logLevel)
+        let overrides: @Sendable (inout JunctionConfiguration) -> Void = { configuration in
+            if let eventLoops { configuration.eventLoops = max(0, eventLoops) }
+            if let logLevel { configuration.logLevel = logLevel }
+        }
+        overrides(&configuration)
         let level = Logger.Level(rawValue: configuration.logLevel) ?? .info
         // StreamLogHandler's lines, formatted for less (see ServerLogHandler).
         LoggingSystem.bootstrap { label in ServerLogHandler(label: label, level: level) }
         let logger = Logger(label: "junction")
-        let runtime = JunctionRuntime(configuration: configuration, configurationFile: self.config, logger: logger)
+        let runtime = JunctionRuntime(
+            configuration: configuration, configurationFile: self.config, overrides: overrides, logger: logger)
         let pidFile = PIDFile(path: self.pidFile ?? configuration.pidFile ?? PIDFile.defaultPath)
         do {
             try pidFile.write()
@@ -64,7 +71,8 @@ struct Serve: AsyncParsableCommand {
         // listeners and workers): SIGTERM/SIGINT stop the listeners first, then the runtime closes
         // the sessions.
         let group = ServiceGroup(
-            services: runtime.services(), gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+            services: runtime.services(reloadOnSIGHUP: true), gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger)
         try await group.run()
     }
 }

@@ -20,9 +20,10 @@ extension JunctionRuntime {
         guard let path = path ?? self.configurationFile else {
             throw ConfigurationFileError(message: "the router was not started from a configuration file")
         }
-        let configuration: JunctionConfiguration
+        var configuration: JunctionConfiguration
         do {
             configuration = try ConfigurationFile.load(path: path)
+            self.overrides(&configuration)
         } catch {
             self.logger.error(
                 "configuration reload refused; the running configuration stays", metadata: ["error": "\(error)"])
