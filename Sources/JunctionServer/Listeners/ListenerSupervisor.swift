@@ -93,9 +93,15 @@ public final class ListenerSupervisor: Service, Sendable {
 
     /// Makes the running listeners match `transports`: closes those not in it first (so a
     /// changed entry can bind its port again), then binds the new ones. A bind that fails is
-    /// logged and reported; the other listeners are not affected.
+    /// logged and reported; the other listeners are not affected. Waits until the supervisor
+    /// has bound the configured listeners (so it must be running).
     public func apply(_ transports: [TransportConfiguration]) async -> Changes {
         var changes = Changes()
+        // A reload during start waits for the configured listeners, so none is bound twice.
+        let started = await withCheckedContinuation { continuation in
+            self.whenStarted { continuation.resume(returning: $0) }
+        }
+        guard case .success = started else { return changes }
         let removed = self.state.withLock { state -> [Running] in
             guard !state.stopped else { return [] }
             let removed = state.running.filter { !transports.contains($0.transport) }
