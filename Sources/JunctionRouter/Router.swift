@@ -71,7 +71,8 @@ public final class Router: Sendable {
             for realm in removed { table[realm.name] = nil }
             var added: [String] = []
             for (name, configuration) in wanted where table[name] == nil {
-                table[name] = Self.makeRealm(configuration, group: self.group, counters: self.counters, logger: self.logger)
+                table[name] = Self.makeRealm(
+                    configuration, group: self.group, counters: self.counters, logger: self.logger)
                 added.append(name)
             }
             return (removed, changed, added)

@@ -49,7 +49,8 @@ public final class JunctionRuntime: Service, Sendable {
 
     /// Applies the part of a reloaded configuration that belongs to another subsystem (HTTP
     /// services, hosted components, ...); called with the configuration before and after.
-    public typealias ReloadHandler = @Sendable (_ old: JunctionConfiguration, _ new: JunctionConfiguration) async -> Void
+    public typealias ReloadHandler =
+        @Sendable (_ old: JunctionConfiguration, _ new: JunctionConfiguration) async -> Void
 
     /// Creates the realms. Uses `group` if given (and leaves it running at shutdown), else creates
     /// one with `configuration.eventLoops` threads. `configurationFile`: where `configuration` was

@@ -39,7 +39,9 @@ struct Serve: AsyncParsableCommand {
 
     @Option(
         name: .long,
-        help: "Where to write the process id for 'junction reload' (overrides router.pid_file; default: \(PIDFile.defaultPath)).")
+        help: ArgumentHelp(
+            "Where to write the process id for 'junction reload' (overrides router.pid_file; "
+                + "default: \(PIDFile.defaultPath))."))
     var pidFile: String?
 
     func run() async throws {

@@ -27,7 +27,8 @@ struct Reload: ParsableCommand {
         let pidFile = PIDFile(path: self.pidFile ?? configuredPIDFile ?? PIDFile.defaultPath)
         let pid = try pidFile.read()
         guard kill(pid, SIGHUP) == 0 else {
-            throw ValidationError("cannot signal process \(pid) from \(pidFile.path): \(String(cString: strerror(errno)))")
+            let reason = String(cString: strerror(errno))
+            throw ValidationError("cannot signal process \(pid) from \(pidFile.path): \(reason)")
         }
         print("sent SIGHUP to junction (pid \(pid), from \(pidFile.path))")
     }

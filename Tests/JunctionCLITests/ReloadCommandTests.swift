@@ -9,7 +9,8 @@ import Testing
             realms:
               - name: realm1
                 roles:
-                  - {name: anonymous, permissions: [{uri: "", match: prefix, allow: [call, register, subscribe, publish]}]}
+                  - name: anonymous
+                    permissions: [{uri: "", match: prefix, allow: [call, register, subscribe, publish]}]
             transports:
               - {type: websocket, port: 0}
 

@@ -120,7 +120,8 @@ public final class ListenerSupervisor: Service, Sendable {
                 changes.bound.append((transport, try await self.start(transport)))
             } catch {
                 self.runtime.logger.error(
-                    "listener added by the reload could not bind", metadata: ["transport": "\(transport)", "error": "\(error)"])
+                    "listener added by the reload could not bind",
+                    metadata: ["transport": "\(transport)", "error": "\(error)"])
                 changes.failed.append((transport, "\(error)"))
             }
         }

@@ -61,7 +61,8 @@ extension JunctionRuntime {
         if new.logLevel != old.logLevel { report.needsRestart.append("router.log_level") }
         if new.pidFile != old.pidFile { report.needsRestart.append("router.pid_file") }
         if new.limits != old.limits { report.needsRestart.append("limits") }
-        (new.eventLoops, new.logLevel, new.pidFile, new.limits) = (old.eventLoops, old.logLevel, old.pidFile, old.limits)
+        (new.eventLoops, new.logLevel, new.pidFile) = (old.eventLoops, old.logLevel, old.pidFile)
+        new.limits = old.limits
         report.realms = await self.router.apply(new.realms)
         report.listeners = await self.listeners.apply(new.transports)
         self.replaceConfiguration(new)

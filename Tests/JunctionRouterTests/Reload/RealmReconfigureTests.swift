@@ -16,7 +16,9 @@ import WAMPCore
 
     static let restricted = RealmConfiguration(
         name: "realm1",
-        roles: [Role(name: "writer", permissions: [Permission(uri: "com.public.", match: .prefix, allow: [.subscribe])])],
+        roles: [
+            Role(name: "writer", permissions: [Permission(uri: "com.public.", match: .prefix, allow: [.subscribe])])
+        ],
         anonymousRole: "writer"
     )
 
@@ -42,7 +44,9 @@ import WAMPCore
             try await fixture.send(
                 .publish(.init(request: 2, options: ["acknowledge": true], topic: "com.public.news", payload: .empty)),
                 from: writer)
-            guard case .error(let denied) = await peer.next() else { throw LocalSessionError(WAMPErrorURI.invalidArgument) }
+            guard case .error(let denied) = await peer.next() else {
+                throw LocalSessionError(WAMPErrorURI.invalidArgument)
+            }
             #expect(denied.error == WAMPErrorURI.notAuthorized)
             #expect(try await realm.eventLoop.submit { realm.sessionCount }.get() == 1)
             #expect(realm.admission.anonymousRole == "writer")
@@ -57,7 +61,9 @@ import WAMPCore
             let ended = try await realm.eventLoop.submit { realm.reconfigure(Self.restricted) }.get()
             #expect(ended == 1)
             #expect(try await realm.eventLoop.submit { realm.sessionCount }.get() == 1)
-            await #expect(throws: LocalSessionError.self) { try await temp.publish("com.public.news", acknowledge: true) }
+            await #expect(throws: LocalSessionError.self) {
+                try await temp.publish("com.public.news", acknowledge: true)
+            }
             // The other session (role `writer`, kept) is still served.
             try await fixture.send(.subscribe(.init(request: 1, topic: "com.public.news")), from: writer)
             guard case .subscribed = await peer.next() else { throw LocalSessionError(WAMPErrorURI.invalidArgument) }
@@ -67,7 +73,8 @@ import WAMPCore
     @Test func routerAddsRemovesAndReconfiguresRealms() async throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
         let router = Router(realms: [Self.open, .openRealm(named: "old")], group: group, logger: Logger(label: "test"))
-        let session = try await LocalSession.join(try #require(router.realm(named: "old")), authid: "a", authrole: "anonymous")
+        let old = try #require(router.realm(named: "old"))
+        let session = try await LocalSession.join(old, authid: "a", authrole: "anonymous")
         let unchanged = try #require(router.realm(named: "realm1"))
         let changes = await router.apply([Self.open, .openRealm(named: "new")])
         #expect(changes.added == ["new"])

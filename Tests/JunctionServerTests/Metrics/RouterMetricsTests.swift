@@ -74,13 +74,16 @@ import WAMPCore
         try await callee.send(.subscribe(.init(request: 2, topic: "com.app.topic")))
         guard case .subscribed = try await callee.receive() else { throw TestClientFailure.unexpected("no SUBSCRIBED") }
         try await caller.send(
-            .publish(.init(request: 2, options: ["acknowledge": true], topic: "com.app.topic", payload: .init(args: [1]))))
+            .publish(
+                .init(request: 2, options: ["acknowledge": true], topic: "com.app.topic", payload: .init(args: [1]))))
         guard case .published = try await caller.receive(), case .event = try await callee.receive() else {
             throw TestClientFailure.unexpected("no PUBLISHED/EVENT")
         }
 
         try await caller.send(.call(.init(request: 3, procedure: "com.secret.op")))
-        guard case .error(let denied) = try await caller.receive() else { throw TestClientFailure.unexpected("no ERROR") }
+        guard case .error(let denied) = try await caller.receive() else {
+            throw TestClientFailure.unexpected("no ERROR")
+        }
         #expect(denied.error == WAMPErrorURI.notAuthorized)
 
         let joe = try await Self.ticketClient(server, ticket: "joe-ticket")

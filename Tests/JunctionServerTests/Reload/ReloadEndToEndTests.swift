@@ -102,13 +102,12 @@ import WAMPCore
 
     /// Joins with a ticket by hand (HELLO, CHALLENGE, AUTHENTICATE), so the test sees every
     /// message the router sends afterwards, GOODBYE included.
-    static func joinWithTicket(_ client: WebSocketTestClient, authid: String, ticket: String) async throws -> WAMPMessage {
-        try await client.send(
-            .hello(
-                .init(
-                    realm: "realm1",
-                    details: ["roles": ["caller": [:], "publisher": [:]], "authmethods": ["ticket"], "authid": .string(authid)]
-                )))
+    static func joinWithTicket(
+        _ client: WebSocketTestClient, authid: String, ticket: String
+    ) async throws -> WAMPMessage {
+        let roles: WAMPDict = ["caller": [:], "publisher": [:]]
+        let details: WAMPDict = ["roles": .dict(roles), "authmethods": ["ticket"], "authid": .string(authid)]
+        try await client.send(.hello(.init(realm: "realm1", details: details)))
         let first = try await client.receive()
         guard case .challenge = first else { return first }
         try await client.send(.authenticate(.init(signature: ticket, extra: [:])))
@@ -116,13 +115,22 @@ import WAMPCore
     }
 
     /// The URI of the ERROR (or "ok") a CALL to `procedure` gets.
-    static func callOutcome(_ client: WebSocketTestClient, _ procedure: String, request: UInt64) async throws -> String {
+    static func callOutcome(
+        _ client: WebSocketTestClient, _ procedure: String, request: UInt64
+    ) async throws -> String {
         try await client.send(.call(.init(request: request, procedure: procedure)))
         switch try await client.receive() {
         case .error(let error): return error.error
         case .result: return "ok"
         case let other: return "\(other)"
         }
+    }
+
+    static func webSocketListener(_ server: JunctionServer) -> SocketAddress? {
+        server.runtime.listeners.listening.first { listener in
+            if case .webSocket = listener.transport { return true }
+            return false
+        }?.address
     }
 
     static func publishAcknowledged(_ client: WebSocketTestClient, request: UInt64) async throws -> Bool {
@@ -148,7 +156,7 @@ import WAMPCore
         let inOld = try await fixture.webSocket()
         _ = try await inOld.join(realm: "old")
         let oldRawSocket = server.boundAddresses[1]
-        let webSocketBefore = server.runtime.listeners.listening.first { if case .webSocket = $0.transport { true } else { false } }
+        let webSocketBefore = Self.webSocketListener(server)
 
         try fixture.write(Self.after)
         let report = try await server.reload()
@@ -179,20 +187,22 @@ import WAMPCore
         let inNew = try await fixture.webSocket()
         _ = try await inNew.join(realm: "new")
         let ann = try await fixture.webSocket()
-        guard case .welcome(let welcome) = try await Self.joinWithTicket(ann, authid: "ann", ticket: "ann-ticket") else {
+        let annJoined = try await Self.joinWithTicket(ann, authid: "ann", ticket: "ann-ticket")
+        guard case .welcome(let welcome) = annJoined else {
             throw TestClientFailure.unexpected("ann was not welcomed")
         }
         #expect(welcome.details["authrole"] == "guest")
         let joeAgain = try await fixture.webSocket()
-        guard case .abort(let refused) = try await Self.joinWithTicket(joeAgain, authid: "joe", ticket: "joe-ticket") else {
+        let joeJoined = try await Self.joinWithTicket(joeAgain, authid: "joe", ticket: "joe-ticket")
+        guard case .abort(let refused) = joeJoined else {
             throw TestClientFailure.unexpected("joe was admitted after his principal was removed")
         }
         #expect(refused.reason == WAMPErrorURI.authenticationFailed)
 
         // Listeners: the unchanged websocket one kept its socket; the old rawsocket one is closed
         // and the new one accepts sessions.
-        let webSocketAfter = server.runtime.listeners.listening.first { if case .webSocket = $0.transport { true } else { false } }
-        #expect(webSocketAfter?.address == webSocketBefore?.address)
+        let webSocketAfter = Self.webSocketListener(server)
+        #expect(webSocketAfter != nil && webSocketAfter == webSocketBefore)
         await #expect(throws: (any Error).self) {
             _ = try await RawSocketTestClient.joined(to: oldRawSocket, serializer: .json, group: fixture.group)
         }
