@@ -241,4 +241,42 @@ import WAMPCore
         await guest.raw.close()
         await fixture.stop()
     }
+
+    @Test func aListenerThatCannotBindIsReportedAndTheRestKeepsRunning() async throws {
+        let fixture = try await Fixture()
+        let server = fixture.server
+        let guest = try await fixture.webSocket()
+        _ = try await guest.join()
+        // The new entry asks for the port the websocket listener already holds.
+        let taken = try #require(server.boundAddresses[0].port)
+        try fixture.write(Self.before + "\n  - {type: rawsocket, port: \(taken)}\n")
+        let report = try await server.reload()
+        #expect(report.listeners.failed.count == 1)
+        #expect(report.listeners.bound.isEmpty)
+        #expect(report.listeners.closed.isEmpty)
+        #expect(server.runtime.listeners.listening.count == 2)
+        #expect(try await Self.publishAcknowledged(guest, request: 1))
+        let another = try await fixture.webSocket()
+        _ = try await another.join()
+
+        await #expect(throws: ConfigurationFileError.self) {
+            try await server.reload(fromFile: fixture.directory.appendingPathComponent("missing.yaml").path)
+        }
+        #expect(try await Self.publishAcknowledged(guest, request: 2))
+        for client in [guest, another] { await client.raw.close() }
+        await fixture.stop()
+    }
+}
+
+@Suite struct PIDFileConfigurationTests {
+    @Test func routerPIDFileIsReadAndTheDefaultLeavesItUnset() throws {
+        let configured = try ConfigurationLoader.load(
+            yaml: """
+                router: {pid_file: /run/junction/junction.pid}
+                realms: [{name: realm1}]
+                transports: [{type: websocket, port: 0}]
+                """)
+        #expect(configured.pidFile == "/run/junction/junction.pid")
+        #expect(try ConfigurationLoader.load(yaml: DefaultConfigurationFile.text).pidFile == nil)
+    }
 }
