@@ -19,6 +19,7 @@ final class RouterMetrics: Sendable {
     private struct Published {
         var totals: [String: Int] = [:]
         var sessionSeries: Set<[String]> = []
+        var callsObserved = 0
     }
 
     init(metrics: JunctionMetrics, router: Router, statistics: ServerStatistics) {
@@ -51,9 +52,13 @@ final class RouterMetrics: Sendable {
                 self.sessionsGauge(series).set(to: Double(count))
             }
             published.sessionSeries.formUnion(sessions.keys)
+            // Two collections may overlap; the histogram, set whole, must not go back in time.
+            if counters.callDurations.count >= published.callsObserved {
+                published.callsObserved = counters.callDurations.count
+                self.callDurations.set(
+                    buckets: counters.callDurations.buckets, sum: Double(counters.callDurations.sumNanoseconds) / 1e9)
+            }
         }
-        self.callDurations.set(
-            buckets: counters.callDurations.buckets, sum: Double(counters.callDurations.sumNanoseconds) / 1e9)
     }
 
     private func sessionsGauge(_ series: [String]) -> Gauge {
