@@ -12,6 +12,14 @@ if ! command -v redis-server >/dev/null 2>&1; then
     $sudo apt-get install -y redis-server || { $sudo apt-get update && $sudo apt-get install -y redis-server; }
 fi
 
+echo "== promtool for the /metrics exposition check (Debian package prometheus, installed once)"
+if ! command -v promtool >/dev/null 2>&1; then
+    sudo=""
+    [ "$(id -u)" = 0 ] || sudo=sudo
+    export DEBIAN_FRONTEND=noninteractive
+    $sudo apt-get install -y prometheus || { $sudo apt-get update && $sudo apt-get install -y prometheus; }
+fi
+
 echo "== swift build (debug, with tests)"
 swift build --build-tests
 

@@ -5,6 +5,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import ServiceLifecycle
+import Synchronization
 
 /// What every listener and background worker of one router shares: the event loops, the realms,
 /// the per-loop mailboxes, the statistics, the pre-session security state and the open connections.
@@ -13,26 +14,52 @@ import ServiceLifecycle
 /// listener has stopped accepting, it says GOODBYE `wamp.close.system_shutdown` to every session,
 /// waits (at most `shutdownTimeout`) for the connections to close, closes the rest and stops the
 /// event loops it created.
+///
+/// Its configuration can be replaced while it runs (`reload(to:)`, `reload(fromFile:)`; SIGHUP
+/// through `ReloadSignalService`): realms and listeners follow, and the handlers registered with
+/// `onReload` apply the rest.
 public final class JunctionRuntime: Service, Sendable {
-    public let configuration: JunctionConfiguration
+    /// The configuration in force: the one it started with, then each one a reload applied.
+    public var configuration: JunctionConfiguration { self.current.withLock { $0 } }
+    /// The file a reload reads (`nil`: started from a configuration value, e.g. the built-in default).
+    public let configurationFile: String?
+    /// Applied to every configuration read from `configurationFile` on reload, as to the first
+    /// one: the command line's overrides (`--event-loops`, `--log-level`).
+    let overrides: @Sendable (inout JunctionConfiguration) -> Void
     public let router: Router
     public let eventLoopGroup: any EventLoopGroup
     /// Counters of dropped events and slow-consumer disconnects.
     public let statistics: ServerStatistics
     /// The Prometheus registry `/metrics` renders; every part of the router records into it.
     public let metrics: JunctionMetrics
+    /// The configured transports' listeners, which a reload binds and closes.
+    public let listeners: ListenerSupervisor
     /// How long shutdown waits for sessions to answer GOODBYE before closing their connections.
     public let shutdownTimeout: Duration
     let logger: Logger
     let connections = ConnectionRegistry()
+    let authentications: AuthenticationMetrics
+    private let current: Mutex<JunctionConfiguration>
+    private let reloadHandlers = Mutex<[ReloadHandler]>([])
+    /// The last reload started, which the next one waits for.
+    let reloadQueue = Mutex<Task<ReloadReport, Never>?>(nil)
     private let mailboxes: LoopMailboxes
     private let security: SessionSecurity.Shared
     private let ownsGroup: Bool
 
+    /// Applies the part of a reloaded configuration that belongs to another subsystem (HTTP
+    /// services, hosted components, ...); called with the configuration before and after.
+    public typealias ReloadHandler =
+        @Sendable (_ old: JunctionConfiguration, _ new: JunctionConfiguration) async -> Void
+
     /// Creates the realms. Uses `group` if given (and leaves it running at shutdown), else creates
-    /// one with `configuration.eventLoops` threads.
+    /// one with `configuration.eventLoops` threads. `configurationFile`: where `configuration` was
+    /// read from, for reloads; `overrides`: what the command line changed in it, applied to
+    /// each reloaded file too.
     public init(
         configuration: JunctionConfiguration,
+        configurationFile: String? = nil,
+        overrides: @escaping @Sendable (inout JunctionConfiguration) -> Void = { _ in },
         group: (any EventLoopGroup)? = nil,
         shutdownTimeout: Duration = .seconds(3),
         logger: Logger
@@ -40,30 +67,49 @@ public final class JunctionRuntime: Service, Sendable {
         let threads = configuration.eventLoops == 0 ? System.coreCount : configuration.eventLoops
         self.ownsGroup = group == nil
         let group = group ?? MultiThreadedEventLoopGroup(numberOfThreads: threads)
-        self.configuration = configuration
+        self.current = Mutex(configuration)
+        self.configurationFile = configurationFile
+        self.overrides = overrides
         self.eventLoopGroup = group
         self.router = Router(realms: configuration.realms, group: group, logger: logger)
         self.statistics = ServerStatistics()
-        self.metrics = JunctionMetrics()
+        let metrics = JunctionMetrics()
+        self.metrics = metrics
+        self.authentications = AuthenticationMetrics(metrics: metrics)
+        self.listeners = ListenerSupervisor()
         self.mailboxes = LoopMailboxes(group: group)
         // Every transport encoding key exists before the first message is cached.
         _ = TransportEncodings.keys
         self.security = SessionSecurity.Shared(limits: configuration.limits)
         self.shutdownTimeout = shutdownTimeout
         self.logger = logger
+        self.listeners.attach(self)
+        let routerMetrics = RouterMetrics(metrics: metrics, router: self.router, statistics: self.statistics)
+        metrics.addCollector { await routerMetrics.collect() }
     }
 
-    /// The runtime followed by one `ListenerService` per configured transport: the order a
-    /// `ServiceGroup` needs, as it shuts services down last first. Further listeners (MQTT, HTTP)
-    /// and background workers go after the runtime too.
-    public func services() -> [any Service] {
-        [self] + self.configuration.transports.map { ListenerService(transport: $0, runtime: self) }
+    /// The runtime, its listeners and, if `reloadOnSIGHUP` (by default: when started from a
+    /// configuration file), the SIGHUP reloader: the order a `ServiceGroup` needs, as it shuts
+    /// services down last first. Further listeners (MQTT, HTTP) and background workers go after
+    /// the runtime too.
+    public func services(reloadOnSIGHUP: Bool? = nil) -> [any Service] {
+        var services: [any Service] = [self, self.listeners]
+        if reloadOnSIGHUP ?? (self.configurationFile != nil) { services.append(ReloadSignalService(runtime: self)) }
+        return services
     }
 
-    /// Runs until graceful shutdown (or cancellation), then closes every session and stops the
-    /// event loops if it created them.
+    /// Runs until graceful shutdown (or cancellation), publishing the loops' metrics every
+    /// second meanwhile; then closes every session and stops the event loops if it created them.
     public func run() async throws {
+        let metrics = self.metrics
+        let collecting = Task {
+            while !Task.isCancelled {
+                await metrics.collect()
+                try? await Task.sleep(for: .seconds(1))
+            }
+        }
         try? await gracefulShutdown()
+        collecting.cancel()
         await self.closeSessions()
         if self.ownsGroup { try await self.eventLoopGroup.shutdownGracefully() }
     }
@@ -76,12 +122,19 @@ public final class JunctionRuntime: Service, Sendable {
         await self.connections.drain(timeout: self.shutdownTimeout)
     }
 
+    /// Registers what a subsystem does when the configuration is reloaded; handlers run in
+    /// registration order, after the realms and listeners were changed.
+    public func onReload(_ handler: @escaping ReloadHandler) {
+        self.reloadHandlers.withLock { $0.append(handler) }
+    }
+
     /// Builds the session handler of each connection a listener accepts; the one place a
     /// `SessionChannelHandler` is constructed.
     func sessionHandlerFactory(for transport: TransportConfiguration) -> SessionHandlerFactory {
         let limits = self.configuration.limits
         let security = self.security.forListener(authMethods: transport.authMethods, limits: limits, router: self.router)
         let (statistics, mailboxes, logger) = (self.statistics, self.mailboxes, self.logger)
+        let (counters, authentications) = (self.router.counters, self.authentications)
         return { info in
             SessionChannelHandler(
                 info: info,
@@ -89,10 +142,19 @@ public final class JunctionRuntime: Service, Sendable {
                 security: security,
                 statistics: statistics,
                 mailboxes: mailboxes,
+                counters: counters,
+                authentications: authentications,
                 logger: logger
             )
         }
     }
+
+    /// Replaces the configuration in force (see `JunctionRuntime+Reload`).
+    func replaceConfiguration(_ configuration: JunctionConfiguration) {
+        self.current.withLock { $0 = configuration }
+    }
+
+    var reloadHandlersInOrder: [ReloadHandler] { self.reloadHandlers.withLock { $0 } }
 }
 
 /// How `ServiceGroup` names the service in its logs.

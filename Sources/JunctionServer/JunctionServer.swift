@@ -8,7 +8,8 @@ import ServiceLifecycle
 /// and shuts down exactly as `junction serve` does.
 public final class JunctionServer: Sendable {
     public let runtime: JunctionRuntime
-    /// Where each configured transport listens, in configuration order (resolves port 0).
+    /// Where each configured transport listened at start, in configuration order (resolves port
+    /// 0); `runtime.listeners.listening` tells where the listeners are after a reload.
     public let boundAddresses: [SocketAddress]
     private let services: ServiceGroup
     private let running: Task<Void, Never>
@@ -35,21 +36,21 @@ public final class JunctionServer: Sendable {
     /// creates one with `configuration.eventLoops` threads.
     public static func start(
         configuration: JunctionConfiguration,
+        configurationFile: String? = nil,
         group: (any EventLoopGroup)? = nil,
         shutdownTimeout: Duration = .seconds(3),
         logger: Logger
     ) async throws -> JunctionServer {
         let runtime = JunctionRuntime(
             configuration: configuration,
+            configurationFile: configurationFile,
             group: group,
             shutdownTimeout: shutdownTimeout,
             logger: logger
         )
         let (events, sink) = AsyncStream.makeStream(of: StartEvent.self)
-        let listeners = configuration.transports.enumerated().map { index, transport in
-            ListenerService(transport: transport, runtime: runtime) { sink.yield(.listening(index, $0)) }
-        }
-        let services = ServiceGroup(services: [runtime] + listeners, logger: logger)
+        runtime.listeners.whenStarted { sink.yield(.listening($0)) }
+        let services = ServiceGroup(services: runtime.services(), logger: logger)
         let running = Task {
             do {
                 try await services.run()
@@ -59,26 +60,28 @@ public final class JunctionServer: Sendable {
             }
             sink.finish()
         }
-        var addresses = [SocketAddress?](repeating: nil, count: listeners.count)
-        var listening = 0
         var iterator = events.makeAsyncIterator()
-        while listening < listeners.count {
-            switch await iterator.next() {
-            case .listening(let index, let address):
-                addresses[index] = address
-                listening += 1
-            case .stopped(let error):
-                throw error ?? CancellationError()
-            case nil:
-                throw CancellationError()
-            }
+        switch await iterator.next() {
+        case .listening(.success(let addresses)):
+            return JunctionServer(
+                runtime: runtime,
+                boundAddresses: addresses.compactMap { $0 },
+                services: services,
+                running: running
+            )
+        case .listening(.failure(let error)), .stopped(let error?):
+            await running.value
+            throw error
+        case .stopped(nil), nil:
+            throw CancellationError()
         }
-        return JunctionServer(
-            runtime: runtime,
-            boundAddresses: addresses.compactMap { $0 },
-            services: services,
-            running: running
-        )
+    }
+
+    /// Re-reads the configuration file the server was started with (or `path`) and applies it,
+    /// as SIGHUP does; see `JunctionRuntime.reload(fromFile:)`.
+    @discardableResult
+    public func reload(fromFile path: String? = nil) async throws(ConfigurationFileError) -> ReloadReport {
+        try await self.runtime.reload(fromFile: path)
     }
 
     /// Stops listening, says GOODBYE `wamp.close.system_shutdown` to every session, waits for them
@@ -90,7 +93,7 @@ public final class JunctionServer: Sendable {
     }
 
     private enum StartEvent: Sendable {
-        case listening(Int, SocketAddress?)
+        case listening(Result<[SocketAddress?], any Error>)
         case stopped((any Error)?)
     }
 }

@@ -9,7 +9,7 @@ struct Junction: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "junction",
         abstract: "A fast WAMP v2 router: routed RPC and publish/subscribe over WebSocket and RawSocket.",
-        subcommands: [Serve.self, Init.self, Check.self, WebSocketEcho.self] + clientSubcommands,
+        subcommands: [Serve.self, Reload.self, Init.self, Check.self, WebSocketEcho.self] + clientSubcommands,
         defaultSubcommand: Serve.self
     )
 }
@@ -17,16 +17,10 @@ struct Junction: AsyncParsableCommand {
 /// Reads and validates a configuration file, or returns the built-in default.
 func loadConfiguration(path: String?) throws -> JunctionConfiguration {
     guard let path else { return .builtInDefault }
-    let text: String
     do {
-        text = try String(contentsOfFile: path, encoding: .utf8)
+        return try ConfigurationFile.load(path: path)
     } catch {
-        throw ValidationError("cannot read \(path): \(error.localizedDescription)")
-    }
-    do {
-        return try ConfigurationLoader.load(yaml: text)
-    } catch {
-        throw ValidationError("\(path): \(error)")
+        throw ValidationError(error.message)
     }
 }
 
@@ -43,19 +37,44 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .long, help: "Log level (overrides router.log_level).")
     var logLevel: String?
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Where to write the process id for 'junction reload' (overrides router.pid_file; "
+                + "default: \(PIDFile.defaultPath))."))
+    var pidFile: String?
+
     func run() async throws {
+        // Until the reloader traps it, a SIGHUP must not end the router (its default action).
+        signal(SIGHUP, SIG_IGN)
         var configuration = try loadConfiguration(path: self.config)
-        if let eventLoops = self.eventLoops { configuration.eventLoops = max(0, eventLoops) }
-        if let logLevel = self.logLevel { configuration.logLevel = logLevel }
+        let (eventLoops, logLevel) = (self.eventLoops, self.logLevel)
+        let overrides: @Sendable (inout JunctionConfiguration) -> Void = { configuration in
+            if let eventLoops { configuration.eventLoops = max(0, eventLoops) }
+            if let logLevel { configuration.logLevel = logLevel }
+        }
+        overrides(&configuration)
         let level = Logger.Level(rawValue: configuration.logLevel) ?? .info
         // StreamLogHandler's lines, formatted for less (see ServerLogHandler).
         LoggingSystem.bootstrap { label in ServerLogHandler(label: label, level: level) }
         let logger = Logger(label: "junction")
-        let runtime = JunctionRuntime(configuration: configuration, logger: logger)
-        // The runtime first, then a service per listener (and later MQTT/HTTP listeners and
-        // workers): SIGTERM/SIGINT stop the listeners first, then the runtime closes the sessions.
+        let runtime = JunctionRuntime(
+            configuration: configuration, configurationFile: self.config, overrides: overrides, logger: logger)
+        let pidFile = PIDFile(path: self.pidFile ?? configuration.pidFile ?? PIDFile.defaultPath)
+        do {
+            try pidFile.write()
+        } catch {
+            logger.warning("cannot write the pid file; 'junction reload' will not find this router", metadata: [
+                "pid_file": "\(pidFile.path)", "error": "\(error)",
+            ])
+        }
+        defer { pidFile.removeIfOurs() }
+        // The runtime first, then its listeners and the SIGHUP reloader (and later MQTT/HTTP
+        // listeners and workers): SIGTERM/SIGINT stop the listeners first, then the runtime closes
+        // the sessions.
         let group = ServiceGroup(
-            services: runtime.services(), gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+            services: runtime.services(reloadOnSIGHUP: true), gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger)
         try await group.run()
     }
 }

@@ -14,6 +14,14 @@ extension Realm {
     func authorize(
         _ record: SessionRecord, _ action: Permission.Action, _ uri: String, options: WAMPDict, message: WAMPMessage
     ) -> AuthorizationDecision? {
+        let decision = self.decide(record, action, uri, options: options, message: message)
+        if let decision, !decision.allowed { self.counters.authorizationDenials += 1 }
+        return decision
+    }
+
+    private func decide(
+        _ record: SessionRecord, _ action: Permission.Action, _ uri: String, options: WAMPDict, message: WAMPMessage
+    ) -> AuthorizationDecision? {
         if let granted = record.pendingDecision, granted.action == action, granted.uri == uri {
             record.pendingDecision = nil
             return granted.decision

@@ -94,6 +94,7 @@ extension Realm {
             }
             return
         }
+        self.counters.publications += 1
         let publication = self.publish(
             to: publish.topic, payload: publish.payload, options: publish.options, publisher: record,
             forceDisclosure: decision.disclose)
@@ -127,6 +128,7 @@ extension Realm {
                     filter.isOpen
                         || filter.admits(session: subscriber, authid: receiver.authid, authrole: receiver.authrole)
                 else { continue }
+                self.counters.deliveries += 1
                 receiver.peer.send(event)
             }
         }

@@ -57,6 +57,8 @@ struct Dealer {
         var callerStreaming: Bool
         /// A CANCEL with mode `kill` was sent on: a second CANCEL changes nothing.
         var killRequested = false
+        /// When the CALL was routed (`NIODeadline` uptime), for the call-duration histogram.
+        var startedAt: UInt64 = 0
 
         var key: InvocationKey { InvocationKey(callee: self.callee, request: self.invocationRequest) }
     }
@@ -187,7 +189,7 @@ struct Dealer {
     /// Records a call routed to `callee` and returns the INVOCATION request id.
     mutating func startInvocation(
         caller: UInt64, callerRequest: UInt64, registration: Registration, callee: UInt64, procedure: String,
-        receiveProgress: Bool, callerStreaming: Bool
+        receiveProgress: Bool, callerStreaming: Bool, startedAt: UInt64 = 0
     ) -> UInt64 {
         let request = self.invocationIDs[callee, default: SequentialIDGenerator()].next()
         self.lastInvocationID[callee] = request
@@ -195,7 +197,7 @@ struct Dealer {
         self.pending[key] = PendingCall(
             caller: caller, callerRequest: callerRequest, registration: registration.id, callee: callee,
             invocationRequest: request, procedure: procedure, receiveProgress: receiveProgress,
-            progressive: callerStreaming, callerStreaming: callerStreaming)
+            progressive: callerStreaming, callerStreaming: callerStreaming, startedAt: startedAt)
         self.pendingByCaller[IDKey(caller), default: [:]][IDKey(callerRequest)] = key
         self.pendingByCallee[IDKey(callee), default: []].insert(key)
         return request

@@ -186,7 +186,9 @@ extension Realm {
         Self.copyPassthruOptions(from: call.options, into: &details)
         let request = self.dealer.startInvocation(
             caller: record.id, callerRequest: call.request, registration: registration, callee: callee.id,
-            procedure: call.procedure, receiveProgress: receiveProgress, callerStreaming: progress)
+            procedure: call.procedure, receiveProgress: receiveProgress, callerStreaming: progress,
+            startedAt: NIODeadline.now().uptimeNanoseconds)
+        self.counters.callsRouted += 1
         if timeout > 0 {
             self.startTimer(Dealer.InvocationKey(callee: callee.id, request: request), milliseconds: timeout)
         }
@@ -227,6 +229,7 @@ extension Realm {
                 .result(.init(request: call.callerRequest, details: details, payload: yield.payload)))
         case .completed(let call):
             self.cancelTimer(call.key)
+            self.callEnded(call)
             self.sessions[call.caller]?.peer.send(
                 .result(.init(request: call.callerRequest, details: details, payload: yield.payload)))
         case .stale:
@@ -240,6 +243,7 @@ extension Realm {
         switch self.dealer.completeInvocation(callee: record.id, request: error.request) {
         case .completed(let call), .progress(let call):
             self.cancelTimer(call.key)
+            self.callEnded(call)
             self.sessions[call.caller]?.peer.send(
                 .error(
                     .init(
@@ -282,6 +286,12 @@ extension Realm {
         guard let callee = self.sessions[call.callee], callee.supports(.calleeCallCanceling) else { return }
         callee.peer.send(
             .interrupt(.init(request: call.invocationRequest, options: ["mode": .string(mode.rawValue), "reason": .string(reason)])))
+    }
+
+    /// Records how long a routed call took, from its CALL to its final answer.
+    private func callEnded(_ call: Dealer.PendingCall) {
+        let now = NIODeadline.now().uptimeNanoseconds
+        self.counters.callDurations.observe(nanoseconds: now >= call.startedAt ? now - call.startedAt : 0)
     }
 
     // MARK: Call timeouts

@@ -1,6 +1,7 @@
 import JunctionAuth
 import Logging
 import NIOCore
+import Synchronization
 import WAMPCore
 
 /// One routing realm: its sessions, broker and dealer.
@@ -9,8 +10,12 @@ import WAMPCore
 /// transport layer hops there (or calls directly when the connection shares the loop), so the
 /// routing hot path takes no locks.
 public final class Realm: @unchecked Sendable {
-    public let configuration: RealmConfiguration
+    /// Confined to `eventLoop` like the rest of the realm state (`reconfigure` replaces it there);
+    /// code on other loops reads `admission` instead.
+    public internal(set) var configuration: RealmConfiguration
     public let eventLoop: any EventLoop
+    /// What the loop's realms and connections count (publications, calls, denials, ...).
+    public let counters: RouterCounters
     let logger: Logger
     var sessions: IDMap<SessionRecord> = [:]
     var broker = Broker()
@@ -22,7 +27,7 @@ public final class Realm: @unchecked Sendable {
     /// Events kept for `wamp.subscription.get_events`, per configured history rule.
     var history: EventHistory
     let clock: WallClock
-    private(set) var closed = false
+    var closed = false
     /// The router's own session, which makes the calls of dynamic authenticators and authorizers;
     /// joined on first use, gone after `shutdown()`.
     var internalSession: LocalSessionCore?
@@ -31,24 +36,33 @@ public final class Realm: @unchecked Sendable {
     lazy var localMailbox = LoopMailbox(eventLoop: self.eventLoop)
     /// Dynamic authorizer decisions.
     var authorizationCache = AuthorizationCache()
-    /// Verifies JWTs presented as tickets; `nil` when the realm accepts none (or its keys are
-    /// unusable, which the configuration loader reports before the router starts).
-    public let jwtVerifier: JWTVerifier?
+    /// What session establishment (on any loop) needs of the configuration; replaced with it.
+    let admissionBox: Mutex<RealmAdmission>
 
     public init(
-        configuration: RealmConfiguration, eventLoop: any EventLoop, logger: Logger, clock: WallClock = .system
+        configuration: RealmConfiguration, eventLoop: any EventLoop, logger: Logger, clock: WallClock = .system,
+        counters: RouterCounters = RouterCounters()
     ) {
         self.configuration = configuration
         self.eventLoop = eventLoop
+        self.counters = counters
         self.clock = clock
         self.history = EventHistory(rules: configuration.eventHistory)
-        self.jwtVerifier = configuration.authentication.jwt.flatMap { try? JWTVerifier(configuration: $0) }
+        self.admissionBox = Mutex(RealmAdmission(configuration))
         var logger = logger
         logger[metadataKey: "realm"] = .string(configuration.name)
         self.logger = logger
     }
 
     public var name: String { self.configuration.name }
+
+    /// The authentication settings, anonymous role and slow-consumer policy new sessions are
+    /// admitted with; readable from any thread (one lock per session establishment).
+    public var admission: RealmAdmission { self.admissionBox.withLock { $0 } }
+
+    /// Verifies JWTs presented as tickets; `nil` when the realm accepts none (or its keys are
+    /// unusable, which the configuration loader reports before the router starts).
+    public var jwtVerifier: JWTVerifier? { self.admission.jwtVerifier }
 
     /// How many sessions are joined.
     public var sessionCount: Int {

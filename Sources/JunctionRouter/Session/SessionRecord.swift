@@ -5,7 +5,8 @@ final class SessionRecord {
     let id: UInt64
     let peer: any PeerConnection
     let authid: String
-    let role: Role
+    /// Replaced when a configuration reload changes the role's permissions.
+    var role: Role
     let authmethod: String
     let authprovider: String
     /// The features the client announced in `HELLO.Details.roles` that the router acts on (the

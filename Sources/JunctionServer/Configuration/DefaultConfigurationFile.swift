@@ -10,6 +10,9 @@ public enum DefaultConfigurationFile {
           event_loops: 0
           # trace, debug, info, notice, warning, error, critical
           log_level: info
+          # Where `junction serve` writes its process id, for `junction reload` (SIGHUP re-reads
+          # this file). Default: junction.pid in the temporary directory.
+          # pid_file: /run/junction/junction.pid
 
         limits:
           # Largest WAMP message accepted, in bytes (default 16 MiB). Transports may set a lower one.

@@ -7,6 +7,9 @@ public struct JunctionConfiguration: Sendable, Hashable {
     /// Event-loop threads. `0` means one per CPU core.
     public var eventLoops: Int = 0
     public var logLevel: String = "info"
+    /// Where `junction serve` writes its process id, for `junction reload`; `nil`: the default
+    /// (`junction.pid` in the temporary directory) unless `--pid-file` says otherwise.
+    public var pidFile: String?
     public var realms: [RealmConfiguration]
     public var transports: [TransportConfiguration]
     public var limits = Limits()

@@ -91,11 +91,14 @@ extension ListenerService {
     ) throws -> ServerBootstrap {
         let limiter = ConnectionLimiter(maxConnections: maxConnections)
         let sslContext = try tls.map(TLSContextFactory.makeContext)
-        let (connections, logger) = (runtime.connections, runtime.logger)
+        let (connections, logger, counters) = (runtime.connections, runtime.logger, runtime.router.counters)
         return bootstrap.childChannelInitializer { channel in
             connections.add(channel)
             let admitted = limiter.admit(channel)
             return channel.eventLoop.makeCompletedFuture {
+                if let counters = counters.counters(for: channel.eventLoop) {
+                    try channel.pipeline.syncOperations.addHandler(ByteCountingHandler(counters: counters))
+                }
                 try channel.pipeline.syncOperations.addTLSServerHandlers(sslContext, logger: logger)
                 try configure(channel.pipeline.syncOperations, admitted)
             }

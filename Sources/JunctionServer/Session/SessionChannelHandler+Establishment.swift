@@ -21,6 +21,7 @@ extension SessionChannelHandler {
                 handler.run(action)
             }
         case .welcome(let welcome):
+            self.authentications.succeeded(method: welcome.details["authmethod"]?.stringValue ?? "other")
             self.loggedSessionID = welcome.session
             self.releasePendingPlace()
             self.run(.send(.welcome(welcome)))
@@ -55,6 +56,7 @@ extension SessionChannelHandler {
                     "reason": "\(refusal.log)", "abort": "\(refusal.abort.reason)",
                     "authid": "\(refusal.authid ?? "-")",
                 ])
+            if authenticationFailed { self.authentications.failed(method: refusal.authmethod) }
             if let time = refusal.failedLoginAt { self.security.failures.recordFailure(self.clientAddress, at: time) }
             guard let delay = refusal.delay else {
                 self.run(.sendAndClose(.abort(refusal.abort), leave: nil))
@@ -75,7 +77,7 @@ extension SessionChannelHandler {
         if !realm.eventLoop.inEventLoop {
             self.realmMailbox = self.mailboxes.mailbox(for: realm.eventLoop) ?? LoopMailbox(eventLoop: realm.eventLoop)
         }
-        self.outbound.limit(self.limits, policy: realm.configuration.slowConsumer)
+        self.outbound.limit(self.limits, policy: realm.admission.slowConsumer)
         guard let peer = self.peer, self.context != nil else { return }
         let transport = "\(self.info.kind.rawValue)/\(self.info.serializer) \(self.info.peer)"
         if realm.eventLoop.inEventLoop {

@@ -21,6 +21,10 @@ final class SessionChannelHandler: ChannelInboundHandler, DeliveryTarget {
     let limits: Limits
     let security: SessionSecurity
     let mailboxes: LoopMailboxes
+    let loopCounters: LoopCounters
+    let authentications: AuthenticationMetrics
+    /// This connection's loop's counters (messages in and out), taken at `handlerAdded`.
+    var counters: RouterCounters?
     /// This connection's loop: its mailbox (messages from realms on other loops) and the
     /// connections waiting for a flush.
     var loop: LoopMailbox?
@@ -45,8 +49,10 @@ final class SessionChannelHandler: ChannelInboundHandler, DeliveryTarget {
 
     init(
         info: TransportInfo, limits: Limits, security: SessionSecurity, statistics: ServerStatistics,
-        mailboxes: LoopMailboxes, logger: Logger
+        mailboxes: LoopMailboxes, counters: LoopCounters, authentications: AuthenticationMetrics, logger: Logger
     ) {
+        self.loopCounters = counters
+        self.authentications = authentications
         self.state = SessionStateMachine(environment: security.establishment)
         self.info = info
         self.limits = limits
@@ -73,6 +79,9 @@ final class SessionChannelHandler: ChannelInboundHandler, DeliveryTarget {
         // A loop outside the server's group (none in practice) gets a mailbox of its own.
         let loop = self.mailboxes.mailbox(for: context.eventLoop) ?? LoopMailbox(eventLoop: context.eventLoop)
         self.loop = loop
+        let counters = self.loopCounters.counters(for: context.eventLoop) ?? RouterCounters()
+        self.counters = counters
+        self.outbound.counters = counters
         self.peer = PeerHandle(target: self, mailbox: loop)
         self.holdsPendingPlace = self.security.pendingSessions.enter()
         if !self.holdsPendingPlace {
@@ -105,6 +114,7 @@ final class SessionChannelHandler: ChannelInboundHandler, DeliveryTarget {
         self.outbound.reading = true
         switch self.unwrapInboundIn(data) {
         case .message(let message):
+            self.counters?.messagesIn.count(message.type)
             self.run(self.state.received(message, from: self))
         case .violation(let violation):
             self.logger.warning("protocol violation", metadata: ["error": "\(violation.message)"])

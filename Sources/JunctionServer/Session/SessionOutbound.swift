@@ -30,6 +30,8 @@ final class SessionOutbound {
 
     private var queue: OutboundQueue<TransportOutbound>
     private let statistics: ServerStatistics
+    /// The loop's counters (messages out by type); set when the handler is added.
+    var counters: RouterCounters?
     /// The serializer's kind rather than the serializer: the serializers are stateless, and an
     /// existential kept per connection cost 40 bytes.
     private let serializer: SerializerKind
@@ -70,6 +72,7 @@ final class SessionOutbound {
 
     /// Sends a message for this peer alone. `logger`: evaluated only to log a slow consumer.
     func send(_ message: WAMPMessage, context: ChannelHandlerContext, logger: @autoclosure () -> Logger) -> Outcome {
+        self.counters?.messagesOut.count(message.type)
         let (outbound, bytes) = self.encode(message)
         return self.send(outbound, bytes: bytes, importance: .essential, context: context, logger: logger)
     }
@@ -80,6 +83,7 @@ final class SessionOutbound {
         _ message: SharedMessage, fromOtherLoop: Bool, memo: SharedEncodingMemo, context: ChannelHandlerContext,
         logger: @autoclosure () -> Logger
     ) -> Outcome {
+        self.counters?.messagesOut.count(message.message.type)
         let allocator = self.allocator
         let outbound: TransportOutbound
         let bytes: Int
@@ -201,6 +205,7 @@ final class SessionOutbound {
     /// Writes the session's last message and closes: whatever is still queued goes first
     /// (unless `bypassQueue`: the queue itself is the problem).
     func sendFinal(_ message: WAMPMessage, bypassQueue: Bool, context: ChannelHandlerContext) {
+        self.counters?.messagesOut.count(message.type)
         if !bypassQueue {
             while let queued = self.queue.next(channelWritable: true) {
                 context.write(NIOAny(queued), promise: nil)

@@ -78,6 +78,8 @@ public struct SessionEstablishment: Sendable {
         public var log: String
         /// The authid the HELLO asked for, for the log.
         public var authid: String?
+        /// The method the client asked for first (metrics count failures by it), if a known one.
+        public var authmethod: AuthMethod?
         /// Count a failed login from the client's address at this time.
         public var failedLoginAt: Int64?
         /// Send ABORT after this delay (a wrong password costs the guesser time), then call
@@ -135,7 +137,8 @@ public struct SessionEstablishment: Sendable {
                 .init(reason: WAMPErrorURI.noSuchRealm, message: "no realm '\(hello.realm)'"),
                 log: "HELLO for an unknown realm '\(hello.realm)'", hello: hello, countsAsFailure: false)
         }
-        let authentication = realm.configuration.authentication
+        let admission = realm.admission
+        let authentication = admission.authentication
         let offered = hello.details["authmethods"]?.listValue ?? []
         var generator = self.environment.random.generator
         let sessionID = WAMPID.random(using: &generator)
@@ -143,7 +146,7 @@ public struct SessionEstablishment: Sendable {
         let offersTLS = offered.contains(.string(AuthMethod.tls.rawValue))
         let request = AuthenticationRequest(
             hello: hello, sessionID: sessionID, allowedMethods: self.environment.allowedMethods,
-            anonymousAllowed: realm.configuration.anonymousRole != nil,
+            anonymousAllowed: admission.anonymousRole != nil,
             clientCertificate: offersTLS ? connection.clientCertificate() : nil,
             transportDetails: authentication.dynamic != nil ? connection.transportDetails() : [:])
         let attempt = Attempt(
@@ -251,6 +254,7 @@ public struct SessionEstablishment: Sendable {
     ) -> Action {
         let policy = self.environment.failurePolicy
         var refusal = Refusal(abort: abort, log: log, authid: hello.details["authid"]?.stringValue)
+        refusal.authmethod = hello.details["authmethods"]?.listValue?.first?.stringValue.flatMap(AuthMethod.init)
         guard abort.reason == WAMPErrorURI.authenticationFailed else {
             self.state = .finished
             return .refuse(refusal)
