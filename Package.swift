@@ -22,6 +22,8 @@ let package = Package(
         .library(name: "RESPCore", targets: ["RESPCore"]),
         .library(name: "JunctionRedis", targets: ["JunctionRedis"]),
         .library(name: "JunctionMetrics", targets: ["JunctionMetrics"]),
+        .library(name: "JunctionComponents", targets: ["JunctionComponents"]),
+        .library(name: "JunctionServer", targets: ["JunctionServer"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -85,6 +87,7 @@ let package = Package(
             name: "JunctionServer",
             dependencies: [
                 "WAMPCore", "JunctionTransport", "JunctionRouter", "JunctionAuth", "JunctionMetrics",
+                "JunctionComponents",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -99,6 +102,17 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: dataPathSettings
+        ),
+        // Hosted components: supervision state machines, processes (swift-subprocess), in-process
+        // `Component`s, the `junction.component.*` operations.
+        .target(
+            name: "JunctionComponents",
+            dependencies: [
+                "JunctionRouter", "WAMPCore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
+            ]
         ),
         // The router's Prometheus registry and the swift-metrics factory that records into it.
         .target(
@@ -247,6 +261,13 @@ let package = Package(
                 // Delivery and LocalSession tests run realms on real loops.
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        .testTarget(
+            name: "JunctionComponentsTests",
+            dependencies: [
+                "JunctionComponents", "JunctionServer", "JunctionRouter", "JunctionClient", "WAMPCore",
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(

@@ -58,6 +58,7 @@ public final class JunctionRuntime: Service, Sendable {
     /// and background workers go after the runtime too.
     public func services() -> [any Service] {
         [self] + self.configuration.transports.map { ListenerService(transport: $0, runtime: self) }
+            + self.componentServices()
     }
 
     /// Runs until graceful shutdown (or cancellation), then closes every session and stops the

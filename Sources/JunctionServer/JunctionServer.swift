@@ -1,3 +1,4 @@
+import JunctionComponents
 import JunctionRouter
 import Logging
 import NIOCore
@@ -11,32 +12,39 @@ public final class JunctionServer: Sendable {
     /// Where each configured transport listens, in configuration order (resolves port 0).
     public let boundAddresses: [SocketAddress]
     private let services: ServiceGroup
+    private let hosting: [any Service]
     private let running: Task<Void, Never>
 
     public var router: Router { self.runtime.router }
     public var configuration: JunctionConfiguration { self.runtime.configuration }
     /// Counters of dropped events and slow-consumer disconnects.
     public var statistics: ServerStatistics { self.runtime.statistics }
+    /// The hosted components' supervisor (`nil` without components).
+    public var components: ComponentSupervisor? { self.hosting.compactMap { $0 as? ComponentsService }.first?.supervisor }
 
     private init(
         runtime: JunctionRuntime,
         boundAddresses: [SocketAddress],
         services: ServiceGroup,
+        hosting: [any Service],
         running: Task<Void, Never>
     ) {
         self.runtime = runtime
         self.boundAddresses = boundAddresses
         self.services = services
+        self.hosting = hosting
         self.running = running
     }
 
     /// Creates the realms and binds every transport; returns once all are listening, or throws the
     /// first listener's error (after releasing what was started). Uses `group` if given, else
-    /// creates one with `configuration.eventLoops` threads.
+    /// creates one with `configuration.eventLoops` threads. `components` are in-process components
+    /// joined after the listeners (with `configuration.components`, the hosted ones).
     public static func start(
         configuration: JunctionConfiguration,
         group: (any EventLoopGroup)? = nil,
         shutdownTimeout: Duration = .seconds(3),
+        components: [any Component] = [],
         logger: Logger
     ) async throws -> JunctionServer {
         let runtime = JunctionRuntime(
@@ -49,7 +57,8 @@ public final class JunctionServer: Sendable {
         let listeners = configuration.transports.enumerated().map { index, transport in
             ListenerService(transport: transport, runtime: runtime) { sink.yield(.listening(index, $0)) }
         }
-        let services = ServiceGroup(services: [runtime] + listeners, logger: logger)
+        let hosting = runtime.componentServices(inProcess: components)
+        let services = ServiceGroup(services: [runtime] + listeners + hosting, logger: logger)
         let running = Task {
             do {
                 try await services.run()
@@ -77,6 +86,7 @@ public final class JunctionServer: Sendable {
             runtime: runtime,
             boundAddresses: addresses.compactMap { $0 },
             services: services,
+            hosting: hosting,
             running: running
         )
     }

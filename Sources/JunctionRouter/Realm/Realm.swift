@@ -34,6 +34,8 @@ public final class Realm: @unchecked Sendable {
     /// Verifies JWTs presented as tickets; `nil` when the realm accepts none (or its keys are
     /// unusable, which the configuration loader reports before the router starts).
     public let jwtVerifier: JWTVerifier?
+    /// Ticket principals granted at run time (one per hosted component instance start).
+    public let runtimeTickets = RuntimeTicketPrincipals()
 
     public init(
         configuration: RealmConfiguration, eventLoop: any EventLoop, logger: Logger, clock: WallClock = .system

@@ -1,0 +1,60 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import JunctionComponents
+import JunctionRouter
+import Logging
+import NIOCore
+import ServiceLifecycle
+
+/// Hosted components plug in after the listeners: a private RawSocket listener on a Unix socket
+/// (ticket authentication only, in a directory only the router's user can enter) that every
+/// instance's `JUNCTION_URL` names, then the `ComponentsService`, which starts the instances once
+/// that listener is bound.
+extension JunctionRuntime {
+    /// The listener and service that host `configuration.components` and `inProcess`; none when
+    /// there are no components.
+    public func componentServices(
+        inProcess: [any Component] = [],
+        onListening: @escaping @Sendable (SocketAddress?) async -> Void = { _ in }
+    ) -> [any Service] {
+        let hosted = self.configuration.components
+        guard !hosted.isEmpty || !inProcess.isEmpty else { return [] }
+        let (bound, signal) = AsyncStream.makeStream(of: Void.self)
+        var services: [any Service] = []
+        var url = ""
+        if !hosted.isEmpty {
+            let path = self.componentSocketPath
+            url = "unix://\(path)"
+            var listener = RawSocketListener(endpoint: .unix(path: path))
+            listener.authMethods = [.ticket]
+            services.append(
+                ListenerService(transport: .rawSocket(listener), runtime: self) { address in
+                    await onListening(address)
+                    signal.yield()
+                    signal.finish()
+                })
+        } else {
+            signal.finish()
+        }
+        services.append(
+            ComponentsService(
+                router: self.router, url: url, components: hosted, inProcess: inProcess, logger: self.logger,
+                whenListening: {
+                    for await _ in bound { break }
+                }))
+        return services
+    }
+
+    /// `router.components_socket`, or `$TMPDIR/junction-<pid>/components.sock` (`/tmp` without
+    /// `TMPDIR`), its directory created with mode 0700.
+    var componentSocketPath: String {
+        if let path = self.configuration.componentsSocket { return path }
+        let base = getenv("TMPDIR").map { String(cString: $0) } ?? "/tmp"
+        let directory = "\(base)/junction-\(getpid())"
+        mkdir(directory, 0o700)
+        return "\(directory)/components.sock"
+    }
+}
