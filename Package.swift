@@ -266,6 +266,8 @@ let package = Package(
         .testTarget(
             name: "JunctionComponentsTests",
             dependencies: [
+                // The end-to-end tests run `junction register` as a component.
+                "junction",
                 "JunctionComponents", "JunctionServer", "JunctionRouter", "JunctionClient", "WAMPCore",
                 .product(name: "Logging", package: "swift-log"),
             ]

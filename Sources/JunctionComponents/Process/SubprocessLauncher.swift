@@ -7,6 +7,10 @@ import Subprocess
 
 /// Runs instances with swift-subprocess: argv as configured (never through a shell), the
 /// router's environment plus the instance's, both output pipes drained concurrently line by line.
+///
+/// Each instance leads a process group of its own and signals go to the whole group, so a
+/// component's children stop with it (and cannot keep its output pipes, and so its supervision,
+/// open after it is gone).
 public struct SubprocessLauncher: ProcessLauncher {
     public init() {}
 
@@ -19,11 +23,14 @@ public struct SubprocessLauncher: ProcessLauncher {
         let executable: Executable = program.contains("/") ? .path(.init(program)) : .name(program)
         var overrides: [Environment.Key: String?] = [:]
         for (key, value) in launch.environment { overrides[Environment.Key(stringLiteral: key)] = value }
+        var options = PlatformOptions()
+        options.processGroupID = 0
         let configuration = Configuration(
             executable: executable,
             arguments: Arguments(Array(launch.exec.dropFirst())),
             environment: .inherit.updating(overrides),
-            workingDirectory: launch.cwd.map { .init($0) }
+            workingDirectory: launch.cwd.map { .init($0) },
+            platformOptions: options
         )
         do {
             let result = try await Subprocess.run(
@@ -45,7 +52,7 @@ public struct SubprocessLauncher: ProcessLauncher {
     }
 
     public func signal(_ signal: Int32, to pid: Int32) {
-        _ = kill(pid, signal)
+        if kill(-pid, signal) != 0 { _ = kill(pid, signal) }
     }
 
     private static func drain(
