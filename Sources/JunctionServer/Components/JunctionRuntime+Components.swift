@@ -30,6 +30,9 @@ extension JunctionRuntime {
             url = "unix://\(path)"
             var listener = RawSocketListener(endpoint: .unix(path: path))
             listener.authMethods = [.ticket]
+            // A local process's connection ends with the process; and autobahn's asyncio RawSocket
+            // client does not answer PINGs.
+            listener.liveness.pingInterval = 0
             services.append(
                 ListenerService(transport: .rawSocket(listener), runtime: self) { address in
                     await onListening(address)
