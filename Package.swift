@@ -234,7 +234,7 @@ let package = Package(
         .testTarget(
             name: "JunctionCLITests",
             dependencies: [
-                "junction", "JunctionClient", "JunctionTestSupport",
+                "junction", "JunctionClient", "JunctionTestSupport", "JunctionServer", "JunctionComponents",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -275,6 +275,7 @@ let package = Package(
         .testTarget(
             name: "JunctionServerTests",
             dependencies: [
+                "JunctionComponents",
                 "JunctionServer", "JunctionRouter", "JunctionClient", "JunctionAuth", "WAMPCore",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),

@@ -1,3 +1,4 @@
+import JunctionComponents
 import JunctionMetrics
 import JunctionRouter
 import JunctionTransport
@@ -56,9 +57,10 @@ public final class JunctionRuntime: Service, Sendable {
     /// The runtime followed by one `ListenerService` per configured transport: the order a
     /// `ServiceGroup` needs, as it shuts services down last first. Further listeners (MQTT, HTTP)
     /// and background workers go after the runtime too.
-    public func services() -> [any Service] {
+    /// The hosted components (and the in-process `components`) come last, so they stop first.
+    public func services(components: [any Component] = []) -> [any Service] {
         [self] + self.configuration.transports.map { ListenerService(transport: $0, runtime: self) }
-            + self.componentServices()
+            + self.componentServices(inProcess: components)
     }
 
     /// Runs until graceful shutdown (or cancellation), then closes every session and stops the

@@ -20,7 +20,9 @@ public final class JunctionServer: Sendable {
     /// Counters of dropped events and slow-consumer disconnects.
     public var statistics: ServerStatistics { self.runtime.statistics }
     /// The hosted components' supervisor (`nil` without components).
-    public var components: ComponentSupervisor? { self.hosting.compactMap { $0 as? ComponentsService }.first?.supervisor }
+    public var components: ComponentSupervisor? {
+        self.hosting.compactMap { $0 as? ComponentsService }.first?.supervisor
+    }
 
     private init(
         runtime: JunctionRuntime,

@@ -80,7 +80,8 @@ struct ClientOptions: ParsableArguments {
                 hex = try String(contentsOfFile: key, encoding: .utf8)
             }
             do {
-                return try .cryptosign(authid: authid, privateKeyHex: hex.trimmingCharacters(in: .whitespacesAndNewlines))
+                return try .cryptosign(
+                    authid: authid, privateKeyHex: hex.trimmingCharacters(in: .whitespacesAndNewlines))
             } catch {
                 throw ValidationError(error.message)
             }

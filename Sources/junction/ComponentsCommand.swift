@@ -38,7 +38,8 @@ struct ComponentsCommand: AsyncParsableCommand {
                 }
                 return
             }
-            let result = try await client.call("junction.component.\(self.action.rawValue)", args: [.string(self.name!)])
+            let result = try await client.call(
+                "junction.component.\(self.action.rawValue)", args: [.string(self.name!)])
             printLine(CommandLineValue.output(args: result.args, kwargs: result.kwargs))
         }
     }

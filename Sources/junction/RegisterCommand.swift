@@ -37,7 +37,8 @@ struct RegisterCommand: AsyncParsableCommand {
         let command = self.exec
         let (served, servedContinuation) = AsyncStream.makeStream(of: Void.self)
         try await runClient(self.client, reconnect: .default) { client in
-            try await client.register(self.procedure, options: RegisterOptions(match: match, invoke: self.invoke)) { invocation in
+            let options = RegisterOptions(match: match, invoke: self.invoke)
+            try await client.register(self.procedure, options: options) { invocation in
                 defer { servedContinuation.yield() }
                 return try await ShellProcedure.run(command, invocation: invocation)
             }

@@ -33,7 +33,8 @@ public actor InProcessComponentHost {
                 }
                 self.logger.info("in-process component joined", metadata: metadata)
             } catch {
-                self.logger.error("in-process component failed to start", metadata: metadata.merging(["error": "\(error)"]) { $1 })
+                self.logger.error(
+                    "in-process component failed to start", metadata: metadata.merging(["error": "\(error)"]) { $1 })
             }
         }
     }

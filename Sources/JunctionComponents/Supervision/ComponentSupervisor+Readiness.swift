@@ -120,7 +120,8 @@ extension ComponentSupervisor {
             details = Self.describe(status)
         case .backingOff(let status, let delay):
             details = Self.describe(status)
-            details["delay_ms"] = .int(delay.components.seconds * 1000 + delay.components.attoseconds / 1_000_000_000_000_000)
+            details["delay_ms"] = .int(
+                delay.components.seconds * 1000 + delay.components.attoseconds / 1_000_000_000_000_000)
         case .failed(let status, let crashes):
             details = Self.describe(status)
             details["crashes"] = .int(Int64(crashes))

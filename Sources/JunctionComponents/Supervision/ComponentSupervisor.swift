@@ -1,11 +1,12 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import JunctionRouter
 import Logging
 import WAMPCore
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// Runs the hosted components of one router: starts their instances in dependency order with
 /// fresh credentials, restarts what crashes (per `InstanceLifecycle`), watches readiness, logs
@@ -106,7 +107,9 @@ public actor ComponentSupervisor {
         let byName = Dictionary(new.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         for name in changes.added + changes.changed { self.add(byName[name]!) }
         self.order = new.map(\.name)
-        for realm in Set(new.map(\.realm)).sorted() where self.sessions[realm] == nil { await self.attach(realm: realm) }
+        for realm in Set(new.map(\.realm)).sorted() where self.sessions[realm] == nil {
+            await self.attach(realm: realm)
+        }
         for name in changes.added + changes.changed { self.startComponent(name) }
         self.logger.info(
             "components reloaded",
@@ -137,7 +140,8 @@ public actor ComponentSupervisor {
         guard !self.shuttingDown, let component = self.hosted[name] else { return }
         let unmet = self.graph.unmetDependencies(of: name, ready: self.readyNames)
         if !unmet.isEmpty {
-            self.logger.info("component waiting for its dependencies", metadata: ["component": "\(name)", "waiting_for": "\(unmet)"])
+            self.logger.info(
+                "component waiting for its dependencies", metadata: ["component": "\(name)", "waiting_for": "\(unmet)"])
             for index in component.instances.indices {
                 self.hosted[name]!.instances[index].lifecycle.awaitDependencies()
                 self.publishState(name, index)
@@ -252,7 +256,8 @@ public actor ComponentSupervisor {
             self.launcher.signal(SIGKILL, to: pid)
         case .restartAfter(let delay, let token):
             self.hosted[name]!.instances[index].restarts += 1
-            self.logger.info("component instance restarts after backoff", metadata: metadata.merging(["delay": "\(delay)"]) { $1 })
+            self.logger.info(
+                "component instance restarts after backoff", metadata: metadata.merging(["delay": "\(delay)"]) { $1 })
             self.schedule(name, index, after: delay, token: token)
         case .giveUp(let crashes):
             self.logger.error(
@@ -277,7 +282,8 @@ public actor ComponentSupervisor {
         let generation = component.generation
         self.publishState(name, index)
         guard let realm = self.router.realm(named: configuration.realm) else {
-            self.exited(name, index, generation: generation, status: .failedToStart("no realm '\(configuration.realm)'"))
+            self.exited(
+                name, index, generation: generation, status: .failedToStart("no realm '\(configuration.realm)'"))
             return
         }
         let ticket = self.freshTicket()
@@ -314,7 +320,9 @@ public actor ComponentSupervisor {
         var bytes: [UInt8] = []
         for _ in 0..<4 {
             let word = self.random.next()
-            for shift in stride(from: 0, to: 64, by: 8) { bytes.append(UInt8(truncatingIfNeeded: word >> UInt64(shift))) }
+            for shift in stride(from: 0, to: 64, by: 8) {
+                bytes.append(UInt8(truncatingIfNeeded: word >> UInt64(shift)))
+            }
         }
         let digits = Array("0123456789abcdef".utf8)
         var text: [UInt8] = []

@@ -236,7 +236,9 @@ public struct SessionAuthenticator: Sendable {
     }
 
     private mutating func checkTicket(_ ticket: String, authid: String?) -> Step {
-        if let authid, let principal = self.configuration.ticket[authid] ?? self.runtimeTickets?.principal(for: authid) {
+        if let authid,
+            let principal = self.configuration.ticket[authid] ?? self.runtimeTickets?.principal(for: authid)
+        {
             guard ConstantTime.equals(ticket, principal.ticket) else { return self.fail("ticket: wrong ticket") }
             return self.accepted(
                 AuthenticatedIdentity(

@@ -1,13 +1,14 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import JunctionComponents
 import JunctionRouter
 import Logging
 import NIOCore
 import ServiceLifecycle
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// Hosted components plug in after the listeners: a private RawSocket listener on a Unix socket
 /// (ticket authentication only, in a directory only the router's user can enter) that every
@@ -28,6 +29,8 @@ extension JunctionRuntime {
         if !hosted.isEmpty {
             let path = self.componentSocketPath
             url = "unix://\(path)"
+            // Stopped after the listener (services stop last first): removes what the listener left.
+            services.append(SocketFileCleanup(path: path, removeDirectory: self.configuration.componentsSocket == nil))
             var listener = RawSocketListener(endpoint: .unix(path: path))
             listener.authMethods = [.ticket]
             // A local process's connection ends with the process; and autobahn's asyncio RawSocket
@@ -59,5 +62,22 @@ extension JunctionRuntime {
         let directory = "\(base)/junction-\(getpid())"
         mkdir(directory, 0o700)
         return "\(directory)/components.sock"
+    }
+}
+
+/// Removes the components' socket file (and the directory the router made for it) at shutdown,
+/// once the listener is closed.
+struct SocketFileCleanup: Service, CustomStringConvertible {
+    let path: String
+    let removeDirectory: Bool
+
+    var description: String { "SocketFileCleanup(\(self.path))" }
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        unlink(self.path)
+        if self.removeDirectory, let slash = self.path.lastIndex(of: "/") {
+            rmdir(String(self.path[..<slash]))
+        }
     }
 }

@@ -15,13 +15,17 @@ import WAMPCore
     ) -> ComponentConfiguration {
         ComponentConfiguration(
             name: name, realm: "realm1", role: "anonymous",
-            exec: [ComponentHarness.junctionBinary, "register", procedure, "--exec", "echo $PPID", "--invoke", "roundrobin"],
+            exec: [
+                ComponentHarness.junctionBinary, "register", procedure, "--exec", "echo $PPID", "--invoke",
+                "roundrobin",
+            ],
             instances: instances, restart: restart, backoff: self.fastBackoff,
             ready: ReadinessCheck(procedures: [procedure], timeout: .seconds(20)), stopTimeout: .seconds(2))
     }
 
     @Test func threeInstancesShareTheCallsRoundRobin() async throws {
-        let harness = try await ComponentHarness.start([self.pidServer("pids", procedure: "com.test.pid", instances: 3)])
+        let harness = try await ComponentHarness.start([self.pidServer("pids", procedure: "com.test.pid", instances: 3)]
+        )
         do {
             try await eventually("three callees") { try await harness.callees("com.test.pid") == 3 }
             let pids = Set(try await harness.pids("pids"))
@@ -144,7 +148,9 @@ import WAMPCore
             name: "stubborn", realm: "realm1", role: "anonymous",
             exec: ["/bin/sh", "-c", "trap '' TERM; echo trapped; while :; do sleep 0.05; done"], restart: .always)
         stubborn.stopTimeout = .milliseconds(300)
-        let harness = try await ComponentHarness.start([stubborn, self.pidServer("polite", procedure: "com.test.polite")])
+        let harness = try await ComponentHarness.start([
+            stubborn, self.pidServer("polite", procedure: "com.test.polite"),
+        ])
         try await eventually("both running") {
             let stubbornPids = try await harness.pids("stubborn")
             let callees = try await harness.callees("com.test.polite")

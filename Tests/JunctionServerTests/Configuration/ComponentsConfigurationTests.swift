@@ -56,7 +56,8 @@ import Testing
         #expect(
             sensor.backoff
                 == BackoffPolicy(
-                    initial: .milliseconds(50), max: .seconds(2), multiplier: 3, maxRestarts: 4, resetAfter: .seconds(60)))
+                    initial: .milliseconds(50), max: .seconds(2), multiplier: 3, maxRestarts: 4,
+                    resetAfter: .seconds(60)))
         #expect(sensor.dependsOn == ["fan"])
         #expect(sensor.stopTimeout == .milliseconds(500))
         #expect(sensor.logLevel == "debug")
@@ -71,9 +72,13 @@ import Testing
             ("  - {name: a, realm: home, role: device, exec: [x], colour: red}", "components[0].colour"),
             ("  - {name: 'a b', realm: home, role: device, exec: [x]}", "components[0].name"),
             ("  - {name: a, realm: home, role: device, exec: [x], stop_timeout: -1}", "components[0].stop_timeout"),
-            ("  - {name: a, realm: home, role: device, exec: [x], ready: {procedures: []}}", "components[0].ready.procedures"),
             (
-                "  - {name: a, realm: home, role: device, exec: [x]}\n  - {name: a, realm: home, role: device, exec: [y]}",
+                "  - {name: a, realm: home, role: device, exec: [x], ready: {procedures: []}}",
+                "components[0].ready.procedures"
+            ),
+            (
+                "  - {name: a, realm: home, role: device, exec: [x]}\n"
+                    + "  - {name: a, realm: home, role: device, exec: [y]}",
                 "components[1].name"
             ),
             ("  - {name: a, realm: home, role: device, exec: [x], depends_on: [b]}", "components"),
