@@ -25,7 +25,21 @@ public final class ComponentsService: Service, Sendable {
     }
 
     public func run() async throws {
-        await self.whenListening()
+        // A listener that fails to bind shuts the group down: do not wait for it forever.
+        let listening = await withTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                await self.whenListening()
+                return !Task.isCancelled
+            }
+            group.addTask {
+                try? await gracefulShutdown()
+                return false
+            }
+            let first = await group.next() ?? false
+            group.cancelAll()
+            return first
+        }
+        guard listening else { return }
         await self.host.start()
         await self.supervisor.start(self.components)
         try? await gracefulShutdown()
