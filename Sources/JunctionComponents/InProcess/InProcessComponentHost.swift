@@ -18,6 +18,7 @@ public actor InProcessComponentHost {
     public func start() async {
         for component in self.components {
             let metadata: Logger.Metadata = ["component": "\(component.name)", "realm": "\(component.realm)"]
+            var joined: LocalSession?
             do {
                 guard let realm = self.router.realm(named: component.realm) else {
                     self.logger.error("in-process component names a realm that does not exist", metadata: metadata)
@@ -25,6 +26,7 @@ public actor InProcessComponentHost {
                 }
                 try await component.onStart()
                 let session = try await LocalSession.join(realm, authid: component.name, authrole: component.role)
+                joined = session
                 try await component.onJoin(session)
                 self.sessions.append((component, session))
                 Task {
@@ -33,6 +35,8 @@ public actor InProcessComponentHost {
                 }
                 self.logger.info("in-process component joined", metadata: metadata)
             } catch {
+                // Half-started: what it registered before failing goes away with its session.
+                await joined?.leave()
                 self.logger.error(
                     "in-process component failed to start", metadata: metadata.merging(["error": "\(error)"]) { $1 })
             }

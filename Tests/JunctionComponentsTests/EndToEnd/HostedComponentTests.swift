@@ -1,5 +1,6 @@
 import Foundation
 import JunctionComponents
+import JunctionRouter
 import Testing
 import WAMPCore
 
@@ -267,5 +268,70 @@ import WAMPCore
             throw error
         }
         await harness.shutdown()
+    }
+
+    @Test func eachStartGetsAFreshTicketThatIsRevokedWhenItStops() async throws {
+        let printer = ComponentConfiguration(
+            name: "printer", realm: "realm1", role: "anonymous",
+            exec: ["/bin/sh", "-c", "echo \"ticket $JUNCTION_TICKET\"; exec sleep 30"], restart: .never)
+        let harness = try await ComponentHarness.start([printer])
+        let tickets = harness.server.router.realm(named: "realm1")!.runtimeTickets
+        func printed() -> [String] {
+            harness.log.records.compactMap { $0.message.hasPrefix("ticket ") ? String($0.message.dropFirst(7)) : nil }
+        }
+        do {
+            try await eventually("the ticket printed") { printed().count == 1 }
+            let first = printed()[0]
+            #expect(first.count == 64)
+            #expect(
+                tickets.principal(for: "printer-1")
+                    == TicketPrincipal(authid: "printer-1", ticket: first, role: "anonymous"))
+            _ = try await harness.call(ComponentOperations.restart, ["printer"])
+            try await eventually("a second ticket printed") { printed().count == 2 }
+            #expect(printed()[1] != first)
+            #expect(tickets.principal(for: "printer-1")?.ticket == printed()[1])
+            _ = try await harness.call(ComponentOperations.stop, ["printer"])
+            try await eventually("revoked") { tickets.principal(for: "printer-1") == nil }
+        } catch {
+            await harness.shutdown()
+            throw error
+        }
+        await harness.shutdown()
+    }
+
+    @Test func anInProcessComponentThatFailsIsLoggedAndTheRestRuns() async throws {
+        let harness = try await ComponentHarness.start(
+            [self.pidServer("fine", procedure: "com.test.fine")], inProcess: [Failing(), Greeter()])
+        do {
+            #expect(harness.log.contains("in-process component failed to start", component: "failing"))
+            #expect(try await harness.call("com.test.greet", ["you"]).args == ["hello, you"])
+            try await eventually("the hosted one serves") { try await harness.callees("com.test.fine") == 1 }
+        } catch {
+            await harness.shutdown()
+            throw error
+        }
+        await harness.shutdown()
+    }
+}
+
+private struct Failing: Component {
+    let name = "failing"
+    let realm = "realm1"
+    let role = "anonymous"
+
+    func onJoin(_ session: LocalSession) async throws {
+        throw LocalSessionError("com.test.error.refused")
+    }
+}
+
+private struct Greeter: Component {
+    let name = "greeter"
+    let realm = "realm1"
+    let role = "anonymous"
+
+    func onJoin(_ session: LocalSession) async throws {
+        try await session.register("com.test.greet") { invocation in
+            .init(.string("hello, \(invocation.args.first?.stringValue ?? "nobody")"))
+        }
     }
 }

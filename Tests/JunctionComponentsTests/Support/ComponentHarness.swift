@@ -32,7 +32,9 @@ final class ComponentHarness: Sendable {
         self.log = log
     }
 
-    static func start(_ components: [ComponentConfiguration]) async throws -> ComponentHarness {
+    static func start(
+        _ components: [ComponentConfiguration], inProcess: [any Component] = []
+    ) async throws -> ComponentHarness {
         var configuration = JunctionConfiguration(realms: [.openRealm(named: "realm1")], transports: [])
         configuration.components = components
         let socketDirectory = NSTemporaryDirectory() + "junction-components-test-\(UInt32.random(in: 0...UInt32.max))"
@@ -42,7 +44,7 @@ final class ComponentHarness: Sendable {
         let logger = Logger(label: "components-test") { _ in CapturingLogHandler(log: log) }
         let observer = Observer()
         let server = try await JunctionServer.start(
-            configuration: configuration, group: nil, shutdownTimeout: .seconds(1), components: [observer],
+            configuration: configuration, group: nil, shutdownTimeout: .seconds(1), components: inProcess + [observer],
             logger: logger)
         // In-process components join once the components' listener is bound, after `start` returns.
         try await eventually("the observer joined") { (try? observer.session()) != nil }
