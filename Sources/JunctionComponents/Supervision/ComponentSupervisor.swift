@@ -163,9 +163,10 @@ public actor ComponentSupervisor {
         }
     }
 
+    /// Restarts every instance; one still waiting for its dependencies keeps waiting.
     func restartComponent(_ name: String) {
         guard let component = self.hosted[name] else { return }
-        for index in component.instances.indices {
+        for index in component.instances.indices where component.instances[index].lifecycle.state != .waiting {
             let action = self.hosted[name]!.instances[index].lifecycle.restartByHand()
             self.perform(action, name, index)
             self.publishState(name, index)

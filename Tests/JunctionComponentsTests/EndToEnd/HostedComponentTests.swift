@@ -185,6 +185,9 @@ import WAMPCore
             #expect(details["state"]?.stringValue == "waiting")
             #expect(details["waiting_for"] == .list(["lazy"]))
             #expect(try await harness.callees("com.test.dependent") == 0)
+            // A restart by hand does not jump the queue.
+            let restarted = try await harness.call(ComponentOperations.restart, ["dependent"]).args.first
+            #expect(restarted?["state"] == "waiting")
         } catch {
             await harness.shutdown()
             throw error
