@@ -22,6 +22,8 @@ let package = Package(
         .library(name: "RESPCore", targets: ["RESPCore"]),
         .library(name: "JunctionRedis", targets: ["JunctionRedis"]),
         .library(name: "JunctionMetrics", targets: ["JunctionMetrics"]),
+        .library(name: "JunctionComponents", targets: ["JunctionComponents"]),
+        .library(name: "JunctionServer", targets: ["JunctionServer"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -85,6 +87,7 @@ let package = Package(
             name: "JunctionServer",
             dependencies: [
                 "WAMPCore", "JunctionTransport", "JunctionRouter", "JunctionAuth", "JunctionMetrics",
+                "JunctionComponents",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -101,6 +104,17 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: dataPathSettings
+        ),
+        // Hosted components: supervision state machines, processes (swift-subprocess), in-process
+        // `Component`s, the `junction.component.*` operations.
+        .target(
+            name: "JunctionComponents",
+            dependencies: [
+                "JunctionRouter", "WAMPCore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
+            ]
         ),
         // The router's Prometheus registry and the swift-metrics factory that records into it.
         .target(
@@ -222,7 +236,7 @@ let package = Package(
         .testTarget(
             name: "JunctionCLITests",
             dependencies: [
-                "junction", "JunctionClient", "JunctionTestSupport",
+                "junction", "JunctionClient", "JunctionTestSupport", "JunctionServer", "JunctionComponents",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -252,8 +266,18 @@ let package = Package(
             ]
         ),
         .testTarget(
+            name: "JunctionComponentsTests",
+            dependencies: [
+                // The end-to-end tests run `junction register` as a component.
+                "junction",
+                "JunctionComponents", "JunctionServer", "JunctionRouter", "JunctionClient", "WAMPCore",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
             name: "JunctionServerTests",
             dependencies: [
+                "JunctionComponents",
                 "JunctionServer", "JunctionRouter", "JunctionClient", "JunctionAuth", "WAMPCore",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),

@@ -1,3 +1,4 @@
+import JunctionComponents
 import JunctionMetrics
 import JunctionRouter
 import JunctionTransport
@@ -88,11 +89,16 @@ public final class JunctionRuntime: Service, Sendable {
         metrics.addCollector { await routerMetrics.collect() }
     }
 
-    /// The runtime, its listeners and, if `reloadOnSIGHUP` (by default: when started from a
-    /// configuration file), the SIGHUP reloader: the order a `ServiceGroup` needs, as it shuts
-    /// services down last first. Further listeners (MQTT, HTTP) and background workers go after
-    /// the runtime too.
-    public func services(reloadOnSIGHUP: Bool? = nil) -> [any Service] {
+    /// The runtime, its listeners, if `reloadOnSIGHUP` (by default: when started from a
+    /// configuration file) the SIGHUP reloader, and the hosted components (with the in-process
+    /// `components`): the order a `ServiceGroup` needs, as it shuts services down last first, so
+    /// the components stop first. Further listeners and background workers go after the runtime.
+    public func services(reloadOnSIGHUP: Bool? = nil, components: [any Component] = []) -> [any Service] {
+        self.coreServices(reloadOnSIGHUP: reloadOnSIGHUP) + self.componentServices(inProcess: components)
+    }
+
+    /// `services` without the components, for a caller that keeps hold of those.
+    func coreServices(reloadOnSIGHUP: Bool? = nil) -> [any Service] {
         var services: [any Service] = [self, self.listeners]
         if reloadOnSIGHUP ?? (self.configurationFile != nil) { services.append(ReloadSignalService(runtime: self)) }
         return services

@@ -1,3 +1,4 @@
+import JunctionComponents
 import JunctionRouter
 import Logging
 import NIOCore
@@ -12,33 +13,42 @@ public final class JunctionServer: Sendable {
     /// 0); `runtime.listeners.listening` tells where the listeners are after a reload.
     public let boundAddresses: [SocketAddress]
     private let services: ServiceGroup
+    private let hosting: [any Service]
     private let running: Task<Void, Never>
 
     public var router: Router { self.runtime.router }
     public var configuration: JunctionConfiguration { self.runtime.configuration }
     /// Counters of dropped events and slow-consumer disconnects.
     public var statistics: ServerStatistics { self.runtime.statistics }
+    /// The hosted components' supervisor (`nil` without components).
+    public var components: ComponentSupervisor? {
+        self.hosting.compactMap { $0 as? ComponentsService }.first?.supervisor
+    }
 
     private init(
         runtime: JunctionRuntime,
         boundAddresses: [SocketAddress],
         services: ServiceGroup,
+        hosting: [any Service],
         running: Task<Void, Never>
     ) {
         self.runtime = runtime
         self.boundAddresses = boundAddresses
         self.services = services
+        self.hosting = hosting
         self.running = running
     }
 
     /// Creates the realms and binds every transport; returns once all are listening, or throws the
     /// first listener's error (after releasing what was started). Uses `group` if given, else
-    /// creates one with `configuration.eventLoops` threads.
+    /// creates one with `configuration.eventLoops` threads. `components` are in-process components
+    /// joined after the listeners (with `configuration.components`, the hosted ones).
     public static func start(
         configuration: JunctionConfiguration,
         configurationFile: String? = nil,
         group: (any EventLoopGroup)? = nil,
         shutdownTimeout: Duration = .seconds(3),
+        components: [any Component] = [],
         logger: Logger
     ) async throws -> JunctionServer {
         let runtime = JunctionRuntime(
@@ -50,7 +60,8 @@ public final class JunctionServer: Sendable {
         )
         let (events, sink) = AsyncStream.makeStream(of: StartEvent.self)
         runtime.listeners.whenStarted { sink.yield(.listening($0)) }
-        let services = ServiceGroup(services: runtime.services(), logger: logger)
+        let hosting = runtime.componentServices(inProcess: components)
+        let services = ServiceGroup(services: runtime.coreServices() + hosting, logger: logger)
         let running = Task {
             do {
                 try await services.run()
@@ -67,6 +78,7 @@ public final class JunctionServer: Sendable {
                 runtime: runtime,
                 boundAddresses: addresses.compactMap { $0 },
                 services: services,
+                hosting: hosting,
                 running: running
             )
         case .listening(.failure(let error)), .stopped(let error?):

@@ -1,3 +1,4 @@
+import JunctionComponents
 import Logging
 import ServiceLifecycle
 
@@ -7,14 +8,17 @@ import ServiceLifecycle
 public struct JunctionService: Service {
     public let configuration: JunctionConfiguration
     public let logger: Logger
+    /// In-process components, joined after the listeners (next to `configuration.components`).
+    public let components: [any Component]
 
-    public init(configuration: JunctionConfiguration, logger: Logger) {
+    public init(configuration: JunctionConfiguration, components: [any Component] = [], logger: Logger) {
         self.configuration = configuration
+        self.components = components
         self.logger = logger
     }
 
     public func run() async throws {
         let runtime = JunctionRuntime(configuration: self.configuration, logger: self.logger)
-        try await ServiceGroup(services: runtime.services(), logger: self.logger).run()
+        try await ServiceGroup(services: runtime.services(components: self.components), logger: self.logger).run()
     }
 }

@@ -4,16 +4,20 @@ import JunctionClient
 
 /// The WAMP client commands (`junction call`, `publish`, `subscribe`, `register`).
 let clientSubcommands: [any ParsableCommand.Type] = [
-    CallCommand.self, PublishCommand.self, SubscribeCommand.self, RegisterCommand.self,
+    CallCommand.self, PublishCommand.self, SubscribeCommand.self, RegisterCommand.self, ComponentsCommand.self,
 ]
 
 /// Options shared by `junction call`, `publish`, `subscribe` and `register`.
 struct ClientOptions: ParsableArguments {
-    @Option(help: "Router URL: ws://host:port/path, wss://…, rs://host:port, rss://host:port or unix:///path.")
-    var url = "ws://127.0.0.1:8080/ws"
+    @Option(
+        help: """
+            Router URL: ws://host:port/path, wss://…, rs://host:port, rss://host:port or unix:///path \
+            (default: $JUNCTION_URL, else ws://127.0.0.1:8080/ws).
+            """)
+    var url: String?
 
-    @Option(help: "Realm to join.")
-    var realm = "realm1"
+    @Option(help: "Realm to join (default: $JUNCTION_REALM, else realm1).")
+    var realm: String?
 
     @Option(help: "Serializer: json, msgpack or cbor.")
     var serializer = "json"
@@ -21,10 +25,10 @@ struct ClientOptions: ParsableArguments {
     @Option(help: "Authentication method: anonymous, ticket, wampcra or cryptosign (default: derived from the other options).")
     var authmethod: String?
 
-    @Option(help: "Principal to authenticate as.")
+    @Option(help: "Principal to authenticate as (default: $JUNCTION_AUTHID).")
     var authid: String?
 
-    @Option(help: "Ticket (ticket) or secret (wampcra).")
+    @Option(help: "Ticket (ticket) or secret (wampcra) (default: $JUNCTION_TICKET).")
     var secret: String?
 
     @Option(name: .customLong("private-key"), help: "Ed25519 private key for cryptosign: 64 hex digits, or a file containing them.")
@@ -37,20 +41,35 @@ struct ClientOptions: ParsableArguments {
         }
         do {
             return try ClientConfiguration(
-                url: self.url, realm: self.realm, serializer: serializer, authentication: try self.authentication(),
+                url: self.url ?? Self.environment("JUNCTION_URL") ?? "ws://127.0.0.1:8080/ws",
+                realm: self.realm ?? Self.environment("JUNCTION_REALM") ?? "realm1", serializer: serializer,
+                authentication: try self.authentication(),
                 reconnect: reconnect)
         } catch let error as WAMPClientError {
             throw ValidationError(error.message)
         }
     }
 
+    /// A hosted component's environment (`JUNCTION_URL`, `JUNCTION_REALM`, `JUNCTION_AUTHID`,
+    /// `JUNCTION_TICKET`) supplies what the options leave out, so `junction register …` runs as a
+    /// component as is.
+    private static func environment(_ name: String) -> String? {
+        ProcessInfo.processInfo.environment[name].flatMap { $0.isEmpty ? nil : $0 }
+    }
+
     private func authentication() throws -> Authentication {
-        let method = self.authmethod ?? (self.privateKey != nil ? "cryptosign" : self.secret != nil ? "ticket" : "anonymous")
+        let authid = self.authid ?? (self.secret == nil ? Self.environment("JUNCTION_AUTHID") : nil)
+        let secret = self.secret ?? (self.authid == nil ? Self.environment("JUNCTION_TICKET") : nil)
+        return try self.authentication(authid: authid, secret: secret)
+    }
+
+    private func authentication(authid: String?, secret: String?) throws -> Authentication {
+        let method = self.authmethod ?? (self.privateKey != nil ? "cryptosign" : secret != nil ? "ticket" : "anonymous")
         switch method {
         case "anonymous":
             return .anonymous
         case "ticket", "wampcra":
-            guard let authid = self.authid, let secret = self.secret else {
+            guard let authid, let secret else {
                 throw ValidationError("--authmethod \(method) needs --authid and --secret")
             }
             return method == "ticket" ? .ticket(authid: authid, ticket: secret) : .wampcra(authid: authid, secret: secret)
@@ -61,7 +80,8 @@ struct ClientOptions: ParsableArguments {
                 hex = try String(contentsOfFile: key, encoding: .utf8)
             }
             do {
-                return try .cryptosign(authid: self.authid, privateKeyHex: hex.trimmingCharacters(in: .whitespacesAndNewlines))
+                return try .cryptosign(
+                    authid: authid, privateKeyHex: hex.trimmingCharacters(in: .whitespacesAndNewlines))
             } catch {
                 throw ValidationError(error.message)
             }

@@ -111,6 +111,7 @@ struct Check: ParsableCommand {
     func run() throws {
         let configuration = try loadConfiguration(path: self.config)
         print(
-            "\(self.config): OK (\(configuration.realms.count) realm(s), \(configuration.transports.count) transport(s))")
+            "\(self.config): OK (\(configuration.realms.count) realm(s), \(configuration.transports.count) transport(s)"
+                + (configuration.components.isEmpty ? ")" : ", \(configuration.components.count) component(s))"))
     }
 }

@@ -22,6 +22,9 @@ struct RegisterCommand: AsyncParsableCommand {
     @Option(help: "Match policy: exact, prefix or wildcard.")
     var match: String = "exact"
 
+    @Option(help: "Shared registration policy: single, roundrobin, random, first or last.")
+    var invoke: String?
+
     @Option(help: "Exit after serving this many invocations.")
     var count: Int?
 
@@ -34,7 +37,8 @@ struct RegisterCommand: AsyncParsableCommand {
         let command = self.exec
         let (served, servedContinuation) = AsyncStream.makeStream(of: Void.self)
         try await runClient(self.client, reconnect: .default) { client in
-            try await client.register(self.procedure, options: RegisterOptions(match: match)) { invocation in
+            let options = RegisterOptions(match: match, invoke: self.invoke)
+            try await client.register(self.procedure, options: options) { invocation in
                 defer { servedContinuation.yield() }
                 return try await ShellProcedure.run(command, invocation: invocation)
             }

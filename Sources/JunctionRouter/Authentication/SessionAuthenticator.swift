@@ -63,6 +63,8 @@ public struct SessionAuthenticator: Sendable {
 
     public let realm: String
     public let configuration: AuthenticationConfiguration
+    /// Principals granted while the router runs (hosted components), checked after the static ones.
+    private let runtimeTickets: RuntimeTicketPrincipals?
     private let random: RandomSource
     /// WAMP-CRA challenges carry a timestamp.
     private let clock: WallClock
@@ -71,10 +73,11 @@ public struct SessionAuthenticator: Sendable {
 
     public init(
         realm: String, configuration: AuthenticationConfiguration, random: RandomSource = .system,
-        clock: WallClock = .system
+        clock: WallClock = .system, runtimeTickets: RuntimeTicketPrincipals? = nil
     ) {
         self.realm = realm
         self.configuration = configuration
+        self.runtimeTickets = runtimeTickets
         self.random = random
         self.clock = clock
     }
@@ -104,7 +107,7 @@ public struct SessionAuthenticator: Sendable {
             case .anonymous:
                 if request.anonymousAllowed { return self.anonymous(request, authid: requestedAuthid) }
             case .ticket:
-                guard self.configuration.offers(.ticket) else { continue }
+                guard self.configuration.offers(.ticket) || self.runtimeTickets?.isEmpty == false else { continue }
                 self.state = .challenged(.ticket(authid: requestedAuthid))
                 return .challenge(.init(authMethod: "ticket", extra: [:]))
             case .wampcra:
@@ -233,7 +236,9 @@ public struct SessionAuthenticator: Sendable {
     }
 
     private mutating func checkTicket(_ ticket: String, authid: String?) -> Step {
-        if let authid, let principal = self.configuration.ticket[authid] {
+        if let authid,
+            let principal = self.configuration.ticket[authid] ?? self.runtimeTickets?.principal(for: authid)
+        {
             guard ConstantTime.equals(ticket, principal.ticket) else { return self.fail("ticket: wrong ticket") }
             return self.accepted(
                 AuthenticatedIdentity(

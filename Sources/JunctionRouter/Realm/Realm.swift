@@ -38,6 +38,8 @@ public final class Realm: @unchecked Sendable {
     var authorizationCache = AuthorizationCache()
     /// What session establishment (on any loop) needs of the configuration; replaced with it.
     let admissionBox: Mutex<RealmAdmission>
+    /// Ticket principals granted at run time (one per hosted component instance start).
+    public let runtimeTickets = RuntimeTicketPrincipals()
 
     public init(
         configuration: RealmConfiguration, eventLoop: any EventLoop, logger: Logger, clock: WallClock = .system,

@@ -1,3 +1,4 @@
+import JunctionComponents
 import JunctionRouter
 import WAMPCore
 
@@ -13,6 +14,10 @@ public struct JunctionConfiguration: Sendable, Hashable {
     public var realms: [RealmConfiguration]
     public var transports: [TransportConfiguration]
     public var limits = Limits()
+    /// Hosted components (`components:`), started after the listeners.
+    public var components: [ComponentConfiguration] = []
+    /// The Unix socket of the components' private listener; `nil`: `$TMPDIR/junction-<pid>/components.sock`.
+    public var componentsSocket: String?
 
     public init(realms: [RealmConfiguration], transports: [TransportConfiguration]) {
         self.realms = realms

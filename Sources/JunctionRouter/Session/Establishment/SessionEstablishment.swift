@@ -153,7 +153,7 @@ public struct SessionEstablishment: Sendable {
             realm: realm, hello: hello, sessionID: sessionID,
             authenticator: SessionAuthenticator(
                 realm: realm.name, configuration: authentication, random: self.environment.random,
-                clock: self.environment.clock))
+                clock: self.environment.clock, runtimeTickets: realm.runtimeTickets))
         let offersCredentials = offered.contains {
             $0.stringValue != nil && $0.stringValue != AuthMethod.anonymous.rawValue
         }

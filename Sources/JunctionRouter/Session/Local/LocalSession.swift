@@ -74,6 +74,24 @@ public final class LocalSession: Sendable {
         }.get()
     }
 
+    /// Joins `realm` as the router itself: the internal role may do anything and is no configured
+    /// role, and the session is unlisted in the meta API. For router subsystems that serve
+    /// procedures of their own (`junction.component.*`); callers are still authorized by their role.
+    public static func joinInternal(_ realm: Realm, authid: String) async throws -> LocalSession {
+        try await realm.eventLoop.submit {
+            guard !realm.closed else {
+                throw LocalSessionError(WAMPErrorURI.systemShutdown, args: ["the router is shutting down"])
+            }
+            var unlimited = SessionLimits()
+            unlimited.maxPendingCalls = .max
+            unlimited.maxRegistrations = .max
+            unlimited.maxSubscriptions = .max
+            let core = realm.joinLocal(
+                authid: authid, role: Realm.internalRole, authmethod: "internal", limits: unlimited, unlisted: true)
+            return LocalSession(realm: realm, core: core, authid: authid, authrole: Realm.internalRole.name)
+        }.get()
+    }
+
     /// Leaves the realm (its registrations and subscriptions go away, as for any session that
     /// leaves); waiting requests throw `wamp.close.normal`. Does nothing if already ended.
     public func leave() async {
