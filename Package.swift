@@ -80,11 +80,19 @@ let package = Package(
             ],
             swiftSettings: dataPathSettings
         ),
+        // Crossbar-compatible HTTP bridge, pure: request checks, signatures, nonce replay, bodies.
+        // No NIO, so the parsers can be fuzzed alone.
+        .target(
+            name: "HTTPBridgeCore",
+            dependencies: ["WAMPCore", "JunctionAuth", .product(name: "Crypto", package: "swift-crypto")]
+        ),
         // Server: configuration, listeners, pipelines wiring transports to the router, lifecycle.
         .target(
             name: "JunctionServer",
             dependencies: [
-                "WAMPCore", "JunctionTransport", "JunctionRouter", "JunctionAuth", "JunctionMetrics",
+                "WAMPCore", "JunctionTransport", "JunctionRouter", "JunctionAuth", "JunctionMetrics", "HTTPBridgeCore",
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -98,6 +106,8 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Yams", package: "Yams"),
             ],
+            // The dashboard's files are embedded by scripts/embed-dashboard.py (DashboardAssets.swift).
+            exclude: ["HTTP/Dashboard/index.html"],
             swiftSettings: dataPathSettings
         ),
         // The router's Prometheus registry and the swift-metrics factory that records into it.
@@ -171,6 +181,7 @@ let package = Package(
             dependencies: ["junction-bench", "WAMPCore", .product(name: "NIOCore", package: "swift-nio")]
         ),
         .testTarget(name: "WAMPCoreTests", dependencies: ["WAMPCore"]),
+        .testTarget(name: "HTTPBridgeCoreTests", dependencies: ["HTTPBridgeCore", "WAMPCore"]),
         .testTarget(name: "MQTTCoreTests", dependencies: ["MQTTCore"]),
         .testTarget(
             name: "JunctionMetricsTests",
@@ -252,7 +263,9 @@ let package = Package(
         .testTarget(
             name: "JunctionServerTests",
             dependencies: [
-                "JunctionServer", "JunctionRouter", "JunctionClient", "JunctionAuth", "WAMPCore",
+                "JunctionServer", "JunctionRouter", "JunctionClient", "JunctionAuth", "WAMPCore", "HTTPBridgeCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

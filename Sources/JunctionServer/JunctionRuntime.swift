@@ -21,6 +21,8 @@ public final class JunctionRuntime: Service, Sendable {
     public let statistics: ServerStatistics
     /// The Prometheus registry `/metrics` renders; every part of the router records into it.
     public let metrics: JunctionMetrics
+    /// Whether every listener is bound (the `ready` probe).
+    public let readiness: ListenerReadiness
     /// How long shutdown waits for sessions to answer GOODBYE before closing their connections.
     public let shutdownTimeout: Duration
     let logger: Logger
@@ -45,6 +47,7 @@ public final class JunctionRuntime: Service, Sendable {
         self.router = Router(realms: configuration.realms, group: group, logger: logger)
         self.statistics = ServerStatistics()
         self.metrics = JunctionMetrics()
+        self.readiness = ListenerReadiness(expected: configuration.transports.count)
         self.mailboxes = LoopMailboxes(group: group)
         // Every transport encoding key exists before the first message is cached.
         _ = TransportEncodings.keys

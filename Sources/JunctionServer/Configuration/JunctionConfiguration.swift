@@ -16,12 +16,14 @@ public struct JunctionConfiguration: Sendable, Hashable {
         self.transports = transports
     }
 
-    /// Realm `realm1` (role `anonymous` allowed everything), WebSocket at
-    /// `ws://127.0.0.1:8080/ws`, RawSocket at `127.0.0.1:8081`.
+    /// Realm `realm1` (role `anonymous` allowed everything), an HTTP listener on
+    /// `127.0.0.1:8080` (WAMP at `/ws`, the HTTP bridge at `/publish` and
+    /// `/call`, `/metrics`, `/health`, `/ready`, the dashboard at `/`), RawSocket at
+    /// `127.0.0.1:8081`.
     public static let builtInDefault = JunctionConfiguration(
         realms: [.openRealm(named: "realm1")],
         transports: [
-            .webSocket(.init(host: "127.0.0.1", port: 8080, path: "/ws")),
+            .webSocket(.builtInDefault),
             .rawSocket(.init(endpoint: .tcp(host: "127.0.0.1", port: 8081))),
         ]
     )
@@ -72,7 +74,10 @@ public enum TransportConfiguration: Sendable, Hashable {
 public struct WebSocketListener: Sendable, Hashable {
     public var host: String
     public var port: Int
+    /// The WAMP path when `paths` is empty (the configuration's `path`).
     public var path: String
+    /// What each HTTP path serves (`paths` in the configuration). Empty: WAMP at `path` only.
+    public var paths: [String: HTTPPathService] = [:]
     public var serializers: [SerializerKind]
     /// `nil`: the global `limits.max_message_size`.
     public var maxMessageSize: Int?
@@ -91,6 +96,11 @@ public struct WebSocketListener: Sendable, Hashable {
         self.path = path
         self.serializers = serializers
         self.maxMessageSize = maxMessageSize
+    }
+
+    /// The effective path map: `paths`, or WAMP at `path`.
+    public var routes: [String: HTTPPathService] {
+        self.paths.isEmpty ? [self.path: .wamp] : self.paths
     }
 }
 
