@@ -10,6 +10,8 @@ public final class JunctionServer: Sendable {
     public let runtime: JunctionRuntime
     /// Where each configured transport listens, in configuration order (resolves port 0).
     public let boundAddresses: [SocketAddress]
+    /// One per configured transport, in configuration order (a reload swaps their HTTP paths).
+    public let listeners: [ListenerService]
     private let services: ServiceGroup
     private let running: Task<Void, Never>
 
@@ -21,11 +23,13 @@ public final class JunctionServer: Sendable {
     private init(
         runtime: JunctionRuntime,
         boundAddresses: [SocketAddress],
+        listeners: [ListenerService],
         services: ServiceGroup,
         running: Task<Void, Never>
     ) {
         self.runtime = runtime
         self.boundAddresses = boundAddresses
+        self.listeners = listeners
         self.services = services
         self.running = running
     }
@@ -76,6 +80,7 @@ public final class JunctionServer: Sendable {
         return JunctionServer(
             runtime: runtime,
             boundAddresses: addresses.compactMap { $0 },
+            listeners: listeners,
             services: services,
             running: running
         )

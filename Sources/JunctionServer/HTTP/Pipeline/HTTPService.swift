@@ -15,7 +15,9 @@ protocol HTTPService: Sendable {
 }
 
 extension HTTPService {
-    var bodyLimit: Int { 0 }
+    /// Services that answer GET take no body, but a small one is read and ignored, so a POST gets
+    /// its 405 rather than a 413.
+    var bodyLimit: Int { 16 * 1024 }
 
     func tooLarge(request: HTTPRequestHead, length: Int) -> HTTPServiceResponse {
         .text(.payloadTooLarge, "Request body too large (\(length) bytes, at most \(self.bodyLimit))")

@@ -192,16 +192,17 @@ final class HTTPServiceHandler: ChannelInboundHandler, RemovableChannelHandler {
             headers.replaceOrAdd(name: "Connection", value: "keep-alive")
         }
         let head = HTTPResponseHead(version: request.version, status: response.status, headers: headers)
+        // The state changes first: writing the end lets `HTTPServerPipelineHandler` deliver the
+        // next pipelined request at once, re-entrantly.
+        self.state = closing ? .closing : .idle
         context.write(Self.wrapOutboundOut(.head(head)), promise: nil)
         if request.method != .HEAD && response.body.readableBytes > 0 {
             context.write(Self.wrapOutboundOut(.body(.byteBuffer(response.body))), promise: nil)
         }
         let written = context.writeAndFlush(Self.wrapOutboundOut(.end(nil)))
         if closing {
-            self.state = .closing
             written.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
-        } else {
-            self.state = .idle
+        } else if case .idle = self.state {
             self.scheduleTimeout(context: context)
         }
     }
