@@ -61,6 +61,7 @@ public final class JunctionRuntime: Service, Sendable {
     /// and background workers go after the runtime too.
     public func services() -> [any Service] {
         [self] + self.configuration.transports.map { ListenerService(transport: $0, runtime: self) }
+            + self.configuration.forwarders.map { EventForwarder(configuration: $0, runtime: self) }
     }
 
     /// Runs until graceful shutdown (or cancellation), then closes every session and stops the

@@ -53,7 +53,10 @@ public final class JunctionServer: Sendable {
         let listeners = configuration.transports.enumerated().map { index, transport in
             ListenerService(transport: transport, runtime: runtime) { sink.yield(.listening(index, $0)) }
         }
-        let services = ServiceGroup(services: [runtime] + listeners, logger: logger)
+        let forwarders: [any Service] = configuration.forwarders.map {
+            EventForwarder(configuration: $0, runtime: runtime)
+        }
+        let services = ServiceGroup(services: [runtime] + listeners + forwarders, logger: logger)
         let running = Task {
             do {
                 try await services.run()

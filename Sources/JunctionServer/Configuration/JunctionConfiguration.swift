@@ -10,6 +10,8 @@ public struct JunctionConfiguration: Sendable, Hashable {
     public var realms: [RealmConfiguration]
     public var transports: [TransportConfiguration]
     public var limits = Limits()
+    /// Outgoing event forwarders (POST a topic's events to a URL).
+    public var forwarders: [EventForwarderConfiguration] = []
 
     public init(realms: [RealmConfiguration], transports: [TransportConfiguration]) {
         self.realms = realms
