@@ -84,7 +84,7 @@ let package = Package(
         // No NIO, so the parsers can be fuzzed alone.
         .target(
             name: "HTTPBridgeCore",
-            dependencies: ["WAMPCore", "JunctionAuth", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["WAMPCore", .product(name: "Crypto", package: "swift-crypto")]
         ),
         // Server: configuration, listeners, pipelines wiring transports to the router, lifecycle.
         .target(

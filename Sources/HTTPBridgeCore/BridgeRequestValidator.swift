@@ -1,4 +1,4 @@
-import JunctionAuth
+import Crypto
 import WAMPCore
 
 /// The checks every bridge request passes before it is published or called, in Crossbar's
@@ -168,7 +168,7 @@ public struct BridgeRequestValidator: Sendable {
         }
         if query["signature"] == nil && signed { return missing("'signature' field missing") }
         guard signed, let secret = self.options.secret, let key else { return .success(()) }
-        guard let expectedKey = self.options.key, ConstantTime.equals(key, expectedKey) else {
+        guard let expectedKey = self.options.key, Self.sameSecret(key, expectedKey) else {
             return .failure(.unauthorized("REST bridge signature key not valid."))
         }
         let (timestamp, seq, nonce, signature) = (
@@ -192,6 +192,12 @@ public struct BridgeRequestValidator: Sendable {
         case .replayed: return .failure(.unauthorized("REST bridge request replayed (nonce already used)."))
         case .full: return .failure(.init(status: 503, error: "REST bridge nonce store full; retry later."))
         }
+    }
+
+    /// Whether two keys are equal, in time independent of where they differ: their SHA-256
+    /// digests are compared (swift-crypto's digest comparison is constant-time).
+    static func sameSecret(_ a: String, _ b: String) -> Bool {
+        SHA256.hash(data: Array(a.utf8)) == SHA256.hash(data: Array(b.utf8))
     }
 
     /// What Python's `int()` accepts: optional spaces, sign, digits (and `_` between digits).

@@ -1,5 +1,4 @@
 import Crypto
-import JunctionAuth
 
 /// The signed-request scheme of Crossbar's HTTP bridge: `signature` is the Base64 of
 /// HMAC-SHA256(secret, key ‖ timestamp ‖ seq ‖ nonce ‖ body), over the query parameters' text
@@ -52,11 +51,18 @@ public enum BridgeSignature {
         nonce: String,
         body: some Sequence<UInt8>
     ) -> Bool {
-        let expected = self.digest(secret: secret, key: key, timestamp: timestamp, seq: seq, nonce: nonce, body: body)
-        // An undecodable signature is compared as 32 zero bytes, so every refusal takes as long.
+        var message = Array(key.utf8) + Array(timestamp.utf8) + Array(seq.utf8) + Array(nonce.utf8)
+        message.append(contentsOf: body)
+        // An undecodable signature is checked as 32 zero bytes, so every refusal takes as long.
         let presented = FlexibleBase64.decode(signature) ?? []
-        let candidate = presented.count == expected.count ? presented : [UInt8](repeating: 0, count: expected.count)
-        return ConstantTime.equals(candidate, expected) && presented.count == expected.count
+        let candidate = presented.count == 32 ? presented : [UInt8](repeating: 0, count: 32)
+        // swift-crypto compares authentication codes in constant time.
+        let valid = HMAC<SHA256>.isValidAuthenticationCode(
+            candidate,
+            authenticating: message,
+            using: SymmetricKey(data: Array(secret.utf8))
+        )
+        return valid && presented.count == 32
     }
 }
 
