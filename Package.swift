@@ -264,8 +264,10 @@ let package = Package(
             name: "JunctionServerTests",
             dependencies: [
                 "JunctionServer", "JunctionRouter", "JunctionClient", "JunctionAuth", "WAMPCore", "HTTPBridgeCore",
+                "JunctionMetrics", "JunctionTransport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
