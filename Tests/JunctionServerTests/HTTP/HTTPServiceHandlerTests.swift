@@ -10,7 +10,7 @@ import Testing
 
 /// `HTTPServiceHandler` on an `EmbeddedChannel` with a virtual clock: the idle timeout.
 @Suite struct HTTPServiceHandlerTests {
-    func channel() throws -> EmbeddedChannel {
+    func channel(logger: Logger = Logger(label: "test")) throws -> EmbeddedChannel {
         let channel = EmbeddedChannel()
         let handler = HTTPServiceHandler(
             table: HTTPServiceTable(HTTPRoutes(exact: ["/health": .service(ProbeService(kind: .health))], subtrees: [:])),
@@ -18,7 +18,7 @@ import Testing
             requestMetrics: HTTPRequestMetrics(factory: JunctionMetrics().factory),
             isTLS: false,
             idleTimeout: .seconds(30),
-            logger: Logger(label: "test")
+            logger: logger
         )
         try channel.pipeline.syncOperations.addHandler(handler)
         try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
@@ -53,5 +53,25 @@ import Testing
         #expect(response.status == .notFound)
         #expect(channel.isActive)
         _ = try channel.finish(acceptAlreadyClosed: true)
+    }
+
+    @Test func anOversizedBodyIsRefusedClosedAndLogged() throws {
+        let recorder = LogRecorder()
+        let channel = try self.channel(logger: recorder.logger())
+        var head = HTTPRequestHead(version: .http1_1, method: .POST, uri: "/health?x=1")
+        head.headers.add(name: "Content-Length", value: "1000000")
+        try channel.writeInbound(HTTPServerRequestPart.head(head))
+        guard case .head(let response) = try channel.readOutbound(as: HTTPServerResponsePart.self) else {
+            Issue.record("no response head")
+            return
+        }
+        #expect(response.status == .payloadTooLarge)
+        #expect(response.headers["connection"] == ["close"])
+        let entry = try #require(recorder.entries.first { $0.message == "http request refused" })
+        #expect(entry.level == .info)
+        #expect(entry.metadata["status"] == "413" && entry.metadata["path"] == "/health")
+        #expect(entry.metadata["peer"] == "127.0.0.1:1")
+        #expect(entry.metadata["reason"]?.contains("too large") == true)
+        _ = try? channel.finish(acceptAlreadyClosed: true)
     }
 }

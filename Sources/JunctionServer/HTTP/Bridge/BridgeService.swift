@@ -57,7 +57,9 @@ struct BridgeService: HTTPService {
 
     func tooLarge(request: HTTPRequestHead, length: Int) -> HTTPServiceResponse {
         let rejection = BridgeRequestValidator.tooLarge(length: length, limit: self.bodyLimit)
-        return self.json(HTTPResponseStatus(statusCode: rejection.status), rejection.body, request: request)
+        var response = self.json(HTTPResponseStatus(statusCode: rejection.status), rejection.body, request: request)
+        response.reason = rejection.error
+        return response
     }
 
     func respond(to request: HTTPServiceRequest) async -> HTTPServiceResponse {
@@ -73,7 +75,9 @@ struct BridgeService: HTTPService {
         let validation = self.validator.withLockedValue { $0.validate(bridgeRequest, now: now) }
         switch validation {
         case .failure(let rejection):
-            return self.json(HTTPResponseStatus(statusCode: rejection.status), rejection.body, request: request.head)
+            var response = self.json(HTTPResponseStatus(statusCode: rejection.status), rejection.body, request: request.head)
+            response.reason = rejection.error
+            return response
         case .success(.preflight):
             var response = HTTPServiceResponse(status: .ok, headers: self.commonHeaders(request.head))
             response.headers.add(name: "Allow", value: "POST,PUT,OPTIONS")
@@ -90,7 +94,9 @@ struct BridgeService: HTTPService {
                     return self.json(.internalServerError, .null, request: request.head)
                 }
             } catch {
-                return self.json(HTTPResponseStatus(statusCode: error.status), error.body, request: request.head)
+                var response = self.json(HTTPResponseStatus(statusCode: error.status), error.body, request: request.head)
+                response.reason = "\(error.error) \(error.args)"
+                return response
             }
         case .success(.text(let text)):
             guard case .webhook(let webhook) = self.kind else {

@@ -40,6 +40,8 @@ struct HTTPServiceResponse: Sendable {
     var status: HTTPResponseStatus
     var headers: HTTPHeaders
     var body: ByteBuffer
+    /// Why a request was refused, for the log (not sent).
+    var reason: String?
 
     init(status: HTTPResponseStatus, headers: HTTPHeaders = [:], body: ByteBuffer = ByteBuffer()) {
         self.status = status
@@ -50,6 +52,7 @@ struct HTTPServiceResponse: Sendable {
     static func text(_ status: HTTPResponseStatus, _ text: String, headers: HTTPHeaders = [:]) -> HTTPServiceResponse {
         var response = HTTPServiceResponse(status: status, headers: headers, body: ByteBuffer(string: text + "\n"))
         response.headers.replaceOrAdd(name: "Content-Type", value: "text/plain; charset=utf-8")
+        response.reason = text
         return response
     }
 

@@ -183,6 +183,20 @@ final class HTTPServiceHandler: ChannelInboundHandler, RemovableChannelHandler {
         context: ChannelHandlerContext
     ) {
         self.requestMetrics.record(service: service, status: response.status.code)
+        if response.status.code >= 400 {
+            // Refused input is logged with the client's address; 404 and 405 only at debug.
+            let level: Logger.Level = [404, 405].contains(response.status.code) ? .debug : .info
+            self.logger.log(
+                level: level,
+                "http request refused",
+                metadata: [
+                    "status": "\(response.status.code)", "service": "\(service)", "method": "\(request.method)",
+                    "path": "\(HTTPRoutes.path(ofTarget: request.uri))",
+                    "peer": "\(context.channel.remoteAddress.peerDescription(kind: .webSocket))",
+                    "reason": "\(response.reason ?? response.status.reasonPhrase)",
+                ]
+            )
+        }
         var headers = response.headers
         headers.replaceOrAdd(name: "Content-Length", value: String(response.body.readableBytes))
         let closing = close || !request.isKeepAlive
