@@ -176,7 +176,13 @@ public struct BridgeRequestValidator: Sendable {
         )
         guard
             BridgeSignature.isValid(
-                signature, secret: secret, key: key, timestamp: timestamp, seq: seq, nonce: nonce, body: request.body
+                signature,
+                secret: secret,
+                key: key,
+                timestamp: timestamp,
+                seq: seq,
+                nonce: nonce,
+                body: request.body
             )
         else {
             return .failure(.unauthorized("REST bridge signature secret not valid."))

@@ -96,7 +96,8 @@ enum IPAddressText {
             if part.isEmpty { return [] }
             var result: [UInt16] = []
             for group in part.split(separator: ":", omittingEmptySubsequences: false) {
-                guard (1...4).contains(group.count), group.allSatisfy(\.isHexDigit), let value = UInt16(group, radix: 16)
+                guard (1...4).contains(group.count), group.allSatisfy(\.isHexDigit),
+                    let value = UInt16(group, radix: 16)
                 else { return nil }
                 result.append(value)
             }

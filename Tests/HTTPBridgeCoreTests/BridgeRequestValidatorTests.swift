@@ -27,8 +27,13 @@ import WAMPCore
         tls: Bool = false
     ) -> BridgeRequest {
         BridgeRequest(
-            method: method, target: "/publish" + query, headers: headers ?? self.json, body: Array(body.utf8),
-            clientAddress: client, isTLS: tls)
+            method: method,
+            target: "/publish" + query,
+            headers: headers ?? self.json,
+            body: Array(body.utf8),
+            clientAddress: client,
+            isTLS: tls
+        )
     }
 
     @Test func acceptsAPlainJSONObject() {
@@ -39,7 +44,11 @@ import WAMPCore
         #expect(
             self.status(
                 validator.validate(
-                    self.request(headers: [("content-type", "Application/JSON; charset=UTF-8")]), now: self.now)) == 200)
+                    self.request(headers: [("content-type", "Application/JSON; charset=UTF-8")]),
+                    now: self.now
+                )
+            ) == 200
+        )
     }
 
     @Test func methods() {
@@ -52,7 +61,10 @@ import WAMPCore
 
     @Test func contentTypeCharsetLengthAndSize() {
         var validator = self.validator(BridgeOptions(postBodyLimit: 20))
-        #expect(self.status(validator.validate(self.request(headers: [("Content-Type", "text/plain")]), now: self.now)) == 400)
+        #expect(
+            self.status(validator.validate(self.request(headers: [("Content-Type", "text/plain")]), now: self.now))
+                == 400
+        )
         let latin1 = [(name: "Content-Type", value: "application/json; charset=latin-1")]
         #expect(self.status(validator.validate(self.request(headers: latin1), now: self.now)) == 400)
         let twice = self.json + [("Content-Length", "15"), ("Content-Length", "15")]
@@ -99,12 +111,21 @@ import WAMPCore
         var validator = self.validator(options)
         let body = #"{"topic":"a.b"}"#
         func signed(
-            key: String = "k1", secret: String = "s1", timestamp: Double? = nil, nonce: String = "42",
+            key: String = "k1",
+            secret: String = "s1",
+            timestamp: Double? = nil,
+            nonce: String = "42",
             drop: String? = nil
         ) -> BridgeRequest {
             let stamp = BridgeTimestamp.format(timestamp ?? self.now)
             let signature = BridgeSignature.sign(
-                secret: secret, key: key, timestamp: stamp, seq: "1", nonce: nonce, body: Array(body.utf8))
+                secret: secret,
+                key: key,
+                timestamp: stamp,
+                seq: "1",
+                nonce: nonce,
+                body: Array(body.utf8)
+            )
             let parameters = [
                 ("key", key), ("timestamp", stamp), ("seq", "1"), ("nonce", nonce),
                 ("signature", signature.replacingOccurrences(of: "=", with: "%3D")),
@@ -124,7 +145,8 @@ import WAMPCore
         #expect(self.status(validator.validate(signed(nonce: "12"), now: self.now + 2)) == 200)
     }
 
-    private func rejection(_ result: Result<BridgeRequestValidator.Accepted, BridgeRejection>) throws -> BridgeRejection {
+    private func rejection(_ result: Result<BridgeRequestValidator.Accepted, BridgeRejection>) throws -> BridgeRejection
+    {
         guard case .failure(let rejection) = result else { throw Unexpected() }
         return rejection
     }
@@ -139,7 +161,8 @@ import WAMPCore
                 "topic": "com.example.t", "args": [1, "x"], "kwargs": ["a": 1],
                 "options": ["retain": true, "exclude": [1, 2], "acknowledge": false, "eligible": .null],
             ],
-            rules: .loose)
+            rules: .loose
+        )
         #expect(body.topic == "com.example.t")
         #expect(body.args == [1, "x"])
         #expect(body.kwargs == ["a": 1])
@@ -167,7 +190,9 @@ import WAMPCore
     @Test func callBodyAndTimeout() throws {
         let body = try CallRequestBody(["procedure": "p.q", "args": [2], "options": ["timeout": 1500]], rules: .loose)
         #expect(body.procedure == "p.q" && body.args == [2] && body.options["timeout"]?.unsignedInteger == 1500)
-        #expect(throws: BridgeRejection.self) { try CallRequestBody(["procedure": "p", "options": ["timeout": -1]], rules: .loose) }
+        #expect(throws: BridgeRejection.self) {
+            try CallRequestBody(["procedure": "p", "options": ["timeout": -1]], rules: .loose)
+        }
         #expect(throws: BridgeRejection.self) { try CallRequestBody(["args": []], rules: .loose) }
     }
 

@@ -10,8 +10,13 @@ import Testing
     /// with `base64.urlsafe_b64encode` (value computed with CPython 3.11).
     @Test func matchesPythonReferenceSignature() {
         let signature = BridgeSignature.sign(
-            secret: "kkjH68GiuUZ", key: "foobar", timestamp: "2011-10-14T16:59:51.123Z", seq: "1",
-            nonce: "22222222", body: Array("{}".utf8))
+            secret: "kkjH68GiuUZ",
+            key: "foobar",
+            timestamp: "2011-10-14T16:59:51.123Z",
+            seq: "1",
+            nonce: "22222222",
+            body: Array("{}".utf8)
+        )
         #expect(signature == "oXph423TPwCpwVsjEXKwHXHlckIs5gQ51ErPmoOSCjU=")
     }
 
@@ -31,18 +36,31 @@ import Testing
         let signature = self.sign()
         var flipped = Array(signature)
         flipped[3] = flipped[3] == "A" ? "B" : "A"
-        for variant in [String(flipped), "", "not base64!", String(signature.dropLast(4)), signature + "AAAA", "===="]
-        {
+        for variant in [String(flipped), "", "not base64!", String(signature.dropLast(4)), signature + "AAAA", "===="] {
             #expect(!self.isValid(variant), "\(variant)")
         }
         #expect(
             !BridgeSignature.isValid(
-                signature, secret: "other", key: self.parts.key, timestamp: self.parts.timestamp, seq: self.parts.seq,
-                nonce: self.parts.nonce, body: self.body))
+                signature,
+                secret: "other",
+                key: self.parts.key,
+                timestamp: self.parts.timestamp,
+                seq: self.parts.seq,
+                nonce: self.parts.nonce,
+                body: self.body
+            )
+        )
         #expect(
             !BridgeSignature.isValid(
-                signature, secret: "s3cr3t", key: self.parts.key, timestamp: self.parts.timestamp, seq: "2",
-                nonce: self.parts.nonce, body: self.body))
+                signature,
+                secret: "s3cr3t",
+                key: self.parts.key,
+                timestamp: self.parts.timestamp,
+                seq: "2",
+                nonce: self.parts.nonce,
+                body: self.body
+            )
+        )
     }
 
     @Test func base64RoundTripsAndRejectsNonCanonicalInput() {
@@ -59,14 +77,25 @@ import Testing
 
     private func sign() -> String {
         BridgeSignature.sign(
-            secret: "s3cr3t", key: self.parts.key, timestamp: self.parts.timestamp, seq: self.parts.seq,
-            nonce: self.parts.nonce, body: self.body)
+            secret: "s3cr3t",
+            key: self.parts.key,
+            timestamp: self.parts.timestamp,
+            seq: self.parts.seq,
+            nonce: self.parts.nonce,
+            body: self.body
+        )
     }
 
     private func isValid(_ signature: String) -> Bool {
         BridgeSignature.isValid(
-            signature, secret: "s3cr3t", key: self.parts.key, timestamp: self.parts.timestamp, seq: self.parts.seq,
-            nonce: self.parts.nonce, body: self.body)
+            signature,
+            secret: "s3cr3t",
+            key: self.parts.key,
+            timestamp: self.parts.timestamp,
+            seq: self.parts.seq,
+            nonce: self.parts.nonce,
+            body: self.body
+        )
     }
 }
 

@@ -30,7 +30,14 @@ public func fuzzHTTPBridge(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
 
     for options in [
         BridgeOptions(),
-        BridgeOptions(key: "k", secret: "s", postBodyLimit: 64, timestampDeltaLimit: 0, requireIP: [], requireTLS: false),
+        BridgeOptions(
+            key: "k",
+            secret: "s",
+            postBodyLimit: 64,
+            timestampDeltaLimit: 0,
+            requireIP: [],
+            requireTLS: false
+        ),
     ] {
         for decodesJSON in [true, false] {
             var validator = BridgeRequestValidator(

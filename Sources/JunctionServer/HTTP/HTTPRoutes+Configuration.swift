@@ -40,7 +40,8 @@ extension HTTPRoutes {
             case .mqtt: exact[path] = .mqtt
             case .publisher(let configuration): exact[path] = .service(bridge(.publisher, configuration))
             case .caller(let configuration): exact[path] = .service(bridge(.caller, configuration))
-            case .webhook(let configuration): exact[path] = .service(bridge(.webhook(configuration), configuration.bridge))
+            case .webhook(let configuration):
+                exact[path] = .service(bridge(.webhook(configuration), configuration.bridge))
             case .metrics: exact[path] = .service(MetricsService(metrics: runtime.metrics))
             case .health: exact[path] = .service(ProbeService(kind: .health))
             case .ready: exact[path] = .service(ProbeService(kind: .ready(runtime.readiness)))

@@ -47,19 +47,29 @@ import Testing
                   /: {type: dashboard}
                   /dev: {type: dashboard, directory: /tmp/dash}
                   /files: {type: static, directory: /srv/www}
-            """)
+            """
+        )
         #expect(paths["/ws"] == .wamp)
         let options = BridgeOptions(
-            key: "k", secret: "s", postBodyLimit: 8192, timestampDeltaLimit: 10,
-            requireIP: [IPNetwork(cidr: "192.168.1.0/24")!, IPNetwork(cidr: "127.0.0.1")!], requireTLS: true)
+            key: "k",
+            secret: "s",
+            postBodyLimit: 8192,
+            timestampDeltaLimit: 10,
+            requireIP: [IPNetwork(cidr: "192.168.1.0/24")!, IPNetwork(cidr: "127.0.0.1")!],
+            requireTLS: true
+        )
         #expect(paths["/publish"] == .publisher(BridgePath(realm: "realm1", role: "anonymous", options: options)))
         #expect(paths["/call"] == .caller(BridgePath(realm: "realm1", role: "anonymous")))
         #expect(
             paths["/hook"]
                 == .webhook(
                     WebhookPath(
-                        bridge: BridgePath(realm: "realm1", role: "anonymous"), topic: "com.example.hook",
-                        successResponse: "yes")))
+                        bridge: BridgePath(realm: "realm1", role: "anonymous"),
+                        topic: "com.example.hook",
+                        successResponse: "yes"
+                    )
+                )
+        )
         #expect(paths["/metrics"] == .metrics && paths["/health"] == .health && paths["/ready"] == .ready)
         #expect(paths["/"] == .dashboard(directory: nil))
         #expect(paths["/dev"] == .dashboard(directory: "/tmp/dash"))
@@ -68,7 +78,8 @@ import Testing
 
     @Test func pathAloneIsWAMPAtThatPath() throws {
         let configuration = try ConfigurationLoader.load(
-            yaml: Self.realms + "\ntransports:\n  - type: websocket\n    port: 0\n    path: /wamp\n")
+            yaml: Self.realms + "\ntransports:\n  - type: websocket\n    port: 0\n    path: /wamp\n"
+        )
         guard case .webSocket(let listener) = configuration.transports.first else { throw Unexpected() }
         #expect(listener.routes == ["/wamp": .wamp])
     }
@@ -79,7 +90,10 @@ import Testing
         ("      /x: {type: publisher, realm: nowhere, role: anonymous}", "transports[0].paths./x.realm"),
         ("      /x: {type: publisher, realm: realm1, role: admin}", "transports[0].paths./x.role"),
         ("      /x: {type: caller, realm: realm1}", "transports[0].paths./x.role"),
-        ("      /x: {type: publisher, realm: realm1, role: anonymous, options: {key: k}}", "transports[0].paths./x.options.secret"),
+        (
+            "      /x: {type: publisher, realm: realm1, role: anonymous, options: {key: k}}",
+            "transports[0].paths./x.options.secret"
+        ),
         (
             "      /x: {type: publisher, realm: realm1, role: anonymous, options: {require_ip: [10.0.0.1/8]}}",
             "transports[0].paths./x.options.require_ip"
@@ -93,7 +107,10 @@ import Testing
             "transports[0].paths./x.options.github_secret"
         ),
         ("      /x: {type: webhook, realm: realm1, role: anonymous}", "transports[0].paths./x.options"),
-        ("      /x: {type: webhook, realm: realm1, role: anonymous, options: {topic: 'a..b'}}", "transports[0].paths./x.options.topic"),
+        (
+            "      /x: {type: webhook, realm: realm1, role: anonymous, options: {topic: 'a..b'}}",
+            "transports[0].paths./x.options.topic"
+        ),
         ("      /x: {type: static}", "transports[0].paths./x.directory"),
         ("      /x: {type: metrics, extra: 1}", "transports[0].paths./x.extra"),
         ("      /x/: {type: metrics}", "transports[0].paths./x/"),
@@ -119,7 +136,9 @@ import Testing
     @Test func pathAndPathsTogetherAreRefused() {
         #expect {
             _ = try ConfigurationLoader.load(
-                yaml: Self.realms + "\ntransports:\n  - type: websocket\n    port: 0\n    path: /ws\n    paths:\n      /ws: {type: wamp}\n")
+                yaml: Self.realms
+                    + "\ntransports:\n  - type: websocket\n    port: 0\n    path: /ws\n    paths:\n      /ws: {type: wamp}\n"
+            )
         } throws: { error in
             (error as? ConfigurationError)?.key == "transports[0].path"
         }

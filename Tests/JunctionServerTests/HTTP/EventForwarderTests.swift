@@ -14,10 +14,16 @@ import WAMPCore
 /// that refuses the first requests.
 @Suite struct EventForwarderTests {
     @Test func backoffDoublesUpToTheMaximumAndStops() {
-        let policy = ForwarderRetryPolicy(maxRetries: 5, initialBackoff: .milliseconds(100), maxBackoff: .milliseconds(500))
-        #expect((1...6).map { policy.backoff(beforeRetry: $0) } == [
-            .milliseconds(100), .milliseconds(200), .milliseconds(400), .milliseconds(500), .milliseconds(500), nil,
-        ])
+        let policy = ForwarderRetryPolicy(
+            maxRetries: 5,
+            initialBackoff: .milliseconds(100),
+            maxBackoff: .milliseconds(500)
+        )
+        #expect(
+            (1...6).map { policy.backoff(beforeRetry: $0) } == [
+                .milliseconds(100), .milliseconds(200), .milliseconds(400), .milliseconds(500), .milliseconds(500), nil,
+            ]
+        )
         #expect(ForwarderRetryPolicy(maxRetries: 0).backoff(beforeRetry: 1) == nil)
     }
 
@@ -47,9 +53,17 @@ import WAMPCore
         let runtime = JunctionRuntime(configuration: configuration, logger: logger)
         let forwarder = EventForwarder(
             configuration: EventForwarderConfiguration(
-                realm: "realm1", role: "anonymous", topic: "com.example.", match: .prefix,
-                url: "http://127.0.0.1:\(receiver.port)/events", headers: ["X-Token": "t"],
-                retry: ForwarderRetryPolicy(maxRetries: 3, initialBackoff: .milliseconds(1), maxBackoff: .milliseconds(4))
+                realm: "realm1",
+                role: "anonymous",
+                topic: "com.example.",
+                match: .prefix,
+                url: "http://127.0.0.1:\(receiver.port)/events",
+                headers: ["X-Token": "t"],
+                retry: ForwarderRetryPolicy(
+                    maxRetries: 3,
+                    initialBackoff: .milliseconds(1),
+                    maxBackoff: .milliseconds(4)
+                )
             ),
             runtime: runtime,
             sleep: { duration in sleeps.withLockedValue { $0.append(duration) } }
@@ -107,11 +121,15 @@ import WAMPCore
                     backoff_max_ms: 1000
                     queue_size: 10
                     timeout: 3
-                """)
+                """
+        )
         let forwarder = try #require(configuration.forwarders.first)
         #expect(forwarder.match == .prefix && forwarder.url == "https://hooks.example/in")
         #expect(forwarder.headers == ["Authorization": "Bearer x"])
-        #expect(forwarder.retry == ForwarderRetryPolicy(maxRetries: 2, initialBackoff: .milliseconds(50), maxBackoff: .seconds(1)))
+        #expect(
+            forwarder.retry
+                == ForwarderRetryPolicy(maxRetries: 2, initialBackoff: .milliseconds(50), maxBackoff: .seconds(1))
+        )
         #expect(forwarder.queueSize == 10 && forwarder.timeoutSeconds == 3)
     }
 

@@ -12,7 +12,9 @@ import WAMPCore
         try await withHTTPTestServer { server in
             let inbox = try await self.subscribe(server, "com.example.topic")
             let response = try await server.request(
-                "/publish", body: #"{"topic":"com.example.topic","args":["hello",1],"kwargs":{"k":true}}"#)
+                "/publish",
+                body: #"{"topic":"com.example.topic","args":["hello",1],"kwargs":{"k":true}}"#
+            )
             #expect(response.status == .ok)
             let id = try #require(response.json?["id"]?.unsignedInteger)
             #expect(id > 0)
@@ -28,17 +30,23 @@ import WAMPCore
     @Test func publishOptionsArePassedOn() async throws {
         try await withHTTPTestServer { server in
             let retained = try await server.request(
-                "/publish", body: #"{"topic":"com.example.r","args":[7],"options":{"retain":true}}"#)
+                "/publish",
+                body: #"{"topic":"com.example.r","args":[7],"options":{"retain":true}}"#
+            )
             #expect(retained.status == .ok)
             let realm = try #require(server.server.router.realm(named: "realm1"))
             let session = try await LocalSession.join(realm, authid: "late", authrole: "anonymous")
             let inbox = EventInbox()
-            try await session.subscribe("com.example.r", options: ["get_retained": true]) { inbox.continuation.yield($0) }
+            try await session.subscribe("com.example.r", options: ["get_retained": true]) {
+                inbox.continuation.yield($0)
+            }
             #expect(try await inbox.next().args == [7])
             // `eligible` naming nobody reaches no one; the next event does.
             let live = try await self.subscribe(server, "com.example.e")
             _ = try await server.request(
-                "/publish", body: #"{"topic":"com.example.e","args":[1],"options":{"eligible":[1]}}"#)
+                "/publish",
+                body: #"{"topic":"com.example.e","args":[1],"options":{"eligible":[1]}}"#
+            )
             _ = try await server.request("/publish", body: #"{"topic":"com.example.e","args":[2]}"#)
             #expect(try await live.next().args == [2])
         }
@@ -78,7 +86,9 @@ import WAMPCore
             #expect(missing.status == .ok)
             #expect(missing.json?["error"] == "wamp.error.no_such_procedure")
             let timedOut = try await server.request(
-                "/call", body: #"{"procedure":"com.example.slow","options":{"timeout":100}}"#)
+                "/call",
+                body: #"{"procedure":"com.example.slow","options":{"timeout":100}}"#
+            )
             #expect(timedOut.status == .ok)
             #expect(timedOut.json?["error"] == "wamp.error.timeout")
         }
@@ -130,8 +140,10 @@ import WAMPCore
             let put = try await server.request("/publish", method: .PUT, body: #"{"topic":"a.b"}"#)
             #expect(put.status == .ok)
             let preflight = try await server.request(
-                "/call", method: .OPTIONS,
-                headers: [("Origin", "https://app.example"), ("Access-Control-Request-Headers", "content-type")])
+                "/call",
+                method: .OPTIONS,
+                headers: [("Origin", "https://app.example"), ("Access-Control-Request-Headers", "content-type")]
+            )
             #expect(preflight.status == .ok)
             #expect(preflight.body.isEmpty)
             #expect(preflight.headers["Access-Control-Allow-Origin"].first == "https://app.example")
@@ -146,7 +158,9 @@ import WAMPCore
             let small = try await server.request("/small", body: #"{"topic":"a.b"}"#)
             #expect(small.status == .ok)
             let large = try await server.request(
-                "/small", body: #"{"topic":"a.b","args":["\#(String(repeating: "x", count: 100))"]}"#)
+                "/small",
+                body: #"{"topic":"a.b","args":["\#(String(repeating: "x", count: 100))"]}"#
+            )
             #expect(large.status == .payloadTooLarge)
             #expect(large.json?["error"]?.stringValue?.contains("Request too long") == true)
             // The server is still serving.
@@ -167,20 +181,30 @@ import WAMPCore
             let replay = try await server.request("/signed/publish" + query, body: body)
             #expect(replay.status == .unauthorized)
             let standard = try await server.request(
-                "/signed/publish" + HTTPTestServer.signedQuery(body: body, standardBase64: true), body: body)
+                "/signed/publish" + HTTPTestServer.signedQuery(body: body, standardBase64: true),
+                body: body
+            )
             #expect(standard.status == .ok, "\(standard.text)")
             let wrongSecret = try await server.request(
-                "/signed/publish" + HTTPTestServer.signedQuery(body: body, secret: "nope"), body: body)
+                "/signed/publish" + HTTPTestServer.signedQuery(body: body, secret: "nope"),
+                body: body
+            )
             #expect(wrongSecret.status == .unauthorized)
             let wrongKey = try await server.request(
-                "/signed/publish" + HTTPTestServer.signedQuery(body: body, key: "nope"), body: body)
+                "/signed/publish" + HTTPTestServer.signedQuery(body: body, key: "nope"),
+                body: body
+            )
             #expect(wrongKey.status == .unauthorized)
             let tampered = try await server.request(
-                "/signed/publish" + HTTPTestServer.signedQuery(body: body), body: body.replacingOccurrences(of: "1", with: "2"))
+                "/signed/publish" + HTTPTestServer.signedQuery(body: body),
+                body: body.replacingOccurrences(of: "1", with: "2")
+            )
             #expect(tampered.status == .unauthorized)
             let expired = try await server.request(
-                "/signed/publish" + HTTPTestServer.signedQuery(body: body, timestamp: Date().timeIntervalSince1970 - 60),
-                body: body)
+                "/signed/publish"
+                    + HTTPTestServer.signedQuery(body: body, timestamp: Date().timeIntervalSince1970 - 60),
+                body: body
+            )
             #expect(expired.status == .badRequest)
         }
     }
@@ -200,7 +224,10 @@ import WAMPCore
         try await withHTTPTestServer { server in
             let inbox = try await self.subscribe(server, "com.example.hook")
             let response = try await server.request(
-                "/hook", body: "plain text body", headers: [("Content-Type", "text/plain"), ("X-Custom", "yes")])
+                "/hook",
+                body: "plain text body",
+                headers: [("Content-Type", "text/plain"), ("X-Custom", "yes")]
+            )
             #expect(response.status == .accepted)
             #expect(response.text == "OK")
             let event = try await inbox.next()

@@ -13,7 +13,9 @@ import Testing
     func channel(logger: Logger = Logger(label: "test")) throws -> EmbeddedChannel {
         let channel = EmbeddedChannel()
         let handler = HTTPServiceHandler(
-            table: HTTPServiceTable(HTTPRoutes(exact: ["/health": .service(ProbeService(kind: .health))], subtrees: [:])),
+            table: HTTPServiceTable(
+                HTTPRoutes(exact: ["/health": .service(ProbeService(kind: .health))], subtrees: [:])
+            ),
             webSocket: WebSocketConfiguration(),
             requestMetrics: HTTPRequestMetrics(factory: JunctionMetrics().factory),
             isTLS: false,
@@ -44,7 +46,9 @@ import Testing
 
     @Test func anUnknownPathIsAnswered404AndTheConnectionStays() throws {
         let channel = try self.channel()
-        try channel.writeInbound(HTTPServerRequestPart.head(HTTPRequestHead(version: .http1_1, method: .GET, uri: "/x")))
+        try channel.writeInbound(
+            HTTPServerRequestPart.head(HTTPRequestHead(version: .http1_1, method: .GET, uri: "/x"))
+        )
         try channel.writeInbound(HTTPServerRequestPart.end(nil))
         guard case .head(let response) = try channel.readOutbound(as: HTTPServerResponsePart.self) else {
             Issue.record("no response head")

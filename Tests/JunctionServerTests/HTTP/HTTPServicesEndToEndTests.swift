@@ -77,11 +77,19 @@ import WAMPCore
             #expect(plain.status == .upgradeRequired)
             // An upgrade to a path that is not a WAMP path is answered by that path's service.
             let (raw, head) = try await WebSocketTestClient.upgrade(
-                to: server.address, path: "/health", protocols: "wamp.2.json", group: group)
+                to: server.address,
+                path: "/health",
+                protocols: "wamp.2.json",
+                group: group
+            )
             #expect(head.hasPrefix("HTTP/1.1 200"))
             try? await raw.channel.close()
             let (unknown, unknownHead) = try await WebSocketTestClient.upgrade(
-                to: server.address, path: "/nowhere", protocols: "wamp.2.json", group: group)
+                to: server.address,
+                path: "/nowhere",
+                protocols: "wamp.2.json",
+                group: group
+            )
             #expect(unknownHead.hasPrefix("HTTP/1.1 404"))
             try? await unknown.channel.close()
         }
@@ -92,7 +100,8 @@ import WAMPCore
             let raw = try await RawBytesClient.connect(to: server.address, group: MultiThreadedEventLoopGroup.singleton)
             let body = #"{"topic":"a.b"}"#
             let publish =
-                "POST /publish HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
+                "POST /publish HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                + "Content-Length: \(body.utf8.count)\r\n\r\n\(body)"
             // Pipelined: three requests in one write, answered in order.
             try await raw.write(Array((publish + "GET /health HTTP/1.1\r\nHost: x\r\n\r\n" + publish).utf8))
             for _ in 0..<3 {
@@ -111,9 +120,13 @@ import WAMPCore
             try await raw.write(Array("BLAH /\u{1}\u{2} HTTP/9\r\n\r\n".utf8))
             let head = try await raw.readHTTPHead()
             #expect(head.hasPrefix("HTTP/1.1 400"), "\(head)")
-            let oversized = try await RawBytesClient.connect(to: server.address, group: MultiThreadedEventLoopGroup.singleton)
+            let oversized = try await RawBytesClient.connect(
+                to: server.address,
+                group: MultiThreadedEventLoopGroup.singleton
+            )
             try await oversized.write(
-                Array("POST /small HTTP/1.1\r\nHost: x\r\nContent-Length: 100000000\r\n\r\n".utf8))
+                Array("POST /small HTTP/1.1\r\nHost: x\r\nContent-Length: 100000000\r\n\r\n".utf8)
+            )
             let refused = try await oversized.readHTTPHead()
             #expect(refused.hasPrefix("HTTP/1.1 413"), "\(refused)")
             #expect(refused.lowercased().contains("connection: close"))

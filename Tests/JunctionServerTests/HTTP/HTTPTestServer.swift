@@ -68,7 +68,11 @@ struct HTTPTestServer {
         var logger = Logger(label: "test-http")
         logger.logLevel = .critical
         let server = try await JunctionServer.start(configuration: configuration, logger: logger)
-        return HTTPTestServer(server: server, client: HTTPClient(eventLoopGroupProvider: .singleton), staticDirectory: directory)
+        return HTTPTestServer(
+            server: server,
+            client: HTTPClient(eventLoopGroupProvider: .singleton),
+            staticDirectory: directory
+        )
     }
 
     func stop() async {
@@ -112,10 +116,17 @@ struct HTTPTestServer {
     ) -> String {
         let stamp = BridgeTimestamp.format(timestamp)
         var signature = BridgeSignature.sign(
-            secret: secret, key: key, timestamp: stamp, seq: "1", nonce: nonce, body: Array(body.utf8))
+            secret: secret,
+            key: key,
+            timestamp: stamp,
+            seq: "1",
+            nonce: nonce,
+            body: Array(body.utf8)
+        )
         if standardBase64 {
             signature = String(
-                signature.map { $0 == "-" ? "+" : $0 == "_" ? "/" : $0 }.filter { $0 != "=" })
+                signature.map { $0 == "-" ? "+" : $0 == "_" ? "/" : $0 }.filter { $0 != "=" }
+            )
         }
         let encoded = signature.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? signature
         return "?key=\(key)&timestamp=\(stamp)&seq=1&nonce=\(nonce)&signature=\(encoded)"

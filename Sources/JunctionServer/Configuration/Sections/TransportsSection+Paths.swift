@@ -47,8 +47,14 @@ extension TransportsSection {
             return type == "publisher" ? .publisher(bridge) : .caller(bridge)
         case "webhook":
             try node.allowKeys(["type", "realm", "role", "options"])
-            let bridge = try self.bridge(node, realms: realms, extraOptions: ["topic", "success_response", "error_response"])
-            guard let options = try node.optionalChild("options") else { throw node.error("options", "missing (needs 'topic')") }
+            let bridge = try self.bridge(
+                node,
+                realms: realms,
+                extraOptions: ["topic", "success_response", "error_response"]
+            )
+            guard let options = try node.optionalChild("options") else {
+                throw node.error("options", "missing (needs 'topic')")
+            }
             let topic = try options.string("topic")
             let rules = realms.first { $0.name == bridge.realm }?.uriRules ?? .loose
             guard URIValidation.isValid(topic, rules: rules) else {
@@ -96,7 +102,10 @@ extension TransportsSection {
             options.key = try reader.optionalString("key")
             options.secret = try reader.optionalString("secret")
             guard (options.key == nil) == (options.secret == nil) else {
-                throw reader.error(options.key == nil ? "key" : "secret", "signed requests need both 'key' and 'secret'")
+                throw reader.error(
+                    options.key == nil ? "key" : "secret",
+                    "signed requests need both 'key' and 'secret'"
+                )
             }
             options.postBodyLimit = try reader.optionalInt("post_body_limit", range: 0...(1 << 30)) ?? 0
             options.timestampDeltaLimit =

@@ -75,7 +75,11 @@ struct BridgeService: HTTPService {
         let validation = self.validator.withLockedValue { $0.validate(bridgeRequest, now: now) }
         switch validation {
         case .failure(let rejection):
-            var response = self.json(HTTPResponseStatus(statusCode: rejection.status), rejection.body, request: request.head)
+            var response = self.json(
+                HTTPResponseStatus(statusCode: rejection.status),
+                rejection.body,
+                request: request.head
+            )
             response.reason = rejection.error
             return response
         case .success(.preflight):
@@ -94,7 +98,11 @@ struct BridgeService: HTTPService {
                     return self.json(.internalServerError, .null, request: request.head)
                 }
             } catch {
-                var response = self.json(HTTPResponseStatus(statusCode: error.status), error.body, request: request.head)
+                var response = self.json(
+                    HTTPResponseStatus(statusCode: error.status),
+                    error.body,
+                    request: request.head
+                )
                 response.reason = "\(error.error) \(error.args)"
                 return response
             }
@@ -193,7 +201,8 @@ struct BridgeService: HTTPService {
         }
     }
 
-    private func json(_ status: HTTPResponseStatus, _ value: WAMPValue, request: HTTPRequestHead) -> HTTPServiceResponse {
+    private func json(_ status: HTTPResponseStatus, _ value: WAMPValue, request: HTTPRequestHead) -> HTTPServiceResponse
+    {
         HTTPServiceResponse(
             status: status,
             headers: self.commonHeaders(request),

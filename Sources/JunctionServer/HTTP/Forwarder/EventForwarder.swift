@@ -41,7 +41,10 @@ public struct EventForwarder: Service, CustomStringConvertible {
         let configuration = self.configuration
         let logger = self.runtime.logger
         guard let realm = self.runtime.router.realm(named: configuration.realm) else {
-            throw LocalSessionError(WAMPErrorURI.noSuchRealm, args: [.string("forwarder realm '\(configuration.realm)'")])
+            throw LocalSessionError(
+                WAMPErrorURI.noSuchRealm,
+                args: [.string("forwarder realm '\(configuration.realm)'")]
+            )
         }
         let session = try await LocalSession.join(
             realm,

@@ -50,7 +50,8 @@ public struct ForwarderRetryPolicy: Sendable, Hashable {
     public var initialBackoff: Duration
     public var maxBackoff: Duration
 
-    public init(maxRetries: Int = 5, initialBackoff: Duration = .milliseconds(200), maxBackoff: Duration = .seconds(30)) {
+    public init(maxRetries: Int = 5, initialBackoff: Duration = .milliseconds(200), maxBackoff: Duration = .seconds(30))
+    {
         self.maxRetries = maxRetries
         self.initialBackoff = initialBackoff
         self.maxBackoff = maxBackoff

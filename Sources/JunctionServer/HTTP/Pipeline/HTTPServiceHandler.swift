@@ -86,7 +86,13 @@ final class HTTPServiceHandler: ChannelInboundHandler, RemovableChannelHandler {
             guard body.readableBytes + chunk.readableBytes <= service.bodyLimit else {
                 let length = body.readableBytes + chunk.readableBytes
                 self.state = .closing
-                self.write(service.tooLarge(request: head, length: length), for: head, service: service.name, close: true, context: context)
+                self.write(
+                    service.tooLarge(request: head, length: length),
+                    for: head,
+                    service: service.name,
+                    close: true,
+                    context: context
+                )
                 return
             }
             self.state = .responding  // no copy-on-write of `body` while it is appended to
@@ -117,7 +123,12 @@ final class HTTPServiceHandler: ChannelInboundHandler, RemovableChannelHandler {
             let message: WebSocketUpgradeDecision.Rejection
             switch WebSocketUpgradeDecision(request: head, configuration: self.webSocket, checkingPath: false) {
             case .reject(let rejection): message = rejection
-            case .upgrade: message = .init(status: .badRequest, message: "WebSocket upgrade failed")
+            case .upgrade:
+                // Only the first request of a connection can upgrade (NIO's upgrader leaves after it).
+                message = .init(
+                    status: .badRequest,
+                    message: "A WebSocket upgrade must be the first request on its connection"
+                )
             }
             var headers = HTTPHeaders()
             if message.status == .upgradeRequired {
@@ -141,7 +152,13 @@ final class HTTPServiceHandler: ChannelInboundHandler, RemovableChannelHandler {
             let announced = head.headers["content-length"].first.flatMap { Int($0) } ?? 0
             if announced > service.bodyLimit {
                 self.state = .closing
-                self.write(service.tooLarge(request: head, length: announced), for: head, service: service.name, close: true, context: context)
+                self.write(
+                    service.tooLarge(request: head, length: announced),
+                    for: head,
+                    service: service.name,
+                    close: true,
+                    context: context
+                )
                 return
             }
             self.state = .receiving(
