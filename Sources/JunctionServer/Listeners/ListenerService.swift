@@ -35,20 +35,21 @@ public struct ListenerService: Service {
         }
     }
 
-    /// Serves `paths` from the next request on (a configuration reload); connections stay open
-    /// and requests in flight finish with the services they started with. Does nothing for a
-    /// RawSocket listener.
-    public func replaceHTTPPaths(_ paths: [String: HTTPPathService]) {
+    /// Serves `paths` from the next request on (a configuration reload); connections stay open.
+    /// The replaced services' sessions leave their realms, so a bridge request still in flight
+    /// on them may get 503. Does nothing for a RawSocket listener.
+    public func replaceHTTPPaths(_ paths: [String: HTTPPathService]) async {
         guard let table = self.httpTable, case .webSocket(let listener) = self.transport else { return }
         var updated = listener
         updated.paths = paths
-        table.replace(
+        let previous = table.replace(
             with: HTTPRoutes(
                 paths: updated.routes,
                 runtime: self.runtime,
                 defaultBodyLimit: Self.bodyLimit(updated, runtime: self.runtime)
             )
         )
+        await previous.retire()
     }
 
     /// A bridge path's body limit when its `post_body_limit` is 0: the listener's message limit.

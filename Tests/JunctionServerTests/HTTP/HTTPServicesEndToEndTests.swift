@@ -1,4 +1,5 @@
 import Foundation
+import JunctionRouter
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -136,9 +137,16 @@ import WAMPCore
 
     @Test func replacingThePathsAppliesToTheNextRequest() async throws {
         try await withHTTPTestServer { server in
-            let before = try await server.request("/health", method: .GET)
-            #expect(before.status == .ok)
-            server.server.listeners[0].replaceHTTPPaths(["/alive": .health])
+            let healthy = try await server.request("/health", method: .GET)
+            #expect(healthy.status == .ok)
+            // The bridge's session is in the realm until the reload retires it.
+            _ = try await server.request("/publish", body: #"{"topic":"a.b"}"#)
+            let realm = try #require(server.server.router.realm(named: "realm1"))
+            let inspector = try await LocalSession.join(realm, authid: "inspector", authrole: "anonymous")
+            let before = try await inspector.call("wamp.session.list")
+            await server.server.listeners[0].replaceHTTPPaths(["/alive": .health])
+            let after = try await inspector.call("wamp.session.list")
+            #expect(after.args.first?.listValue?.count == (before.args.first?.listValue?.count ?? 0) - 1)
             let removed = try await server.request("/health", method: .GET)
             #expect(removed.status == .notFound)
             let added = try await server.request("/alive", method: .GET)

@@ -55,6 +55,10 @@ struct BridgeService: HTTPService {
         }
     }
 
+    func retire() async {
+        await self.session.leave()
+    }
+
     func tooLarge(request: HTTPRequestHead, length: Int) -> HTTPServiceResponse {
         let rejection = BridgeRequestValidator.tooLarge(length: length, limit: self.bodyLimit)
         var response = self.json(HTTPResponseStatus(statusCode: rejection.status), rejection.body, request: request)

@@ -11,6 +11,8 @@ actor BridgeSession {
     let authid: String
     private var session: LocalSession?
     private var joining: Task<LocalSession, any Error>?
+    /// Set by `leave()`: the path was removed, so no session is joined again.
+    private var retired = false
 
     init(router: Router, realm: String, role: String, authid: String) {
         self.router = router
@@ -24,6 +26,9 @@ actor BridgeSession {
     /// - Throws: ``LocalSessionError`` `wamp.error.no_such_realm`, `wamp.error.no_such_role` or
     ///   `wamp.close.system_shutdown`.
     func current() async throws -> LocalSession {
+        if self.retired {
+            throw LocalSessionError(WAMPErrorURI.systemShutdown, args: ["this HTTP path was removed"])
+        }
         if let session = self.session { return session }
         if let joining = self.joining { return try await joining.value }
         let (router, realm, role, authid) = (self.router, self.realm, self.role, self.authid)
@@ -44,8 +49,9 @@ actor BridgeSession {
         return session
     }
 
-    /// Leaves the realm (a reload that removed the path).
+    /// Leaves the realm for good (a reload replaced the path's service).
     func leave() async {
+        self.retired = true
         let session = self.session
         self.session = nil
         await session?.leave()

@@ -39,6 +39,14 @@ struct HTTPRoutes: Sendable {
         return nil
     }
 
+    /// Lets every service release what it holds in the router (bridge sessions leave their realm).
+    func retire() async {
+        for route in self.exact.values {
+            if case .service(let service) = route { await service.retire() }
+        }
+        for subtree in self.subtrees { await subtree.service.retire() }
+    }
+
     /// The path part of a request target.
     static func path(ofTarget target: String) -> Substring {
         let end = target.firstIndex(where: { $0 == "?" || $0 == "#" }) ?? target.endIndex

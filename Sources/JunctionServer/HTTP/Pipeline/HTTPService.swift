@@ -12,9 +12,13 @@ protocol HTTPService: Sendable {
     func respond(to request: HTTPServiceRequest) async -> HTTPServiceResponse
     /// The answer to a body over `bodyLimit`.
     func tooLarge(request: HTTPRequestHead, length: Int) -> HTTPServiceResponse
+    /// Releases what the service holds in the router (its session) once a reload replaced it.
+    func retire() async
 }
 
 extension HTTPService {
+    func retire() async {}
+
     /// Services that answer GET take no body, but a small one is read and ignored, so a POST gets
     /// its 405 rather than a 413.
     var bodyLimit: Int { 16 * 1024 }
