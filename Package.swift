@@ -82,12 +82,20 @@ let package = Package(
             ],
             swiftSettings: dataPathSettings
         ),
+        // Crossbar-compatible HTTP bridge, pure: request checks, signatures, nonce replay, bodies.
+        // No NIO, so the parsers can be fuzzed alone.
+        .target(
+            name: "HTTPBridgeCore",
+            dependencies: ["WAMPCore", .product(name: "Crypto", package: "swift-crypto")]
+        ),
         // Server: configuration, listeners, pipelines wiring transports to the router, lifecycle.
         .target(
             name: "JunctionServer",
             dependencies: [
-                "WAMPCore", "JunctionTransport", "JunctionRouter", "JunctionAuth", "JunctionMetrics",
+                "WAMPCore", "JunctionTransport", "JunctionRouter", "JunctionAuth", "JunctionMetrics", "HTTPBridgeCore",
                 "JunctionComponents",
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -103,6 +111,8 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
+            // The dashboard's files are embedded by scripts/embed-dashboard.py (DashboardAssets.swift).
+            exclude: ["HTTP/Dashboard/index.html", "HTTP/Dashboard/app.js", "HTTP/Dashboard/style.css"],
             swiftSettings: dataPathSettings
         ),
         // Hosted components: supervision state machines, processes (swift-subprocess), in-process
@@ -187,6 +197,7 @@ let package = Package(
             dependencies: ["junction-bench", "WAMPCore", .product(name: "NIOCore", package: "swift-nio")]
         ),
         .testTarget(name: "WAMPCoreTests", dependencies: ["WAMPCore"]),
+        .testTarget(name: "HTTPBridgeCoreTests", dependencies: ["HTTPBridgeCore", "WAMPCore"]),
         .testTarget(name: "MQTTCoreTests", dependencies: ["MQTTCore"]),
         .testTarget(
             name: "JunctionMetricsTests",
@@ -278,7 +289,11 @@ let package = Package(
             name: "JunctionServerTests",
             dependencies: [
                 "JunctionComponents",
-                "JunctionServer", "JunctionRouter", "JunctionClient", "JunctionAuth", "WAMPCore",
+                "JunctionServer", "JunctionRouter", "JunctionClient", "JunctionAuth", "WAMPCore", "HTTPBridgeCore",
+                "JunctionMetrics", "JunctionTransport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

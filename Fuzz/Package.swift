@@ -3,9 +3,9 @@
 // `swift build` never compiles them; `scripts/fuzz.sh` builds this package with
 // `--sanitize=fuzzer --sanitize=address` and runs every target.
 //
-// `Sources/WAMPCore`, `Sources/MQTTCore`, `Sources/RESPCore` and `Sources/JunctionTransport` are
-// symlinks to the real sources, compiled here with `-enable-testing` so the targets can reach
-// internal parsers (`@testable import`).
+// `Sources/WAMPCore`, `Sources/MQTTCore`, `Sources/RESPCore`, `Sources/JunctionTransport` and
+// `Sources/HTTPBridgeCore` are symlinks to the real sources, compiled here with `-enable-testing`
+// so the targets can reach internal parsers (`@testable import`).
 import PackageDescription
 
 let testable: [SwiftSetting] = [.unsafeFlags(["-enable-testing"])]
@@ -14,7 +14,8 @@ let package = Package(
     name: "junction-fuzz",
     platforms: [.macOS(.v15)],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2")
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.1.0"),
     ],
     targets: [
         .target(name: "WAMPCore", swiftSettings: testable),
@@ -52,6 +53,12 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "FuzzMQTT", dependencies: ["MQTTCore"]),
+        .target(
+            name: "HTTPBridgeCore",
+            dependencies: ["WAMPCore", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: testable
+        ),
+        .executableTarget(name: "FuzzHTTPBridge", dependencies: ["HTTPBridgeCore"]),
         .executableTarget(
             name: "FuzzRESP",
             dependencies: ["RESPCore", .product(name: "NIOCore", package: "swift-nio")]

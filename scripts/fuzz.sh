@@ -19,7 +19,7 @@ MAX_TIME=${MAX_TIME:-7200}
 JOBS=${JOBS:-$(nproc)}
 SCRATCH=$ROOT/.build-fuzz
 ALL=(FuzzJSON FuzzMessagePack FuzzCBOR FuzzMessageValidation FuzzRawSocket FuzzWebSocketUpgrade FuzzMQTT
-    FuzzRESP)
+    FuzzRESP FuzzHTTPBridge)
 TARGETS=("${@:-${ALL[@]}}")
 SUITE=${WAMP_TESTSUITE:-$ROOT/../shared/wamp-testsuite}
 
@@ -49,6 +49,7 @@ run_target() {
     # Request heads need less room than messages, and long ones only make this target slow.
     local max_len=8192
     [ "$target" = FuzzWebSocketUpgrade ] && max_len=2048
+    [ "$target" = FuzzHTTPBridge ] && max_len=2048
     "$BIN/$target" "$corpus" -runs="$RUNS" -max_total_time="$MAX_TIME" -timeout=10 -rss_limit_mb=2048 \
         -max_len="$max_len" -print_final_stats=1 -artifact_prefix="$crashers/" >"$log" 2>&1 || status=FAILED
     grep -q "no interesting inputs were found" "$log" && { echo "$target: not instrumented"; status=FAILED; }

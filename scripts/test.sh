@@ -12,13 +12,16 @@ if ! command -v redis-server >/dev/null 2>&1; then
     $sudo apt-get install -y redis-server || { $sudo apt-get update && $sudo apt-get install -y redis-server; }
 fi
 
-echo "== promtool for the /metrics exposition check (Debian package prometheus, installed once)"
+echo "== promtool for the /metrics scrape test (Debian package prometheus, installed once)"
 if ! command -v promtool >/dev/null 2>&1; then
     sudo=""
     [ "$(id -u)" = 0 ] || sudo=sudo
     export DEBIAN_FRONTEND=noninteractive
     $sudo apt-get install -y prometheus || { $sudo apt-get update && $sudo apt-get install -y prometheus; }
 fi
+
+echo "== the embedded dashboard files are up to date (scripts/embed-dashboard.py)"
+scripts/embed-dashboard.py --check
 
 echo "== swift build (debug, with tests)"
 swift build --build-tests
@@ -39,6 +42,9 @@ JUNCTION_BIN="$PWD/.build/debug/junction" Tests/Interop/run.sh
 
 echo "== dashboard in headless Chromium (installs Debian's chromium if missing)"
 JUNCTION_BIN="$PWD/.build/debug/junction" Tests/Dashboard/run.sh
+
+echo "== HTTP bridge against Crossbar's (the same tests; Junction's extras xfail there)"
+INTEROP_ROUTER=crossbar Tests/Interop/run.sh Tests/Interop/test_http_bridge.py
 
 echo "== micro-benchmark allocation thresholds (Benchmarks/)"
 # Allocation counts per operation are deterministic for a toolchain: a change is a finding.

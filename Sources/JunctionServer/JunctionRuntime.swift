@@ -35,6 +35,8 @@ public final class JunctionRuntime: Service, Sendable {
     public let metrics: JunctionMetrics
     /// The configured transports' listeners, which a reload binds and closes.
     public let listeners: ListenerSupervisor
+    /// Whether every listener is bound (the `ready` probe).
+    public let readiness: ListenerReadiness
     /// How long shutdown waits for sessions to answer GOODBYE before closing their connections.
     public let shutdownTimeout: Duration
     let logger: Logger
@@ -78,6 +80,7 @@ public final class JunctionRuntime: Service, Sendable {
         self.metrics = metrics
         self.authentications = AuthenticationMetrics(metrics: metrics)
         self.listeners = ListenerSupervisor()
+        self.readiness = ListenerReadiness()
         self.mailboxes = LoopMailboxes(group: group)
         // Every transport encoding key exists before the first message is cached.
         _ = TransportEncodings.keys
@@ -101,7 +104,7 @@ public final class JunctionRuntime: Service, Sendable {
     func coreServices(reloadOnSIGHUP: Bool? = nil) -> [any Service] {
         var services: [any Service] = [self, self.listeners]
         if reloadOnSIGHUP ?? (self.configurationFile != nil) { services.append(ReloadSignalService(runtime: self)) }
-        return services
+        return services + self.configuration.forwarders.map { EventForwarder(configuration: $0, runtime: self) }
     }
 
     /// Runs until graceful shutdown (or cancellation), publishing the loops' metrics every

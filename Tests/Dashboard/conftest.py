@@ -34,7 +34,7 @@ ASSETS = REPO / "Sources" / "JunctionServer" / "HTTP" / "Dashboard"
 
 # Who serves the page: "python" (a static file server over ASSETS, on its own port) or "junction"
 # (the router's own `dashboard` service at `/`, next to WAMP on the same listener).
-PAGE_ORIGIN = os.environ.get("DASHBOARD_PAGE_ORIGIN", "python")
+PAGE_ORIGIN = os.environ.get("DASHBOARD_PAGE_ORIGIN", "junction")
 
 REALM = "realm1"
 STARTUP_TIMEOUT = 20.0

@@ -102,6 +102,33 @@ def _unix_accepts(path: str) -> bool:
         s.close()
 
 
+# The HTTP bridge paths of the WebSocket listener (test_http_bridge.py), the same in both routers'
+# configurations: name -> (type, options).
+BRIDGE_KEY = "bridge-key"
+BRIDGE_SECRET = "bridge-secret"
+WEBHOOK_TOPIC = "com.example.interop.webhook"
+BRIDGE_PATHS = {
+    "publish": ("publisher", {}),
+    "call": ("caller", {}),
+    "signed-publish": ("publisher", {"key": BRIDGE_KEY, "secret": BRIDGE_SECRET}),
+    "small-publish": ("publisher", {"post_body_limit": 64}),
+    "webhook": ("webhook", {"topic": WEBHOOK_TOPIC}),
+}
+
+
+def _bridge_path(kind: str, options: dict) -> dict:
+    path = {"type": kind, "realm": REALM, "role": "anonymous"}
+    if options:
+        path["options"] = options
+    return path
+
+
+def _junction_bridge_paths() -> str:
+    return "\n".join(
+        f"      /{name}: {json.dumps(_bridge_path(kind, options))}" for name, (kind, options) in BRIDGE_PATHS.items()
+    )
+
+
 def junction_config(host: str, ws_port: int, ws_path: str, rs_port: int, unix_path: str) -> str:
     return f"""\
 router:
@@ -122,7 +149,9 @@ transports:
   - type: websocket
     host: {host}
     port: {ws_port}
-    path: {ws_path}
+    paths:
+      {ws_path}: {{type: wamp}}
+{_junction_bridge_paths()}
   - type: rawsocket
     host: {host}
     port: {rs_port}
@@ -170,7 +199,8 @@ def crossbar_config(host: str, ws_port: int, ws_path: str, rs_port: int, unix_pa
                                     "max_message_size": 16 * 1024 * 1024,
                                     "enable_webstatus": False,
                                 },
-                            }
+                            },
+                            **{name: _bridge_path(kind, options) for name, (kind, options) in BRIDGE_PATHS.items()},
                         },
                     },
                     {

@@ -90,11 +90,25 @@ public enum DefaultConfigurationFile {
             #   dynamic: {procedure: com.example.authenticate, methods: [ticket], timeout: 5}
 
         transports:
-          # WebSocket: ws://127.0.0.1:8080/ws with wamp.2.json, wamp.2.msgpack, wamp.2.cbor (and .batched).
+          # HTTP and WebSocket on 127.0.0.1:8080. Each path names a service (docs/http.md):
+          # WAMP over WebSocket at ws://127.0.0.1:8080/ws (wamp.2.json, wamp.2.msgpack, wamp.2.cbor and
+          # .batched), Crossbar-compatible HTTP publish/call, metrics, probes and the dashboard.
+          # (A listener with only `path: /ws` instead of `paths` serves WAMP alone.)
           - type: websocket
             host: 127.0.0.1
             port: 8080
-            path: /ws
+            paths:
+              /ws: {type: wamp}
+              /publish: {type: publisher, realm: realm1, role: anonymous}
+              /call: {type: caller, realm: realm1, role: anonymous}
+              /metrics: {type: metrics}
+              /health: {type: health}
+              /ready: {type: ready}
+              /: {type: dashboard}
+              # Signed requests, limits: options: {key: K, secret: S, post_body_limit: 65536,
+              #   timestamp_delta_limit: 10, require_ip: [127.0.0.1/32], require_tls: false}
+              # /hook: {type: webhook, realm: realm1, role: anonymous, options: {topic: com.example.hook}}
+              # /files: {type: static, directory: /srv/www}
             serializers: [json, msgpack, cbor]
             # Dead-peer detection: ping a silent peer every ping_interval seconds (0 = off) and close
             # it if nothing arrives within ping_timeout seconds.

@@ -18,6 +18,8 @@ public struct JunctionConfiguration: Sendable, Hashable {
     public var components: [ComponentConfiguration] = []
     /// The Unix socket of the components' private listener; `nil`: `$TMPDIR/junction-<pid>/components.sock`.
     public var componentsSocket: String?
+    /// Outgoing event forwarders (POST a topic's events to a URL).
+    public var forwarders: [EventForwarderConfiguration] = []
 
     public init(realms: [RealmConfiguration], transports: [TransportConfiguration]) {
         self.realms = realms
@@ -25,11 +27,13 @@ public struct JunctionConfiguration: Sendable, Hashable {
     }
 
     /// Realm `realm1` (role `anonymous` allowed everything, role `dashboard` for the web
-    /// dashboard), WebSocket at `ws://127.0.0.1:8080/ws`, RawSocket at `127.0.0.1:8081`.
+    /// dashboard), an HTTP listener on `127.0.0.1:8080` (WAMP at `/ws`, the HTTP bridge at
+    /// `/publish` and `/call`, `/metrics`, `/health`, `/ready`, the dashboard at `/`), RawSocket at
+    /// `127.0.0.1:8081`.
     public static let builtInDefault = JunctionConfiguration(
         realms: [RealmConfiguration(name: "realm1", roles: [.allowAll(name: "anonymous"), .dashboard])],
         transports: [
-            .webSocket(.init(host: "127.0.0.1", port: 8080, path: "/ws")),
+            .webSocket(.builtInDefault),
             .rawSocket(.init(endpoint: .tcp(host: "127.0.0.1", port: 8081))),
         ]
     )
@@ -80,7 +84,10 @@ public enum TransportConfiguration: Sendable, Hashable {
 public struct WebSocketListener: Sendable, Hashable {
     public var host: String
     public var port: Int
+    /// The WAMP path when `paths` is empty (the configuration's `path`).
     public var path: String
+    /// What each HTTP path serves (`paths` in the configuration). Empty: WAMP at `path` only.
+    public var paths: [String: HTTPPathService] = [:]
     public var serializers: [SerializerKind]
     /// `nil`: the global `limits.max_message_size`.
     public var maxMessageSize: Int?
@@ -99,6 +106,11 @@ public struct WebSocketListener: Sendable, Hashable {
         self.path = path
         self.serializers = serializers
         self.maxMessageSize = maxMessageSize
+    }
+
+    /// The effective path map: `paths`, or WAMP at `path`.
+    public var routes: [String: HTTPPathService] {
+        self.paths.isEmpty ? [self.path: .wamp] : self.paths
     }
 }
 

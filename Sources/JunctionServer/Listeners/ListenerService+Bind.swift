@@ -26,14 +26,26 @@ extension ListenerService {
             )
             webSocket.preSession.maxMessageSize = limits.preSessionMaxMessageSize
             let configuration = webSocket
+            let http = HTTPListenerContext(
+                table: self.httpTable ?? HTTPServiceTable(HTTPRoutes(exact: [:], subtrees: [:])),
+                webSocket: configuration,
+                requestMetrics: HTTPRequestMetrics(factory: runtime.metrics.factory),
+                isTLS: listener.tls != nil,
+                logger: runtime.logger
+            )
             return try await Self.accepting(
                 bootstrap, limit: listener.liveness.maxConnections, tls: listener.tls, runtime: runtime
             ) { pipeline, admitted in
-                try pipeline.configureWAMPWebSocketServer(
-                    configuration: configuration,
-                    connectionLimitReached: !admitted,
-                    sessionHandler: factory
-                )
+                guard admitted else {
+                    // A full listener answers every request with 503 and closes.
+                    try pipeline.configureWAMPWebSocketServer(
+                        configuration: configuration,
+                        connectionLimitReached: true,
+                        sessionHandler: factory
+                    )
+                    return
+                }
+                try pipeline.configureHTTPListener(context: http, sessionHandler: factory)
             }.bind(host: listener.host, port: listener.port).get()
         case .rawSocket(let listener):
             var rawSocket = RawSocketConfiguration(

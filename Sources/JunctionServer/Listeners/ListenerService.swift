@@ -10,6 +10,8 @@ public struct ListenerService: Service {
     public let transport: TransportConfiguration
     let runtime: JunctionRuntime
     let onListening: @Sendable (SocketAddress?) async -> Void
+    /// A WebSocket listener's HTTP path map, read per request and upgrade (`nil` for RawSocket).
+    let httpTable: HTTPServiceTable?
 
     /// `onListening` is called once the socket is bound, with its address (which resolves port 0).
     public init(
@@ -20,6 +22,39 @@ public struct ListenerService: Service {
         self.transport = transport
         self.runtime = runtime
         self.onListening = onListening
+        if case .webSocket(let listener) = transport {
+            self.httpTable = HTTPServiceTable(
+                HTTPRoutes(
+                    paths: listener.routes,
+                    runtime: runtime,
+                    defaultBodyLimit: Self.bodyLimit(listener, runtime: runtime)
+                )
+            )
+        } else {
+            self.httpTable = nil
+        }
+    }
+
+    /// Serves `paths` from the next request on (a configuration reload); connections stay open.
+    /// The replaced services' sessions leave their realms, so a bridge request still in flight
+    /// on them may get 503. Does nothing for a RawSocket listener.
+    public func replaceHTTPPaths(_ paths: [String: HTTPPathService]) async {
+        guard let table = self.httpTable, case .webSocket(let listener) = self.transport else { return }
+        var updated = listener
+        updated.paths = paths
+        let previous = table.replace(
+            with: HTTPRoutes(
+                paths: updated.routes,
+                runtime: self.runtime,
+                defaultBodyLimit: Self.bodyLimit(updated, runtime: self.runtime)
+            )
+        )
+        await previous.retire()
+    }
+
+    /// A bridge path's body limit when its `post_body_limit` is 0: the listener's message limit.
+    static func bodyLimit(_ listener: WebSocketListener, runtime: JunctionRuntime) -> Int {
+        listener.maxMessageSize ?? runtime.configuration.limits.maxMessageSize
     }
 
     public func run() async throws {
@@ -37,7 +72,8 @@ public struct ListenerService: Service {
     private func describe(address: String) -> String {
         switch self.transport {
         case .webSocket(let listener):
-            return "websocket\(listener.tls == nil ? "" : " tls") \(address) path \(listener.path)"
+            let paths = listener.routes.map { "\($0.key) \($0.value.typeName)" }.sorted().joined(separator: ", ")
+            return "websocket\(listener.tls == nil ? "" : " tls") \(address) paths \(paths)"
         case .rawSocket(let listener):
             return "rawsocket\(listener.tls == nil ? "" : " tls") \(address)"
         }

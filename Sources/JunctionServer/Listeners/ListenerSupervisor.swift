@@ -24,6 +24,7 @@ public final class ListenerSupervisor: Service, Sendable {
 
     private struct Running: Sendable {
         var transport: TransportConfiguration
+        var listener: ListenerService
         var address: SocketAddress?
         var stop: AsyncStream<Void>.Continuation
         var task: Task<Void, Never>
@@ -34,6 +35,8 @@ public final class ListenerSupervisor: Service, Sendable {
         public var bound: [(TransportConfiguration, SocketAddress?)] = []
         public var closed: [TransportConfiguration] = []
         public var failed: [(TransportConfiguration, String)] = []
+        /// HTTP listeners kept open whose path map was replaced.
+        public var repathed = 0
     }
 
     init() {}
@@ -55,6 +58,11 @@ public final class ListenerSupervisor: Service, Sendable {
         self.state.withLock { $0.running.map { ($0.transport, $0.address) } }
     }
 
+    /// The listeners running now, in the order they were bound.
+    public var running: [ListenerService] {
+        self.state.withLock { $0.running.map(\.listener) }
+    }
+
     public func run() async throws {
         let transports = self.runtime.configuration.transports
         var addresses: [SocketAddress?] = []
@@ -68,7 +76,9 @@ public final class ListenerSupervisor: Service, Sendable {
             throw error
         }
         self.finishStart(.success(addresses))
+        self.runtime.readiness.started(listeners: addresses.count)
         try? await gracefulShutdown()
+        self.runtime.readiness.stopping()
         await self.stopAll()
     }
 
@@ -102,6 +112,23 @@ public final class ListenerSupervisor: Service, Sendable {
             self.whenStarted { continuation.resume(returning: $0) }
         }
         guard case .success = started else { return changes }
+        // An HTTP listener whose entry differs only in its paths keeps its socket and connections
+        // and serves the new paths from the next request on.
+        let repathed = self.state.withLock { state -> [(ListenerService, [String: HTTPPathService])] in
+            var repathed: [(ListenerService, [String: HTTPPathService])] = []
+            for index in state.running.indices where !transports.contains(state.running[index].transport) {
+                guard let new = transports.first(where: { state.running[index].transport.differsOnlyInPaths(from: $0) }),
+                    case .webSocket(let listener) = new
+                else { continue }
+                repathed.append((state.running[index].listener, listener.paths))
+                state.running[index].transport = new
+            }
+            return repathed
+        }
+        for (listener, paths) in repathed {
+            await listener.replaceHTTPPaths(paths)
+            changes.repathed += 1
+        }
         let removed = self.state.withLock { state -> [Running] in
             guard !state.stopped else { return [] }
             let removed = state.running.filter { !transports.contains($0.transport) }
@@ -162,7 +189,8 @@ public final class ListenerSupervisor: Service, Sendable {
         }
         let registered = self.state.withLock { state -> Bool in
             guard !state.stopped else { return false }
-            state.running.append(Running(transport: transport, address: address, stop: stopSink, task: task))
+            state.running.append(
+                Running(transport: transport, listener: listener, address: address, stop: stopSink, task: task))
             return true
         }
         if !registered {
@@ -191,4 +219,15 @@ struct ListenerStopped: Error, CustomStringConvertible {
 
 extension ListenerSupervisor: CustomStringConvertible {
     public var description: String { "ListenerSupervisor" }
+}
+
+extension TransportConfiguration {
+    /// Both are WebSocket listeners that differ in their HTTP `paths` only.
+    func differsOnlyInPaths(from other: TransportConfiguration) -> Bool {
+        guard case .webSocket(var mine) = self, case .webSocket(let theirs) = other, mine.paths != theirs.paths else {
+            return false
+        }
+        mine.paths = theirs.paths
+        return mine == theirs
+    }
 }

@@ -2,7 +2,7 @@ import NIOCore
 
 extension Optional where Wrapped == SocketAddress {
     /// The peer as `TransportInfo.peer` wants it: `127.0.0.1:51234`, `[::1]:51234` or `unix`.
-    func peerDescription(kind: TransportKind) -> String {
+    public func peerDescription(kind: TransportKind) -> String {
         guard let address = self else {
             return kind == .rawSocketUnix ? "unix" : "unknown"
         }

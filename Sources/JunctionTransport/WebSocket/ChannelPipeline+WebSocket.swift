@@ -63,7 +63,9 @@ extension ChannelPipeline.SynchronousOperations {
                         // error, so the rejection handler closes the connection.
                         throw TransportError(code: .pipelineSetupFailed, detail: "upgrade no longer acceptable")
                     }
-                    try channel.pipeline.syncOperations.addWAMPWebSocketHandlers(
+                    let operations = channel.pipeline.syncOperations
+                    operations.removeHandler(name: WebSocketHTTPRejectionHandler.name, promise: nil)
+                    try operations.addWAMPWebSocketHandlers(
                         subprotocol: subprotocol,
                         configuration: configuration,
                         peer: channel.remoteAddress.peerDescription(kind: .webSocket),
@@ -129,14 +131,15 @@ extension ChannelPipeline.SynchronousOperations {
         )
     }
 
-    /// Replaces the HTTP rejection handler with the WebSocket/WAMP handlers after the upgrade.
-    fileprivate func addWAMPWebSocketHandlers(
+    /// Adds the WebSocket/WAMP handlers after an upgrade to `subprotocol`: the last step of an
+    /// upgrader's `upgradePipelineHandler`, once the caller removed its own HTTP handlers. Used by
+    /// `configureWAMPWebSocketServer` and by listeners that route upgrades by path themselves.
+    public func addWAMPWebSocketHandlers(
         subprotocol: WAMPWebSocketSubprotocol,
         configuration: WebSocketConfiguration,
         peer: String,
         sessionHandler: SessionHandlerFactory
     ) throws {
-        self.removeHandler(name: WebSocketHTTPRejectionHandler.name, promise: nil)
         let info = TransportInfo(
             kind: .webSocket,
             serializer: subprotocol.serializer,
@@ -158,8 +161,9 @@ extension WebSocketConfiguration {
         min(self.maxFrameSize, self.maxMessageSize, Int(UInt32.max))
     }
 
-    /// The frame decoder's limit before the session is established.
-    var preSessionMaxFrameSize: Int {
+    /// The frame decoder's limit before the session is established: what a WAMP upgrader passes
+    /// as `maxFrameSize`.
+    public var preSessionMaxFrameSize: Int {
         min(self.effectiveMaxFrameSize, self.preSession.maxMessageSize ?? Int.max)
     }
 }

@@ -23,8 +23,15 @@ public enum WebSocketUpgradeDecision: Sendable, Equatable {
 
     /// Checks, in order: path (404), method (405), `Upgrade: websocket` (426), WebSocket version
     /// 13 (426), a single `Sec-WebSocket-Key` (400), and a WAMP subprotocol we speak (400).
-    public init(request: HTTPRequestHead, configuration: WebSocketConfiguration) {
-        if let rejection = Self.handshakeRejection(request: request, configuration: configuration) {
+    ///
+    /// - Parameter checkingPath: `false` when the caller already routed the request to this
+    ///   endpoint by its path (an HTTP listener with several paths).
+    public init(request: HTTPRequestHead, configuration: WebSocketConfiguration, checkingPath: Bool = true) {
+        if let rejection = Self.handshakeRejection(
+            request: request,
+            configuration: configuration,
+            checkingPath: checkingPath
+        ) {
             self = .reject(rejection)
             return
         }
@@ -52,12 +59,13 @@ public enum WebSocketUpgradeDecision: Sendable, Equatable {
     /// `nil` if the request is a valid WebSocket upgrade for `configuration.path`.
     public static func handshakeRejection(
         request: HTTPRequestHead,
-        configuration: WebSocketConfiguration
+        configuration: WebSocketConfiguration,
+        checkingPath: Bool = true
     ) -> Rejection? {
         // The path is the URI up to its query, compared without building an array of parts.
         let uri = request.uri
         let path = uri.firstIndex(of: "?").map { uri[..<$0] } ?? uri[...]
-        guard path == configuration.path else {
+        guard !checkingPath || path == configuration.path else {
             return Rejection(status: .notFound, message: "Not Found")
         }
         guard request.method == .GET else {

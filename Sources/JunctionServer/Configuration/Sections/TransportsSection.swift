@@ -2,7 +2,8 @@ import JunctionRouter
 import WAMPCore
 
 /// `transports`: one listener per entry, `websocket` or `rawsocket` (TCP or Unix), each with its
-/// serializers, size limit, liveness, TLS (`TransportsSection+TLS`) and allowed auth methods.
+/// serializers, size limit, liveness, TLS (`TransportsSection+TLS`) and allowed auth methods; a
+/// `websocket` listener's HTTP `paths` are read by `TransportsSection+Paths`.
 enum TransportsSection: ConfigurationSection {
     static let key = "transports"
     static let isRequired = true
@@ -16,12 +17,15 @@ enum TransportsSection: ConfigurationSection {
     static func read(_ reader: inout NodeReader, into draft: inout ConfigurationDraft) throws(ConfigurationError) {
         var transports: [TransportConfiguration] = []
         for var transport in try reader.items(nonEmpty: true) {
-            transports.append(try self.transport(&transport))
+            transports.append(try self.transport(&transport, realms: draft.configuration.realms))
         }
         draft.configuration.transports = transports
     }
 
-    private static func transport(_ node: inout NodeReader) throws(ConfigurationError) -> TransportConfiguration {
+    private static func transport(
+        _ node: inout NodeReader,
+        realms: [RealmConfiguration]
+    ) throws(ConfigurationError) -> TransportConfiguration {
         let type = try node.string("type", oneOf: ["websocket", "rawsocket"])
         let serializerNames = try node.optionalStringList("serializers", oneOf: ["json", "msgpack", "cbor"])
         let serializers = serializerNames?.compactMap(SerializerKind.init(name:)) ?? SerializerKind.allCases
@@ -39,9 +43,13 @@ enum TransportsSection: ConfigurationSection {
         }
         switch type {
         case "websocket":
-            try node.allowKeys(self.commonKeys.union(["path"]))
+            try node.allowKeys(self.commonKeys.union(["path", "paths"]))
             let path = try node.optionalString("path") ?? "/ws"
             guard path.hasPrefix("/") else { throw node.error("path", "must start with '/'") }
+            let paths = try self.paths(node, realms: realms)
+            if !paths.isEmpty, try node.optionalString("path") != nil {
+                throw node.error("path", "give either 'path' (WAMP only) or 'paths', not both")
+            }
             var listener = WebSocketListener(
                 host: try node.optionalString("host") ?? "127.0.0.1",
                 port: try node.int("port", range: 0...65535),
@@ -49,6 +57,7 @@ enum TransportsSection: ConfigurationSection {
                 serializers: serializers,
                 maxMessageSize: maxMessageSize
             )
+            listener.paths = paths
             listener.liveness = liveness
             listener.tls = tls
             listener.authMethods = authMethods
