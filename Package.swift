@@ -15,6 +15,7 @@ let package = Package(
         .executable(name: "junction", targets: ["junction"]),
         .library(name: "WAMPCore", targets: ["WAMPCore"]),
         .library(name: "MQTTCore", targets: ["MQTTCore"]),
+        .library(name: "JunctionMQTT", targets: ["JunctionMQTT"]),
         .library(name: "JunctionClient", targets: ["JunctionClient"]),
         // For embedders and the micro-benchmarks (Benchmarks/): realms driven without sockets.
         .library(name: "JunctionRouter", targets: ["JunctionRouter"]),
@@ -47,6 +48,17 @@ let package = Package(
         // MQTT 3.1.1 and 5.0 protocol core: packets, properties, the incremental parser, the
         // encoder, topic names and filters. No NIO, no Foundation, like WAMPCore.
         .target(name: "MQTTCore", swiftSettings: dataPathSettings),
+        // The MQTT endpoint: an MQTT connection as a realm session (pure session state machine,
+        // topic and payload mapping, the connection handler). No Foundation.
+        .target(
+            name: "JunctionMQTT",
+            dependencies: [
+                "MQTTCore", "JunctionRouter", "WAMPCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: dataPathSettings
+        ),
         // Authentication building blocks shared by router and client: WAMP-CRA, cryptosign, JWT,
         // constant-time comparison. No NIO.
         .target(
@@ -172,6 +184,7 @@ let package = Package(
         ),
         .testTarget(name: "WAMPCoreTests", dependencies: ["WAMPCore"]),
         .testTarget(name: "MQTTCoreTests", dependencies: ["MQTTCore"]),
+        .testTarget(name: "JunctionMQTTTests", dependencies: ["JunctionMQTT", "MQTTCore", "WAMPCore", "JunctionRouter"]),
         .testTarget(
             name: "JunctionMetricsTests",
             dependencies: ["JunctionMetrics", .product(name: "CoreMetrics", package: "swift-metrics")]
