@@ -53,7 +53,7 @@ let package = Package(
         .target(
             name: "JunctionMQTT",
             dependencies: [
-                "MQTTCore", "JunctionRouter", "WAMPCore",
+                "MQTTCore", "JunctionRouter", "JunctionAuth", "WAMPCore",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -96,7 +96,7 @@ let package = Package(
         .target(
             name: "JunctionServer",
             dependencies: [
-                "WAMPCore", "JunctionTransport", "JunctionRouter", "JunctionAuth", "JunctionMetrics",
+                "WAMPCore", "JunctionTransport", "JunctionRouter", "JunctionAuth", "JunctionMetrics", "JunctionMQTT",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -265,7 +265,7 @@ let package = Package(
         .testTarget(
             name: "JunctionServerTests",
             dependencies: [
-                "JunctionServer", "JunctionRouter", "JunctionClient", "JunctionAuth", "WAMPCore",
+                "JunctionServer", "JunctionRouter", "JunctionClient", "JunctionAuth", "WAMPCore", "MQTTCore",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

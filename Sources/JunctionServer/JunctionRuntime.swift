@@ -1,4 +1,5 @@
 import JunctionMetrics
+import JunctionMQTT
 import JunctionRouter
 import JunctionTransport
 import Logging
@@ -25,8 +26,10 @@ public final class JunctionRuntime: Service, Sendable {
     public let shutdownTimeout: Duration
     let logger: Logger
     let connections = ConnectionRegistry()
-    private let mailboxes: LoopMailboxes
-    private let security: SessionSecurity.Shared
+    let mailboxes: LoopMailboxes
+    let security: SessionSecurity.Shared
+    /// Client ids and shared-subscription groups of every MQTT listener.
+    let mqttBroker = MQTTBroker()
     private let ownsGroup: Bool
 
     /// Creates the realms. Uses `group` if given (and leaves it running at shutdown), else creates

@@ -163,6 +163,8 @@ extension Realm {
             }
         }
         Self.copyPassthruOptions(from: options, into: &details)
+        // An MQTT publication's QoS, RETAIN flag and properties, for MQTT subscribers.
+        if let mqtt = options["x_mqtt"] { details["x_mqtt"] = mqtt }
         return details
     }
 

@@ -91,6 +91,10 @@ public enum DefaultConfigurationFile {
             # TLS (wss://): certificate and key in PEM; client certificates optional/required
             # need ca_certificates and enable the `tls` authmethod.
             # tls: {certificate: server.pem, key: server.key, ca_certificates: ca.pem, client_certificate: none}
+            # MQTT over WebSocket at ws://127.0.0.1:8080/mqtt (subprotocols mqtt, mqttv3.1), see docs/mqtt.md.
+            mqtt:
+              realm: realm1
+              path: /mqtt
           # RawSocket over TCP.
           - type: rawsocket
             host: 127.0.0.1
@@ -99,6 +103,16 @@ public enum DefaultConfigurationFile {
           # RawSocket over a Unix domain socket:
           # - type: rawsocket
           #   unix: /tmp/junction.sock
+          # MQTT 3.1.1 and 5.0: every client is a session of `realm` (see docs/mqtt.md).
+          - type: mqtt
+            realm: realm1
+            host: 127.0.0.1
+            port: 1883
+            # limits: {max_packet_size: 1048576, receive_maximum: 100, topic_alias_maximum: 32,
+            #          max_keep_alive: 0, max_session_expiry: 86400, max_queued_messages: 1000,
+            #          max_queued_bytes: 16777216}
+            # payload: {mode: json, prefixes: [{prefix: raw/, mode: passthrough}]}
+            # tls: {certificate: server.pem, key: server.key}
 
         """
 }

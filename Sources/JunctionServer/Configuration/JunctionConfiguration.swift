@@ -17,12 +17,14 @@ public struct JunctionConfiguration: Sendable, Hashable {
     }
 
     /// Realm `realm1` (role `anonymous` allowed everything), WebSocket at
-    /// `ws://127.0.0.1:8080/ws`, RawSocket at `127.0.0.1:8081`.
+    /// `ws://127.0.0.1:8080/ws` (and MQTT over WebSocket at `/mqtt`), RawSocket at
+    /// `127.0.0.1:8081`, MQTT at `127.0.0.1:1883`.
     public static let builtInDefault = JunctionConfiguration(
         realms: [.openRealm(named: "realm1")],
         transports: [
-            .webSocket(.init(host: "127.0.0.1", port: 8080, path: "/ws")),
+            .webSocket(.init(host: "127.0.0.1", port: 8080, path: "/ws", mqtt: .init(endpoint: .init(realm: "realm1")))),
             .rawSocket(.init(endpoint: .tcp(host: "127.0.0.1", port: 8081))),
+            .mqtt(.init(host: "127.0.0.1", port: 1883, endpoint: .init(realm: "realm1"))),
         ]
     )
 }
@@ -59,12 +61,14 @@ public struct Limits: Sendable, Hashable {
 public enum TransportConfiguration: Sendable, Hashable {
     case webSocket(WebSocketListener)
     case rawSocket(RawSocketListener)
+    case mqtt(MQTTListener)
 
     /// The authentication methods clients may use on this listener; `nil`: all.
     public var authMethods: Set<AuthMethod>? {
         switch self {
         case .webSocket(let listener): return listener.authMethods
         case .rawSocket(let listener): return listener.authMethods
+        case .mqtt(let listener): return listener.authMethods
         }
     }
 }
@@ -81,16 +85,19 @@ public struct WebSocketListener: Sendable, Hashable {
     public var tls: TLSListenerConfiguration?
     /// The authentication methods clients may use on this listener; `nil`: all.
     public var authMethods: Set<AuthMethod>?
+    /// MQTT over WebSocket at another path of this listener; `nil`: none.
+    public var mqtt: MQTTWebSocketEndpoint?
 
     public init(
         host: String, port: Int, path: String = "/ws", serializers: [SerializerKind] = SerializerKind.allCases,
-        maxMessageSize: Int? = nil
+        maxMessageSize: Int? = nil, mqtt: MQTTWebSocketEndpoint? = nil
     ) {
         self.host = host
         self.port = port
         self.path = path
         self.serializers = serializers
         self.maxMessageSize = maxMessageSize
+        self.mqtt = mqtt
     }
 }
 

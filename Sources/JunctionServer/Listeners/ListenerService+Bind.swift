@@ -1,3 +1,4 @@
+import JunctionMQTT
 import JunctionTransport
 import NIOCore
 import NIOPosix
@@ -26,14 +27,24 @@ extension ListenerService {
             )
             webSocket.preSession.maxMessageSize = limits.preSessionMaxMessageSize
             let configuration = webSocket
+            let mqtt = listener.mqtt.map { runtime.mqttOverWebSocket($0, authMethods: listener.authMethods) }
             return try await Self.accepting(
                 bootstrap, limit: listener.liveness.maxConnections, tls: listener.tls, runtime: runtime
             ) { pipeline, admitted in
                 try pipeline.configureWAMPWebSocketServer(
                     configuration: configuration,
                     connectionLimitReached: !admitted,
+                    alternateEndpoint: mqtt,
                     sessionHandler: factory
                 )
+            }.bind(host: listener.host, port: listener.port).get()
+        case .mqtt(let listener):
+            let context = runtime.mqttContext(listener.endpoint, authMethods: listener.authMethods)
+            return try await Self.accepting(
+                bootstrap, limit: listener.liveness.maxConnections, tls: listener.tls, runtime: runtime
+            ) { pipeline, admitted in
+                // A full listener closes the connection before CONNECT: no version to answer in.
+                try pipeline.addHandler(admitted ? MQTTConnectionHandler(context: context) : MQTTRefusingHandler())
             }.bind(host: listener.host, port: listener.port).get()
         case .rawSocket(let listener):
             var rawSocket = RawSocketConfiguration(

@@ -40,6 +40,8 @@ public struct ListenerService: Service {
             return "websocket\(listener.tls == nil ? "" : " tls") \(address) path \(listener.path)"
         case .rawSocket(let listener):
             return "rawsocket\(listener.tls == nil ? "" : " tls") \(address)"
+        case .mqtt(let listener):
+            return "mqtt\(listener.tls == nil ? "" : " tls") \(address) realm \(listener.endpoint.realm)"
         }
     }
 }
@@ -55,6 +57,7 @@ extension ListenerService: CustomStringConvertible {
             case .tcp(let host, let port): address = "\(host):\(port)"
             case .unix(let path): address = path
             }
+        case .mqtt(let listener): address = "\(listener.host):\(listener.port)"
         }
         return "ListenerService(\(self.describe(address: address)))"
     }

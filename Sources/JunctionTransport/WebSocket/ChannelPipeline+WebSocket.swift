@@ -23,9 +23,11 @@ extension ChannelPipeline.SynchronousOperations {
     ///
     /// - Parameter connectionLimitReached: the listener is full: answer the request with HTTP 503
     ///   and close, without upgrading.
+    /// - Parameter alternateEndpoint: another WebSocket protocol at another path (MQTT at `/mqtt`).
     public func configureWAMPWebSocketServer(
         configuration: WebSocketConfiguration,
         connectionLimitReached: Bool = false,
+        alternateEndpoint: WebSocketAlternateEndpoint? = nil,
         sessionHandler: @escaping SessionHandlerFactory
     ) throws {
         if connectionLimitReached {
@@ -39,6 +41,9 @@ extension ChannelPipeline.SynchronousOperations {
             maxFrameSize: configuration.preSessionMaxFrameSize,
             automaticErrorHandling: false,
             shouldUpgrade: { channel, head in
+                if let alternate = alternateEndpoint, let headers = alternate.upgradeHeaders(head, configuration) {
+                    return channel.eventLoop.makeSucceededFuture(headers)
+                }
                 switch WebSocketUpgradeDecision(request: head, configuration: configuration) {
                 case .upgrade(let subprotocol):
                     return channel.eventLoop.makeSucceededFuture(
@@ -50,6 +55,11 @@ extension ChannelPipeline.SynchronousOperations {
             },
             upgradePipelineHandler: { channel, head in
                 channel.eventLoop.makeCompletedFuture {
+                    if let alternate = alternateEndpoint, alternate.upgradeHeaders(head, configuration) != nil {
+                        channel.pipeline.syncOperations.removeHandler(name: WebSocketHTTPRejectionHandler.name, promise: nil)
+                        try alternate.configurePipeline(channel.pipeline.syncOperations)
+                        return
+                    }
                     // `shouldUpgrade` accepted this request, so its handshake checks passed:
                     // only the subprotocol is picked again (the same pure function of the head).
                     guard
@@ -149,6 +159,19 @@ extension ChannelPipeline.SynchronousOperations {
         )
         try self.addHandlers([wampHandler, sessionHandler(info)])
         try self.context(handler: wampHandler).fireUserInboundEventTriggered(TransportReadyEvent(info: info))
+    }
+}
+
+extension WebSocketAlternateEndpoint {
+    /// The upgrade response headers if `head` is a valid WebSocket request for this endpoint's
+    /// path offering one of its subprotocols; `nil` otherwise (the WAMP endpoint decides).
+    func upgradeHeaders(_ head: HTTPRequestHead, _ configuration: WebSocketConfiguration) -> HTTPHeaders? {
+        var own = configuration
+        own.path = self.path
+        guard WebSocketUpgradeDecision.handshakeRejection(request: head, configuration: own) == nil,
+            let subprotocol = self.selectSubprotocol(head.headers["sec-websocket-protocol"])
+        else { return nil }
+        return HTTPHeaders([("Sec-WebSocket-Protocol", subprotocol)])
     }
 }
 

@@ -1,8 +1,9 @@
 import JunctionRouter
 import WAMPCore
 
-/// `transports`: one listener per entry, `websocket` or `rawsocket` (TCP or Unix), each with its
-/// serializers, size limit, liveness, TLS (`TransportsSection+TLS`) and allowed auth methods.
+/// `transports`: one listener per entry, `websocket`, `rawsocket` (TCP or Unix) or `mqtt`
+/// (`TransportsSection+MQTT`), each with its serializers, size limit, liveness, TLS
+/// (`TransportsSection+TLS`) and allowed auth methods.
 enum TransportsSection: ConfigurationSection {
     static let key = "transports"
     static let isRequired = true
@@ -22,7 +23,7 @@ enum TransportsSection: ConfigurationSection {
     }
 
     private static func transport(_ node: inout NodeReader) throws(ConfigurationError) -> TransportConfiguration {
-        let type = try node.string("type", oneOf: ["websocket", "rawsocket"])
+        let type = try node.string("type", oneOf: ["websocket", "rawsocket", "mqtt"])
         let serializerNames = try node.optionalStringList("serializers", oneOf: ["json", "msgpack", "cbor"])
         let serializers = serializerNames?.compactMap(SerializerKind.init(name:)) ?? SerializerKind.allCases
         let maxMessageSize = try node.optionalInt("max_message_size", range: 512...(1 << 30))
@@ -38,8 +39,10 @@ enum TransportsSection: ConfigurationSection {
             tls = try self.tls(&tlsNode, of: node)
         }
         switch type {
+        case "mqtt":
+            return .mqtt(try self.mqtt(&node, liveness: liveness, tls: tls, authMethods: authMethods))
         case "websocket":
-            try node.allowKeys(self.commonKeys.union(["path"]))
+            try node.allowKeys(self.commonKeys.union(["path", "mqtt"]))
             let path = try node.optionalString("path") ?? "/ws"
             guard path.hasPrefix("/") else { throw node.error("path", "must start with '/'") }
             var listener = WebSocketListener(
@@ -52,6 +55,9 @@ enum TransportsSection: ConfigurationSection {
             listener.liveness = liveness
             listener.tls = tls
             listener.authMethods = authMethods
+            if var mqtt = try node.optionalChild("mqtt") {
+                listener.mqtt = try self.mqttOverWebSocket(&mqtt)
+            }
             return .webSocket(listener)
         default:
             try node.allowKeys(self.commonKeys.union(["unix"]))
