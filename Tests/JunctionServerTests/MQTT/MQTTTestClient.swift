@@ -2,6 +2,7 @@ import MQTTCore
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
+import NIOSSL
 
 /// A small MQTT client for end-to-end tests, made of MQTTCore's codec and a raw TCP channel: it
 /// sends exactly the packets a test builds and returns every packet the router sends.
@@ -21,12 +22,19 @@ final class MQTTTestClient: @unchecked Sendable {
     }
 
     static func open(
-        to address: SocketAddress, version: MQTTProtocolVersion = .v5, group: any EventLoopGroup
+        to address: SocketAddress, version: MQTTProtocolVersion = .v5, group: any EventLoopGroup,
+        tls: TLSConfiguration? = nil
     ) async throws -> MQTTTestClient {
         let collector = ByteCollector()
+        let context = try tls.map { try NIOSSLContext(configuration: $0) }
         let channel = try await ClientBootstrap(group: group)
             .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(collector) }
+                channel.eventLoop.makeCompletedFuture {
+                    if let context {
+                        try channel.pipeline.syncOperations.addHandler(try NIOSSLClientHandler(context: context, serverHostname: nil))
+                    }
+                    try channel.pipeline.syncOperations.addHandler(collector)
+                }
             }
             .connect(to: address).get()
         return MQTTTestClient(channel: channel, collector: collector, version: version)
@@ -36,9 +44,10 @@ final class MQTTTestClient: @unchecked Sendable {
     static func connect(
         to address: SocketAddress, version: MQTTProtocolVersion = .v5, group: any EventLoopGroup,
         clientID: String = "", cleanStart: Bool = true, keepAlive: UInt16 = 60, username: String? = nil,
-        password: String? = nil, will: MQTTWill? = nil, properties: MQTTProperties = MQTTProperties()
+        password: String? = nil, will: MQTTWill? = nil, properties: MQTTProperties = MQTTProperties(),
+        tls: TLSConfiguration? = nil
     ) async throws -> (MQTTTestClient, MQTTConnAck) {
-        let client = try await Self.open(to: address, version: version, group: group)
+        let client = try await Self.open(to: address, version: version, group: group, tls: tls)
         try await client.send(
             .connect(
                 MQTTConnect(
