@@ -65,6 +65,24 @@ import WAMPCore
         }
     }
 
+    @Test func multiLevelWildcardAloneMatchesEveryTopicButDollarAndMeta() async throws {
+        try await withMQTTServer { server in
+            let (everything, _) = try await MQTTTestClient.connect(to: server.mqtt, group: server.group, clientID: "all")
+            #expect(try await everything.subscribe("#") == [.grantedQoS0])
+            #expect(try await everything.subscribe("+/b", id: 2) == [.grantedQoS0])
+            let wamp = try await server.wampClient()
+            try await wamp.publish("a.b", args: [.binary([1])], options: PublishOptions(acknowledge: true))
+            let first = try await everything.receivePublish()
+            #expect(first.topicName == "a/b")
+            // `#` and `+/b` are two realm subscriptions: one copy each, as MQTT allows (and
+            // mosquitto does) for overlapping subscriptions.
+            #expect(try await everything.receivePublish().topicName == "a/b")
+            try await everything.expectSilence()
+            await wamp.leave()  // meta events (wamp.session.on_leave) are not MQTT topics
+            try await everything.expectSilence()
+        }
+    }
+
     @Test func retainedMessagesForMQTTAndWAMP() async throws {
         try await withMQTTServer { server in
             let (device, _) = try await MQTTTestClient.connect(to: server.mqtt, group: server.group, clientID: "d1")
