@@ -130,6 +130,8 @@ public struct MQTTSessionStateMachine: Sendable {
         switch connect.protocolVersion {
         case .v3_1_1:
             self.sessionExpiry = connect.cleanStart ? 0 : self.configuration.maximumSessionExpiry
+            // 3.1.1 has no Receive Maximum: the router's own window applies to the client too.
+            self.clientReceiveMaximum = Int(self.configuration.receiveMaximum)
         case .v5:
             self.sessionExpiry = min(connect.properties.sessionExpiryInterval ?? 0, self.configuration.maximumSessionExpiry)
             self.clientReceiveMaximum = Int(connect.properties.receiveMaximum ?? 65_535)
