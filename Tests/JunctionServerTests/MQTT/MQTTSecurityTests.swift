@@ -1,3 +1,4 @@
+import Foundation
 import JunctionClient
 import MQTTCore
 import NIOCore
@@ -24,6 +25,30 @@ import WAMPCore
             // 3.1.1 return code 4 is the same reason.
             #expect(refused.reasonCode == .badUserNameOrPassword)
             try await bad.waitUntilClosed()
+        }
+    }
+
+    @Test func jwtAsThePassword() async throws {
+        try await withMQTTServer { server in
+            let exp = Int(Date().timeIntervalSince1970) + 600
+            let token = AuthenticationEndToEndTests.jwt(#"{"sub":"ann","role":"limited","aud":"junction","exp":\#(exp)}"#)
+            let wamp = try await server.wampClient()
+            let joins = try await wamp.subscribe("wamp.session.on_join")
+            let (ann, accepted) = try await MQTTTestClient.connect(
+                to: server.mqtt, group: server.group, clientID: "ann-1", username: "ann", password: token)
+            #expect(accepted.reasonCode == .success)
+            var events = joins.makeAsyncIterator()
+            let details = try #require(await events.next()?.args.first?.dictValue)
+            #expect(details["authid"] == "ann")
+            #expect(details["authrole"] == "limited")
+            try await ann.disconnect()
+            let forged = AuthenticationEndToEndTests.jwt(
+                #"{"sub":"ann","role":"limited","aud":"junction","exp":\#(exp)}"#, secret: String(repeating: "x", count: 40))
+            let (bad, refused) = try await MQTTTestClient.connect(
+                to: server.mqtt, group: server.group, clientID: "ann-2", username: "ann", password: forged)
+            #expect(refused.reasonCode == .badUserNameOrPassword)
+            try await bad.waitUntilClosed()
+            await wamp.leave()
         }
     }
 

@@ -6,7 +6,8 @@ import NIOPosix
 @testable import JunctionServer
 
 /// A live router for the MQTT tests: realm `realm1` (anonymous may do anything, principal `joe`
-/// with ticket `joe-ticket` in role `limited`, which may only use `allowed.`), realm `closed`
+/// with ticket `joe-ticket` in role `limited`, which may only use `allowed.`; JWTs signed with the
+/// authentication tests' secret), realm `closed`
 /// (no anonymous role), MQTT listeners on both on port 0, and a WebSocket listener with `/ws`
 /// and `/mqtt`.
 struct MQTTTestServer {
@@ -24,6 +25,9 @@ struct MQTTTestServer {
             authentication:
               ticket:
                 principals: [{authid: joe, ticket: joe-ticket, role: limited}]
+              jwt:
+                keys: [{algorithm: HS256, secret: "\(AuthenticationEndToEndTests.jwtSecret)"}]
+                audience: junction
           - name: closed
             anonymous_role: ""
             roles:
