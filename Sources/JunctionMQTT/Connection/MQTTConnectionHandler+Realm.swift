@@ -248,6 +248,8 @@ extension MQTTConnectionHandler {
     func endSession() {
         self.willTimer?.cancel()
         self.willTimer = nil
+        self.expiryTimer?.cancel()
+        self.expiryTimer = nil
         self.leaveGroups()
         self.leaveRealm()
         if let owner = self.owner, let connect = self.connect {
