@@ -4,7 +4,8 @@
 // `--sanitize=fuzzer --sanitize=address` and runs every target.
 //
 // `Sources/WAMPCore`, `Sources/MQTTCore`, `Sources/RESPCore` and `Sources/JunctionTransport` are
-// symlinks to the real sources, compiled here with `-enable-testing` so the targets can reach
+// symlinks to the real sources (`Sources/JunctionMQTT` holds links to the pure folders of the real
+// target), compiled here with `-enable-testing` so the targets can reach
 // internal parsers (`@testable import`).
 import PackageDescription
 
@@ -52,6 +53,9 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "FuzzMQTT", dependencies: ["MQTTCore"]),
+        // `Sources/JunctionMQTT` links only the pure parts (Session, Mapping) of the real target.
+        .target(name: "JunctionMQTT", dependencies: ["MQTTCore", "WAMPCore"], swiftSettings: testable),
+        .executableTarget(name: "FuzzMQTTSession", dependencies: ["JunctionMQTT", "MQTTCore"]),
         .executableTarget(
             name: "FuzzRESP",
             dependencies: ["RESPCore", .product(name: "NIOCore", package: "swift-nio")]

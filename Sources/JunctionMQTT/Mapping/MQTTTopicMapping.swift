@@ -1,4 +1,3 @@
-import JunctionRouter
 import MQTTCore
 import WAMPCore
 
@@ -78,14 +77,19 @@ public enum MQTTTopicMapping {
         return topic
     }
 
+    /// The realm's match policies (`SUBSCRIBE.Options.match`), by their wire names.
+    public enum Match: String, Sendable, Hashable {
+        case exact, prefix, wildcard
+    }
+
     /// How a topic filter is subscribed in the realm: a WAMP subscription that receives at
     /// least every publication the filter matches. Events are then matched against the filter
     /// itself, so the realm's prefix (`a/#` is prefix `a`: also `ab`) may be wider.
     public struct RealmSubscription: Sendable, Hashable {
         public var uri: String
-        public var match: MatchPolicy
+        public var match: Match
 
-        public init(uri: String, match: MatchPolicy) {
+        public init(uri: String, match: Match) {
             self.uri = uri
             self.match = match
         }
