@@ -125,6 +125,45 @@ import WAMPCore
         }
     }
 
+    @Test func willDelayWaitsAndAResumedSessionCancelsIt() async throws {
+        try await withMQTTServer { server in
+            let (watcher, _) = try await MQTTTestClient.connect(to: server.mqtt, group: server.group, clientID: "w")
+            _ = try await watcher.subscribe("wills/#")
+            var willProperties = MQTTProperties()
+            willProperties.willDelayInterval = 1
+            let will = MQTTWill(topic: "wills/d1", payload: Array("gone".utf8), properties: willProperties)
+            var session = MQTTProperties()
+            session.sessionExpiryInterval = 30
+            let (first, _) = try await MQTTTestClient.connect(
+                to: server.mqtt, group: server.group, clientID: "d1", cleanStart: false, will: will, properties: session)
+            await first.close()
+            // Back within the delay: no will.
+            let (second, resumed) = try await MQTTTestClient.connect(
+                to: server.mqtt, group: server.group, clientID: "d1", cleanStart: false, will: will, properties: session)
+            #expect(resumed.sessionPresent)
+            try await watcher.expectSilence(.milliseconds(1500))
+            let started = ContinuousClock.now
+            await second.close()
+            let published = try await watcher.receivePublish(timeout: .seconds(5))
+            #expect(published.topicName == "wills/d1")
+            #expect(ContinuousClock.now - started >= .milliseconds(900))
+        }
+    }
+
+    @Test(arguments: [MQTTProtocolVersion.v3_1_1, .v5])
+    func silentClientIsDisconnectedAfterOneAndAHalfKeepAlives(version: MQTTProtocolVersion) async throws {
+        try await withMQTTServer { server in
+            let (client, _) = try await MQTTTestClient.connect(
+                to: server.mqtt, version: version, group: server.group, clientID: "quiet", keepAlive: 1)
+            let started = ContinuousClock.now
+            if version == .v5 {
+                #expect(try await client.receive() == .disconnect(MQTTDisconnect(reasonCode: .keepAliveTimeout)))
+            }
+            try await client.waitUntilClosed()
+            #expect(ContinuousClock.now - started >= .milliseconds(1400))
+        }
+    }
+
     @Test(arguments: [MQTTProtocolVersion.v3_1_1, .v5])
     func persistentSessionQueuesWhileOffline(version: MQTTProtocolVersion) async throws {
         try await withMQTTServer { server in
