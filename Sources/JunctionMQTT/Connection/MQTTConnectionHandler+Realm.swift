@@ -68,7 +68,7 @@ extension MQTTConnectionHandler {
             if let entry = self.machine.session.subscriptions[token.key], let shareName = entry.shareName {
                 let group = MQTTBroker.groupKey(realm: self.shared.endpoint.realm, shareName: shareName, filter: entry.filter)
                 self.groups[token.key] = group
-                self.shared.broker.join(group: group, member: self.memberToken)
+                if let owner = self.owner { self.shared.broker.join(group: group, member: self.memberToken, owner: owner) }
             }
             self.run(self.machine.realmSubscribed(token, subscription: subscribed.subscription))
         case .error(let error):
@@ -250,12 +250,34 @@ extension MQTTConnectionHandler {
         self.willTimer = nil
         self.expiryTimer?.cancel()
         self.expiryTimer = nil
+        self.redispatchSharedMessages()
         self.leaveGroups()
         self.leaveRealm()
         if let owner = self.owner, let connect = self.connect {
             self.shared.broker.release(realm: self.shared.endpoint.realm, clientID: connect.clientIdentifier, by: owner)
         }
         self.owner = nil
+    }
+
+    /// Messages of shared subscriptions this client did not receive go to another member of
+    /// their group (MQTT 5.0 §4.8.2), on that member's loop.
+    private func redispatchSharedMessages() {
+        let orphans = self.machine.takeSharedMessages()
+        guard !orphans.isEmpty else { return }
+        let realm = self.shared.endpoint.realm
+        for outbound in orphans {
+            guard let share = outbound.share else { continue }
+            let group = MQTTBroker.groupKey(realm: realm, shareName: share.shareName, filter: share.filter)
+            self.groups = self.groups.filter { $0.value != group }
+            guard let heir = self.shared.broker.leave(group: group, member: self.memberToken) else {
+                self.logger.info("shared message dropped: no member left", metadata: ["topic": "\(outbound.message.topic)"])
+                continue
+            }
+            heir.bound.eventLoop.execute {
+                let handler = heir.bound.value
+                handler.run(handler.machine.redispatched(outbound, now: Self.now))
+            }
+        }
     }
 
     func leaveGroups() {

@@ -36,17 +36,35 @@ public struct MQTTApplicationMessage: Sendable, Hashable {
     }
 }
 
+/// A shared subscription (`$share/{shareName}/{filter}`) a message was delivered through.
+public struct MQTTShare: Sendable, Hashable {
+    public var shareName: String
+    public var filter: String
+
+    public init(shareName: String, filter: String) {
+        self.shareName = shareName
+        self.filter = filter
+    }
+}
+
 /// A message waiting for, or in, delivery to one subscriber.
 public struct MQTTOutboundMessage: Sendable, Hashable {
     public var message: MQTTApplicationMessage
     public var subscriptionIdentifiers: [Int]
     /// When it was queued (nanoseconds, the machine's clock): message expiry counts from here.
     public var queuedAt: UInt64
+    /// Set when it came through a shared subscription: if this session ends before the client
+    /// acknowledged it, another member of the group gets it.
+    public var share: MQTTShare?
 
-    public init(message: MQTTApplicationMessage, subscriptionIdentifiers: [Int] = [], queuedAt: UInt64 = 0) {
+    public init(
+        message: MQTTApplicationMessage, subscriptionIdentifiers: [Int] = [], queuedAt: UInt64 = 0,
+        share: MQTTShare? = nil
+    ) {
         self.message = message
         self.subscriptionIdentifiers = subscriptionIdentifiers
         self.queuedAt = queuedAt
+        self.share = share
     }
 
     /// What the message costs against `max_queued_bytes`.

@@ -140,9 +140,11 @@ extension MQTTSessionStateMachine {
                 shared.qos = qos
                 shared.retain = retain
                 let ids = entry.identifier.map { [$0] } ?? []
+                let share = MQTTShare(shareName: shareName, filter: entry.filter)
                 actions.append(
                     contentsOf: self.deliver(
-                        MQTTOutboundMessage(message: shared, subscriptionIdentifiers: ids, queuedAt: now), now: now))
+                        MQTTOutboundMessage(message: shared, subscriptionIdentifiers: ids, queuedAt: now, share: share),
+                        now: now))
                 continue
             }
             var current = best ?? (.atMostOnce, [], false)
@@ -161,5 +163,37 @@ extension MQTTSessionStateMachine {
                     now: now))
         }
         return actions
+    }
+
+    /// The session ends: the messages of shared subscriptions the client has not received (in
+    /// flight and not yet PUBREC'd, or queued), taken out to go to another member of their group.
+    public mutating func takeSharedMessages() -> [MQTTOutboundMessage] {
+        var taken: [MQTTOutboundMessage] = []
+        for (id, inflight) in self.session.inflight.sorted(by: { $0.value.sequence < $1.value.sequence })
+        where inflight.outbound.share != nil && !inflight.released {
+            self.session.inflight[id] = nil
+            taken.append(inflight.outbound)
+        }
+        for outbound in self.session.queue where outbound.share != nil {
+            taken.append(outbound)
+            self.session.queuedBytes -= outbound.size
+        }
+        self.session.queue.removeAll { $0.share != nil }
+        return taken
+    }
+
+    /// A message another member of a shared subscription could not deliver: delivered here if
+    /// this session is still in that group.
+    public mutating func redispatched(_ outbound: MQTTOutboundMessage, now: UInt64) -> [Action] {
+        guard let share = outbound.share,
+            self.session.subscriptions.values.contains(where: {
+                $0.shareName == share.shareName && $0.filter == share.filter
+            })
+        else {
+            return [.dropped(topic: outbound.message.topic, reason: "no member of its shared subscription is left")]
+        }
+        var outbound = outbound
+        outbound.queuedAt = now
+        return self.deliver(outbound, now: now)
     }
 }

@@ -49,4 +49,14 @@ public struct MQTTSessionStore<Owner: AnyObject> {
     public func members(of group: String) -> [UInt64] {
         self.groups[group] ?? []
     }
+
+    /// Whether `member` is in any group.
+    public func isMember(_ member: UInt64) -> Bool {
+        self.groups.values.contains { $0.contains(member) }
+    }
+
+    /// The member of `group` that takes over a leaving member's messages: the oldest.
+    public func heir(of group: String) -> UInt64? {
+        self.groups[group]?.first
+    }
 }

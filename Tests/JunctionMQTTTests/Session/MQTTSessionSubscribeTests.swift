@@ -133,4 +133,27 @@ import Testing
                     subscriptions: [MQTTSubscription(topicFilter: "$share/g/t", options: .init(noLocal: true))])), now: 0)
         #expect(noLocal.packets == [.disconnect(MQTTDisconnect(reasonCode: .protocolError))])
     }
+
+    @Test func undeliveredSharedMessagesAreTakenForAnotherMember() {
+        var (machine, _) = MQTTSessionStateMachine.connected(properties: {
+            var properties = MQTTProperties()
+            properties.receiveMaximum = 1
+            return properties
+        }())
+        _ = subscribe(&machine, "$share/g/jobs/#", qos: .atLeastOnce, id: 1, realm: 7)
+        _ = subscribe(&machine, "own/#", qos: .atLeastOnce, id: 2, realm: 8)
+        _ = machine.eventReceived(subscription: 7, message: message("jobs/1", qos: .atLeastOnce), retained: false, now: 0)
+        _ = machine.eventReceived(subscription: 7, message: message("jobs/2", qos: .atLeastOnce), retained: false, now: 0)
+        _ = machine.eventReceived(subscription: 8, message: message("own/1", qos: .atLeastOnce), retained: false, now: 0)
+        let taken = machine.takeSharedMessages()
+        #expect(taken.map(\.message.topic) == ["jobs/1", "jobs/2"])
+        #expect(taken.allSatisfy { $0.share == MQTTShare(shareName: "g", filter: "jobs/#") })
+        #expect(machine.session.queue.map(\.message.topic) == ["own/1"])
+        // Another member of the group takes one; a session outside the group does not.
+        var (member, _) = MQTTSessionStateMachine.connected()
+        _ = subscribe(&member, "$share/g/jobs/#", qos: .atLeastOnce)
+        #expect(member.redispatched(taken[0], now: 0).publishes.map(\.topicName) == ["jobs/1"])
+        var (outsider, _) = MQTTSessionStateMachine.connected()
+        #expect(outsider.redispatched(taken[1], now: 0).publishes.isEmpty)
+    }
 }

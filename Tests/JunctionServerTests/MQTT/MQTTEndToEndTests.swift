@@ -244,6 +244,28 @@ import WAMPCore
         }
     }
 
+    @Test func sharedMessagesOfALeavingMemberGoToAnother() async throws {
+        try await withMQTTServer { server in
+            let (a, _) = try await MQTTTestClient.connect(to: server.mqtt, group: server.group, clientID: "a")
+            let (b, _) = try await MQTTTestClient.connect(to: server.mqtt, group: server.group, clientID: "b")
+            _ = try await a.subscribe("$share/g/work/#", qos: .atLeastOnce)
+            _ = try await b.subscribe("$share/g/work/#", qos: .atLeastOnce)
+            let (publisher, _) = try await MQTTTestClient.connect(to: server.mqtt, group: server.group, clientID: "p")
+            try await publisher.publish("work/1", [42], qos: .atLeastOnce)
+            // Whoever got it does not acknowledge it and goes away.
+            let (holder, other): (MQTTTestClient, MQTTTestClient)
+            if case .publish? = try? await a.receive(timeout: .milliseconds(500)) {
+                (holder, other) = (a, b)
+            } else {
+                (holder, other) = (b, a)
+            }
+            await holder.close()
+            let inherited = try await other.receivePublish()
+            #expect(inherited.payload == [42])
+            #expect(inherited.topicName == "work/1")
+        }
+    }
+
     @Test func mqttClientsAppearInTheSessionMetaAPI() async throws {
         try await withMQTTServer { server in
             let wamp = try await server.wampClient()
