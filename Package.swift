@@ -184,7 +184,9 @@ let package = Package(
         ),
         .testTarget(name: "WAMPCoreTests", dependencies: ["WAMPCore"]),
         .testTarget(name: "MQTTCoreTests", dependencies: ["MQTTCore"]),
-        .testTarget(name: "JunctionMQTTTests", dependencies: ["JunctionMQTT", "MQTTCore", "WAMPCore", "JunctionRouter"]),
+        .testTarget(
+            name: "JunctionMQTTTests", dependencies: ["JunctionMQTT", "MQTTCore", "WAMPCore", "JunctionRouter"]
+        ),
         .testTarget(
             name: "JunctionMetricsTests",
             dependencies: ["JunctionMetrics", .product(name: "CoreMetrics", package: "swift-metrics")]

@@ -1,5 +1,6 @@
-@testable import JunctionMQTT
 import MQTTCore
+
+@testable import JunctionMQTT
 
 /// libFuzzer entry point: the MQTT session state machine driven by arbitrary client bytes.
 ///
@@ -57,7 +58,9 @@ struct FakeRealm {
     var subscription: UInt64 = 0
 
     mutating func run(
-        _ actions: [MQTTSessionStateMachine.Action], _ machine: inout MQTTSessionStateMachine, now: UInt64
+        _ actions: [MQTTSessionStateMachine.Action],
+        _ machine: inout MQTTSessionStateMachine,
+        now: UInt64
     ) {
         var queue = actions[...]
         var steps = 0
@@ -70,19 +73,25 @@ struct FakeRealm {
             case .publish(let message, let id):
                 self.answer.toggle()
                 if let id {
-                    more = self.answer
+                    more =
+                        self.answer
                         ? machine.realmPublished(packetIdentifier: id, now: now)
                         : machine.realmPublishFailed(packetIdentifier: id, reason: .notAuthorized)
                 }
                 // The realm echoes it to this session's subscriptions (as another session's event).
                 self.subscription = self.subscription % 3 + 1
                 more += machine.eventReceived(
-                    subscription: self.subscription, message: message, retained: self.answer, now: now,
-                    deliverShared: { _, _ in true })
+                    subscription: self.subscription,
+                    message: message,
+                    retained: self.answer,
+                    now: now,
+                    deliverShared: { _, _ in true }
+                )
             case .subscribe(let request):
                 self.answer.toggle()
                 self.subscription = self.subscription % 3 + 1
-                more = self.answer
+                more =
+                    self.answer
                     ? machine.realmSubscribed(request.token, subscription: self.subscription)
                     : machine.realmSubscribeFailed(request.token, reason: .notAuthorized)
             case .send(let packet):

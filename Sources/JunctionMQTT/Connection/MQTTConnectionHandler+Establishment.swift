@@ -23,7 +23,8 @@ extension MQTTConnectionHandler {
         details["authmethods"] = .list(methods)
         _ = self.wamp.connectionOpened(pendingPlaceGranted: true)
         self.runEstablishment(
-            self.wamp.received(.hello(.init(realm: self.shared.endpoint.realm, details: details)), from: self))
+            self.wamp.received(.hello(.init(realm: self.shared.endpoint.realm, details: details)), from: self)
+        )
     }
 
     func runEstablishment(_ action: SessionStateMachine.Action) {
@@ -38,7 +39,9 @@ extension MQTTConnectionHandler {
             }
             _ = challenge
             let signature = String(decoding: password, as: UTF8.self)
-            self.runEstablishment(self.wamp.received(.authenticate(.init(signature: signature, extra: [:])), from: self))
+            self.runEstablishment(
+                self.wamp.received(.authenticate(.init(signature: signature, extra: [:])), from: self)
+            )
         case .send:
             break
         case .welcome(let welcome):
@@ -55,7 +58,9 @@ extension MQTTConnectionHandler {
             let target = call.realm
             target.eventLoop.execute {
                 target.callInternal(
-                    procedure: call.procedure, args: call.args, timeoutMilliseconds: call.timeoutMilliseconds
+                    procedure: call.procedure,
+                    args: call.args,
+                    timeoutMilliseconds: call.timeoutMilliseconds
                 ) { outcome in
                     bound.eventLoop.execute {
                         bound.value.runEstablishment(bound.value.wamp.authenticatorAnswered(outcome))
@@ -67,7 +72,8 @@ extension MQTTConnectionHandler {
         case .refuse(let refusal):
             self.logger.warning(
                 "MQTT CONNECT refused",
-                metadata: ["reason": "\(refusal.log)", "abort": "\(refusal.abort.reason)"])
+                metadata: ["reason": "\(refusal.log)", "abort": "\(refusal.abort.reason)"]
+            )
             if let time = refusal.failedLoginAt { self.shared.recordLoginFailure(self.clientAddress, time) }
             guard let delay = refusal.delay else {
                 self.refuse(refusal.abort)
@@ -96,7 +102,8 @@ extension MQTTConnectionHandler {
         switch abort.reason {
         case WAMPErrorURI.authenticationFailed, "wamp.error.not_authenticated":
             code = self.connect?.password != nil ? .badUserNameOrPassword : .notAuthorized
-        case WAMPErrorURI.notAuthorized, WAMPErrorURI.noSuchRole, WAMPErrorURI.noAuthMethod, WAMPErrorURI.noMatchingAuthMethod:
+        case WAMPErrorURI.notAuthorized, WAMPErrorURI.noSuchRole, WAMPErrorURI.noAuthMethod,
+            WAMPErrorURI.noMatchingAuthMethod:
             code = .notAuthorized
         case WAMPErrorURI.systemShutdown, WAMPErrorURI.noSuchRealm:
             code = .serverUnavailable
@@ -133,15 +140,27 @@ extension MQTTConnectionHandler {
         if realm.eventLoop.inEventLoop {
             self.joinCompleted(
                 realm.join(
-                    hello: request.hello, identity: request.identity, preferredID: request.sessionID, peer: peer,
-                    transport: transport, transportDetails: details))
+                    hello: request.hello,
+                    identity: request.identity,
+                    preferredID: request.sessionID,
+                    peer: peer,
+                    transport: transport,
+                    transportDetails: details
+                )
+            )
         } else {
             let transportDetails = details
             realm.eventLoop.execute {
                 peer.joinCompleted(
                     realm.join(
-                        hello: request.hello, identity: request.identity, preferredID: request.sessionID, peer: peer,
-                        transport: transport, transportDetails: transportDetails))
+                        hello: request.hello,
+                        identity: request.identity,
+                        preferredID: request.sessionID,
+                        peer: peer,
+                        transport: transport,
+                        transportDetails: transportDetails
+                    )
+                )
             }
         }
     }

@@ -39,8 +39,12 @@ extension MQTTConnectionHandler {
         if message.retain { options["retain"] = true }
         return .publish(
             .init(
-                request: request, options: options, topic: MQTTTopicMapping.uri(forTopic: message.topic),
-                payload: self.shared.endpoint.payload.payload(fromMQTT: message.payload, topic: message.topic)))
+                request: request,
+                options: options,
+                topic: MQTTTopicMapping.uri(forTopic: message.topic),
+                payload: self.shared.endpoint.payload.payload(fromMQTT: message.payload, topic: message.topic)
+            )
+        )
     }
 
     func subscribeInRealm(_ request: MQTTSessionStateMachine.MQTTSubscribeRequest) {
@@ -66,9 +70,15 @@ extension MQTTConnectionHandler {
             guard let (token, plan) = self.pendingSubscribes.removeValue(forKey: subscribed.request) else { return }
             if plan.match == .exact { self.exactURIs[subscribed.subscription] = plan.uri }
             if let entry = self.machine.session.subscriptions[token.key], let shareName = entry.shareName {
-                let group = MQTTBroker.groupKey(realm: self.shared.endpoint.realm, shareName: shareName, filter: entry.filter)
+                let group = MQTTBroker.groupKey(
+                    realm: self.shared.endpoint.realm,
+                    shareName: shareName,
+                    filter: entry.filter
+                )
                 self.groups[token.key] = group
-                if let owner = self.owner { self.shared.broker.join(group: group, member: self.memberToken, owner: owner) }
+                if let owner = self.owner {
+                    self.shared.broker.join(group: group, member: self.memberToken, owner: owner)
+                }
             }
             self.run(self.machine.realmSubscribed(token, subscription: subscribed.subscription))
         case .error(let error):
@@ -77,13 +87,16 @@ extension MQTTConnectionHandler {
             case .publish:
                 guard let id = self.pendingPublishes.removeValue(forKey: error.request) else { return }
                 self.logger.warning(
-                    "MQTT publication refused by the realm", metadata: ["error": "\(error.error)"])
+                    "MQTT publication refused by the realm",
+                    metadata: ["error": "\(error.error)"]
+                )
                 if id != 0 { self.run(self.machine.realmPublishFailed(packetIdentifier: id, reason: reason)) }
             case .subscribe:
                 guard let (token, _) = self.pendingSubscribes.removeValue(forKey: error.request) else { return }
                 self.logger.warning(
                     "MQTT subscription refused by the realm",
-                    metadata: ["filter": "\(token.key)", "error": "\(error.error)"])
+                    metadata: ["filter": "\(token.key)", "error": "\(error.error)"]
+                )
                 self.run(self.machine.realmSubscribeFailed(token, reason: reason))
             default:
                 break
@@ -102,24 +115,37 @@ extension MQTTConnectionHandler {
             let topic = MQTTTopicMapping.topic(forURI: uri)
         else { return }
         let message = MQTTMessageOptions.message(
-            topic: topic, payload: MQTTPayloadMapping.mqttPayload(from: event.payload), details: event.details)
+            topic: topic,
+            payload: MQTTPayloadMapping.mqttPayload(from: event.payload),
+            details: event.details
+        )
         let retained = event.details["retained"]?.boolValue ?? false
         let (broker, realm, member, publication) = (
             self.shared.broker, self.shared.endpoint.realm, self.memberToken, event.publication
         )
         self.run(
             self.machine.eventReceived(
-                subscription: event.subscription, message: message, retained: retained, now: now,
+                subscription: event.subscription,
+                message: message,
+                retained: retained,
+                now: now,
                 deliverShared: { shareName, filter in
                     broker.isChosen(
-                        group: MQTTBroker.groupKey(realm: realm, shareName: shareName, filter: filter), member: member,
-                        publication: publication)
-                }))
+                        group: MQTTBroker.groupKey(realm: realm, shareName: shareName, filter: filter),
+                        member: member,
+                        publication: publication
+                    )
+                }
+            )
+        )
     }
 
     /// The realm ended the session (shutdown, kill): it already forgot it.
     public func routerGoodbye(reason: String, message: String?) {
-        self.realmEnded(reason == WAMPErrorURI.systemShutdown ? .serverShuttingDown : .administrativeAction, log: reason)
+        self.realmEnded(
+            reason == WAMPErrorURI.systemShutdown ? .serverShuttingDown : .administrativeAction,
+            log: reason
+        )
     }
 
     public func routerAbort(_ abort: WAMPMessage.Abort) {
@@ -165,7 +191,10 @@ extension MQTTConnectionHandler {
         let owner = Owner(bound)
         self.owner = owner
         let previous = self.shared.broker.claim(
-            realm: self.shared.endpoint.realm, clientID: connect.clientIdentifier, by: owner)
+            realm: self.shared.endpoint.realm,
+            clientID: connect.clientIdentifier,
+            by: owner
+        )
         guard let previous else {
             self.resume(previous: nil)
             return
@@ -186,8 +215,10 @@ extension MQTTConnectionHandler {
         self.logger.info(
             "MQTT client connected",
             metadata: [
-                "protocol": "\(self.machine.version)", "resumed": "\(previous != nil && !(self.connect?.cleanStart ?? true))",
-            ])
+                "protocol": "\(self.machine.version)",
+                "resumed": "\(previous != nil && !(self.connect?.cleanStart ?? true))",
+            ]
+        )
         self.run(self.machine.accepted(previous: previous, now: Self.now))
         self.startKeepAlive()
     }
@@ -238,8 +269,12 @@ extension MQTTConnectionHandler {
 
     func publishWill(_ will: MQTTWill) {
         let message = MQTTApplicationMessage(
-            topic: will.topic, payload: will.payload, qos: will.qos, retain: will.retain,
-            properties: MQTTApplicationMessage.messageProperties(of: will.properties))
+            topic: will.topic,
+            payload: will.payload,
+            qos: will.qos,
+            retain: will.retain,
+            properties: MQTTApplicationMessage.messageProperties(of: will.properties)
+        )
         self.logger.info("publishing the MQTT will", metadata: ["topic": "\(will.topic)"])
         self.route(self.publication(of: message, request: self.makeRequestID(), acknowledge: false))
     }
@@ -270,7 +305,10 @@ extension MQTTConnectionHandler {
             let group = MQTTBroker.groupKey(realm: realm, shareName: share.shareName, filter: share.filter)
             self.groups = self.groups.filter { $0.value != group }
             guard let heir = self.shared.broker.leave(group: group, member: self.memberToken) else {
-                self.logger.info("shared message dropped: no member left", metadata: ["topic": "\(outbound.message.topic)"])
+                self.logger.info(
+                    "shared message dropped: no member left",
+                    metadata: ["topic": "\(outbound.message.topic)"]
+                )
                 continue
             }
             heir.bound.eventLoop.execute {

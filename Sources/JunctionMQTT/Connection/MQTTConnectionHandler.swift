@@ -142,7 +142,11 @@ public final class MQTTConnectionHandler: ChannelInboundHandler, DeliveryTarget 
                 self.run(self.machine.decodingFailed(error, version: self.parser.version))
                 return
             case .success(.insufficientData):
-                if bytes.readableBytes == 0 { self.cumulation = nil } else if bytes.readerIndex > 4096 { self.cumulation!.discardReadBytes() }
+                if bytes.readableBytes == 0 {
+                    self.cumulation = nil
+                } else if bytes.readerIndex > 4096 {
+                    self.cumulation!.discardReadBytes()
+                }
                 return
             case .success(.continueParsing):
                 continue
@@ -209,7 +213,10 @@ public final class MQTTConnectionHandler: ChannelInboundHandler, DeliveryTarget 
     func write(_ packet: MQTTPacket) {
         guard let context = self.context else { return }
         if case .publish(let publish) = packet, publish.qos == .atMostOnce, !context.channel.isWritable {
-            self.logger.debug("QoS 0 message dropped: the client does not keep up", metadata: ["topic": "\(publish.topicName)"])
+            self.logger.debug(
+                "QoS 0 message dropped: the client does not keep up",
+                metadata: ["topic": "\(publish.topicName)"]
+            )
             return
         }
         var bytes: [UInt8] = []

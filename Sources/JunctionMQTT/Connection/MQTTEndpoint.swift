@@ -10,7 +10,8 @@ public struct MQTTEndpoint: Sendable, Hashable {
     public var payload: MQTTPayloadMapping
 
     public init(
-        realm: String, session: MQTTSessionConfiguration = MQTTSessionConfiguration(),
+        realm: String,
+        session: MQTTSessionConfiguration = MQTTSessionConfiguration(),
         payload: MQTTPayloadMapping = MQTTPayloadMapping()
     ) {
         self.realm = realm
@@ -34,7 +35,10 @@ public struct MQTTConnectionContext: Sendable {
     public let logger: Logger
 
     public init(
-        endpoint: MQTTEndpoint, broker: MQTTBroker, mailboxes: LoopMailboxes, establishment: EstablishmentEnvironment,
+        endpoint: MQTTEndpoint,
+        broker: MQTTBroker,
+        mailboxes: LoopMailboxes,
+        establishment: EstablishmentEnvironment,
         loginFailures: @escaping @Sendable (String) -> LoginFailureHistory,
         recordLoginFailure: @escaping @Sendable (String, Int64) -> Void,
         clientCertificate: @escaping @Sendable (any Channel) -> ClientCertificate?,

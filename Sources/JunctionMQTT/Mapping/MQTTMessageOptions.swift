@@ -30,7 +30,8 @@ public enum MQTTMessageOptions {
         guard let dict = details[Self.key]?.dictValue else {
             return MQTTApplicationMessage(topic: topic, payload: payload, qos: .exactlyOnce)
         }
-        let qos = dict["qos"]?.unsignedInteger.flatMap { MQTTQoS(rawValue: UInt8(truncatingIfNeeded: $0)) } ?? .exactlyOnce
+        let qos =
+            dict["qos"]?.unsignedInteger.flatMap { MQTTQoS(rawValue: UInt8(truncatingIfNeeded: $0)) } ?? .exactlyOnce
         var properties = MQTTProperties()
         if let format = dict["payload_format"]?.unsignedInteger {
             properties.payloadFormatIndicator = MQTTPayloadFormat(rawValue: UInt8(truncatingIfNeeded: format))
@@ -50,7 +51,11 @@ public enum MQTTMessageOptions {
             }
         }
         return MQTTApplicationMessage(
-            topic: topic, payload: payload, qos: qos, retain: dict["retain"]?.boolValue ?? false,
-            properties: properties)
+            topic: topic,
+            payload: payload,
+            qos: qos,
+            retain: dict["retain"]?.boolValue ?? false,
+            properties: properties
+        )
     }
 }

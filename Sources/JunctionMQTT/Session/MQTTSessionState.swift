@@ -12,7 +12,10 @@ public struct MQTTApplicationMessage: Sendable, Hashable {
     public var properties: MQTTProperties
 
     public init(
-        topic: String, payload: [UInt8], qos: MQTTQoS = .atMostOnce, retain: Bool = false,
+        topic: String,
+        payload: [UInt8],
+        qos: MQTTQoS = .atMostOnce,
+        retain: Bool = false,
         properties: MQTTProperties = MQTTProperties()
     ) {
         self.topic = topic
@@ -58,7 +61,9 @@ public struct MQTTOutboundMessage: Sendable, Hashable {
     public var share: MQTTShare?
 
     public init(
-        message: MQTTApplicationMessage, subscriptionIdentifiers: [Int] = [], queuedAt: UInt64 = 0,
+        message: MQTTApplicationMessage,
+        subscriptionIdentifiers: [Int] = [],
+        queuedAt: UInt64 = 0,
         share: MQTTShare? = nil
     ) {
         self.message = message
@@ -83,7 +88,10 @@ public struct MQTTSubscriptionEntry: Sendable, Hashable {
     public var realmSubscription: UInt64?
 
     public init(
-        filter: String, shareName: String? = nil, options: MQTTSubscriptionOptions, identifier: Int? = nil,
+        filter: String,
+        shareName: String? = nil,
+        options: MQTTSubscriptionOptions,
+        identifier: Int? = nil,
         realmSubscription: UInt64? = nil
     ) {
         self.filter = filter

@@ -25,8 +25,12 @@ extension MQTTSessionStateMachine {
             return self.disconnect(.topicNameInvalid, log: "invalid topic name '\(topic)'")
         }
         let message = MQTTApplicationMessage(
-            topic: topic, payload: publish.payload, qos: publish.qos, retain: publish.retain,
-            properties: MQTTApplicationMessage.messageProperties(of: publish.properties))
+            topic: topic,
+            payload: publish.payload,
+            qos: publish.qos,
+            retain: publish.retain,
+            properties: MQTTApplicationMessage.messageProperties(of: publish.properties)
+        )
         guard let id = publish.packetIdentifier, publish.qos != .atMostOnce else {
             var actions: [Action] = [.publish(message, packetIdentifier: nil)]
             self.loopBack(message, now: now, into: &actions)
@@ -43,7 +47,9 @@ extension MQTTSessionStateMachine {
         }
         if self.awaitingRealm.count + self.session.inboundQoS2.count >= Int(self.configuration.receiveMaximum) {
             return self.disconnect(
-                .receiveMaximumExceeded, log: "more than \(self.configuration.receiveMaximum) QoS>0 publications in flight")
+                .receiveMaximumExceeded,
+                log: "more than \(self.configuration.receiveMaximum) QoS>0 publications in flight"
+            )
         }
         self.awaitingRealm[id] = message
         return [.publish(message, packetIdentifier: id)]
@@ -84,7 +90,9 @@ extension MQTTSessionStateMachine {
         guard !self.session.subscriptions.isEmpty else { return }
         var best: (qos: MQTTQoS, ids: [Int], retain: Bool)?
         for entry in self.session.subscriptions.values
-        where entry.shareName == nil && !entry.options.noLocal && MQTTTopic.matches(filter: entry.filter, topic: message.topic) {
+        where entry.shareName == nil && !entry.options.noLocal
+            && MQTTTopic.matches(filter: entry.filter, topic: message.topic)
+        {
             let qos = min(message.qos, entry.options.maximumQoS)
             var current = best ?? (.atMostOnce, [], false)
             current.qos = max(current.qos, qos)
@@ -96,7 +104,12 @@ extension MQTTSessionStateMachine {
         var delivered = message
         delivered.qos = best.qos
         delivered.retain = best.retain
-        actions.append(contentsOf: self.deliver(MQTTOutboundMessage(message: delivered, subscriptionIdentifiers: best.ids.sorted(), queuedAt: now), now: now))
+        actions.append(
+            contentsOf: self.deliver(
+                MQTTOutboundMessage(message: delivered, subscriptionIdentifiers: best.ids.sorted(), queuedAt: now),
+                now: now
+            )
+        )
     }
 
     // MARK: Outbound (realm → client)
@@ -158,7 +171,10 @@ extension MQTTSessionStateMachine {
     /// The PUBLISH for `outbound`: remaining message expiry, subscription ids, outbound topic
     /// alias; nothing if it expired or is larger than the client accepts.
     mutating func publishPacket(
-        _ outbound: MQTTOutboundMessage, packetIdentifier: UInt16?, dup: Bool, now: UInt64
+        _ outbound: MQTTOutboundMessage,
+        packetIdentifier: UInt16?,
+        dup: Bool,
+        now: UInt64
     ) -> [Action] {
         let message = outbound.message
         var properties = self.version == .v5 ? message.properties : MQTTProperties()
@@ -169,7 +185,9 @@ extension MQTTSessionStateMachine {
         }
         var topic = message.topic
         if self.version == .v5 {
-            if !outbound.subscriptionIdentifiers.isEmpty { properties.subscriptionIdentifiers = outbound.subscriptionIdentifiers }
+            if !outbound.subscriptionIdentifiers.isEmpty {
+                properties.subscriptionIdentifiers = outbound.subscriptionIdentifiers
+            }
             if self.clientTopicAliasMaximum > 0 {
                 if let alias = self.outboundAliases[topic] {
                     properties.topicAlias = alias
@@ -183,8 +201,15 @@ extension MQTTSessionStateMachine {
         }
         let packet = MQTTPacket.publish(
             MQTTPublish(
-                topicName: topic, payload: message.payload, qos: message.qos, retain: message.retain, dup: dup,
-                packetIdentifier: packetIdentifier, properties: properties))
+                topicName: topic,
+                payload: message.payload,
+                qos: message.qos,
+                retain: message.retain,
+                dup: dup,
+                packetIdentifier: packetIdentifier,
+                properties: properties
+            )
+        )
         if let maximum = self.clientMaximumPacketSize, packet.encoded(version: self.version).count > maximum {
             return [.dropped(topic: message.topic, reason: "larger than the client's maximum packet size \(maximum)")]
         }
@@ -192,7 +217,8 @@ extension MQTTSessionStateMachine {
     }
 
     mutating func pubackReceived(_ ack: MQTTPublishAck, now: UInt64) -> [Action] {
-        guard let inflight = self.session.inflight[ack.packetIdentifier], inflight.outbound.message.qos == .atLeastOnce else {
+        guard let inflight = self.session.inflight[ack.packetIdentifier], inflight.outbound.message.qos == .atLeastOnce
+        else {
             return []
         }
         self.session.inflight[ack.packetIdentifier] = nil

@@ -40,7 +40,11 @@ extension MQTTSessionStateMachine {
             var options = subscription.options
             options.maximumQoS = min(options.maximumQoS, .exactlyOnce)
             var entry = MQTTSubscriptionEntry(
-                filter: filter, shareName: shareName, options: options, identifier: identifier)
+                filter: filter,
+                shareName: shareName,
+                options: options,
+                identifier: identifier
+            )
             entry.realmSubscription = self.session.subscriptions[key]?.realmSubscription
             self.session.subscriptions[key] = entry
             let getRetained: Bool
@@ -53,9 +57,13 @@ extension MQTTSessionStateMachine {
             actions.append(
                 .subscribe(
                     MQTTSubscribeRequest(
-                        filter: filter, realm: MQTTTopicMapping.realmSubscription(forFilter: filter),
+                        filter: filter,
+                        realm: MQTTTopicMapping.realmSubscription(forFilter: filter),
                         getRetained: getRetained,
-                        token: SubscribeToken(packetIdentifier: id, index: index, key: key))))
+                        token: SubscribeToken(packetIdentifier: id, index: index, key: key)
+                    )
+                )
+            )
         }
         self.pendingSubAcks[id] = codes
         actions.append(contentsOf: self.completeSubAck(id))
@@ -112,7 +120,9 @@ extension MQTTSessionStateMachine {
             }
         }
         let ack = MQTTUnsubAck(
-            packetIdentifier: unsubscribe.packetIdentifier, reasonCodes: self.version == .v5 ? codes : [])
+            packetIdentifier: unsubscribe.packetIdentifier,
+            reasonCodes: self.version == .v5 ? codes : []
+        )
         actions.append(.send(.unsuback(ack)))
         return actions
     }
@@ -122,7 +132,10 @@ extension MQTTSessionStateMachine {
     /// for retained events). `deliverShared(shareName, filter)` decides whether this member of
     /// a shared subscription is the one that gets it.
     public mutating func eventReceived(
-        subscription: UInt64, message: MQTTApplicationMessage, retained: Bool, now: UInt64,
+        subscription: UInt64,
+        message: MQTTApplicationMessage,
+        retained: Bool,
+        now: UInt64,
         deliverShared: (String, String) -> Bool = { _, _ in true }
     ) -> [Action] {
         guard self.phase == .connected || self.phase == .detached else { return [] }
@@ -144,7 +157,9 @@ extension MQTTSessionStateMachine {
                 actions.append(
                     contentsOf: self.deliver(
                         MQTTOutboundMessage(message: shared, subscriptionIdentifiers: ids, queuedAt: now, share: share),
-                        now: now))
+                        now: now
+                    )
+                )
                 continue
             }
             var current = best ?? (.atMostOnce, [], false)
@@ -160,7 +175,9 @@ extension MQTTSessionStateMachine {
             actions.append(
                 contentsOf: self.deliver(
                     MQTTOutboundMessage(message: delivered, subscriptionIdentifiers: best.ids.sorted(), queuedAt: now),
-                    now: now))
+                    now: now
+                )
+            )
         }
         return actions
     }

@@ -133,7 +133,10 @@ public struct MQTTSessionStateMachine: Sendable {
             // 3.1.1 has no Receive Maximum: the router's own window applies to the client too.
             self.clientReceiveMaximum = Int(self.configuration.receiveMaximum)
         case .v5:
-            self.sessionExpiry = min(connect.properties.sessionExpiryInterval ?? 0, self.configuration.maximumSessionExpiry)
+            self.sessionExpiry = min(
+                connect.properties.sessionExpiryInterval ?? 0,
+                self.configuration.maximumSessionExpiry
+            )
             self.clientReceiveMaximum = Int(connect.properties.receiveMaximum ?? 65_535)
             self.clientMaximumPacketSize = connect.properties.maximumPacketSize.map { Int($0) }
             self.clientTopicAliasMaximum = connect.properties.topicAliasMaximum ?? 0
@@ -161,7 +164,9 @@ public struct MQTTSessionStateMachine: Sendable {
             properties.sharedSubscriptionAvailable = self.configuration.sharedSubscriptions
             if self.assignedIdentifier { properties.assignedClientIdentifier = self.clientIdentifier }
             if self.keepAlive != self.requestedKeepAlive { properties.serverKeepAlive = self.keepAlive }
-            if self.sessionExpiry != self.requestedSessionExpiry { properties.sessionExpiryInterval = self.sessionExpiry }
+            if self.sessionExpiry != self.requestedSessionExpiry {
+                properties.sessionExpiryInterval = self.sessionExpiry
+            }
             connack.properties = properties
         }
         var actions: [Action] = [.send(.connack(connack))]
@@ -174,15 +179,22 @@ public struct MQTTSessionStateMachine: Sendable {
             actions.append(
                 .subscribe(
                     MQTTSubscribeRequest(
-                        filter: entry.filter, realm: MQTTTopicMapping.realmSubscription(forFilter: entry.filter),
-                        getRetained: false, token: SubscribeToken(packetIdentifier: 0, index: 0, key: key))))
+                        filter: entry.filter,
+                        realm: MQTTTopicMapping.realmSubscription(forFilter: entry.filter),
+                        getRetained: false,
+                        token: SubscribeToken(packetIdentifier: 0, index: 0, key: key)
+                    )
+                )
+            )
         }
         // Redeliver what was in flight, in the order it was first sent, then what queued.
         for (id, inflight) in self.session.inflight.sorted(by: { $0.value.sequence < $1.value.sequence }) {
             if inflight.released {
                 actions.append(.send(.pubrel(MQTTPublishAck(packetIdentifier: id))))
             } else {
-                actions.append(contentsOf: self.publishPacket(inflight.outbound, packetIdentifier: id, dup: true, now: now))
+                actions.append(
+                    contentsOf: self.publishPacket(inflight.outbound, packetIdentifier: id, dup: true, now: now)
+                )
             }
         }
         self.drainQueue(now: now, into: &actions)
@@ -204,7 +216,9 @@ public struct MQTTSessionStateMachine: Sendable {
         case .connected:
             break
         case .awaitingConnect:
-            if case .connect(let connect) = packet { return self.connectReceived(connect, assignedIdentifier: "", now: now) }
+            if case .connect(let connect) = packet {
+                return self.connectReceived(connect, assignedIdentifier: "", now: now)
+            }
             return self.protocolError("\(packet.type) before CONNECT")
         case .authenticating:
             return self.protocolError("\(packet.type) before CONNACK")
@@ -243,7 +257,10 @@ public struct MQTTSessionStateMachine: Sendable {
             if let version {
                 self.version = version
                 if version == .v5 || error.connectReturnCode != nil {
-                    return [.send(.connack(MQTTConnAck(reasonCode: Self.connackReason(error.reasonCode)))), .close(reason: log)]
+                    return [
+                        .send(.connack(MQTTConnAck(reasonCode: Self.connackReason(error.reasonCode)))),
+                        .close(reason: log),
+                    ]
                 }
             }
             return [.close(reason: log)]
@@ -276,8 +293,10 @@ public struct MQTTSessionStateMachine: Sendable {
         switch self.phase {
         case .connected:
             let end = MQTTSessionEnd(
-                will: self.will, willDelay: self.will?.properties.willDelayInterval ?? 0,
-                sessionExpiry: self.sessionExpiry)
+                will: self.will,
+                willDelay: self.will?.properties.willDelayInterval ?? 0,
+                sessionExpiry: self.sessionExpiry
+            )
             self.will = nil
             self.resetConnectionState()
             self.phase = self.sessionExpiry > 0 ? .detached : .closed

@@ -22,7 +22,8 @@ public struct JunctionConfiguration: Sendable, Hashable {
     public static let builtInDefault = JunctionConfiguration(
         realms: [.openRealm(named: "realm1")],
         transports: [
-            .webSocket(.init(host: "127.0.0.1", port: 8080, path: "/ws", mqtt: .init(endpoint: .init(realm: "realm1")))),
+            .webSocket(
+                .init(host: "127.0.0.1", port: 8080, path: "/ws", mqtt: .init(endpoint: .init(realm: "realm1")))),
             .rawSocket(.init(endpoint: .tcp(host: "127.0.0.1", port: 8081))),
             .mqtt(.init(host: "127.0.0.1", port: 1883, endpoint: .init(realm: "realm1"))),
         ]

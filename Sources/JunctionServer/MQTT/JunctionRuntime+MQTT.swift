@@ -12,17 +12,23 @@ extension JunctionRuntime {
         let security = self.security.forListener(authMethods: authMethods, limits: limits, router: self.router)
         let failures = security.failures
         return MQTTConnectionContext(
-            endpoint: endpoint, broker: self.mqttBroker, mailboxes: self.mailboxes,
+            endpoint: endpoint,
+            broker: self.mqttBroker,
+            mailboxes: self.mailboxes,
             establishment: security.establishment,
             loginFailures: { failures.history(of: $0) },
             recordLoginFailure: { failures.recordFailure($0, at: $1) },
             clientCertificate: { $0.tlsClientCertificate() },
             isTLS: { $0.isTLSProtected() },
-            logger: self.logger)
+            logger: self.logger
+        )
     }
 
     /// The `/mqtt` endpoint of a WebSocket listener.
-    func mqttOverWebSocket(_ settings: MQTTWebSocketEndpoint, authMethods: Set<AuthMethod>?) -> WebSocketAlternateEndpoint {
+    func mqttOverWebSocket(
+        _ settings: MQTTWebSocketEndpoint,
+        authMethods: Set<AuthMethod>?
+    ) -> WebSocketAlternateEndpoint {
         let context = self.mqttContext(settings.endpoint, authMethods: authMethods)
         let maxFrameSize = settings.endpoint.session.maximumPacketSize
         return WebSocketAlternateEndpoint(
@@ -32,10 +38,13 @@ extension JunctionRuntime {
                 // The upgrader's decoder has the WAMP pre-session limit; MQTT packets may be larger.
                 if let old = try? pipeline.handler(type: ByteToMessageHandler<WebSocketFrameDecoder>.self) {
                     try pipeline.addHandler(
-                        ByteToMessageHandler(WebSocketFrameDecoder(maxFrameSize: maxFrameSize)), position: .after(old))
+                        ByteToMessageHandler(WebSocketFrameDecoder(maxFrameSize: maxFrameSize)),
+                        position: .after(old)
+                    )
                     pipeline.removeHandler(old, promise: nil)
                 }
                 try pipeline.addHandlers([MQTTWebSocketFrameHandler(), MQTTConnectionHandler(context: context)])
-            })
+            }
+        )
     }
 }

@@ -56,8 +56,9 @@ extension ChannelPipeline.SynchronousOperations {
             upgradePipelineHandler: { channel, head in
                 channel.eventLoop.makeCompletedFuture {
                     if let alternate = alternateEndpoint, alternate.upgradeHeaders(head, configuration) != nil {
-                        channel.pipeline.syncOperations.removeHandler(name: WebSocketHTTPRejectionHandler.name, promise: nil)
-                        try alternate.configurePipeline(channel.pipeline.syncOperations)
+                        let operations = channel.pipeline.syncOperations
+                        operations.removeHandler(name: WebSocketHTTPRejectionHandler.name, promise: nil)
+                        try alternate.configurePipeline(operations)
                         return
                     }
                     // `shouldUpgrade` accepted this request, so its handshake checks passed:

@@ -13,7 +13,13 @@ import WAMPCore
         properties.messageExpiryInterval = 30
         properties.payloadFormatIndicator = .utf8
         properties.userProperties = [MQTTUserProperty("a", "1"), MQTTUserProperty("a", "2")]
-        let message = MQTTApplicationMessage(topic: "t", payload: [9], qos: .atLeastOnce, retain: true, properties: properties)
+        let message = MQTTApplicationMessage(
+            topic: "t",
+            payload: [9],
+            qos: .atLeastOnce,
+            retain: true,
+            properties: properties
+        )
         let details: WAMPDict = [MQTTMessageOptions.key: MQTTMessageOptions.value(for: message)]
         #expect(MQTTMessageOptions.message(topic: "t", payload: [9], details: details) == message)
     }

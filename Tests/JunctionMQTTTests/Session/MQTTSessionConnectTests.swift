@@ -25,8 +25,10 @@ import Testing
     @Test func zeroLengthClientIDIsAssigned() {
         var machine = MQTTSessionStateMachine()
         let actions = machine.connectReceived(
-            MQTTConnect(protocolVersion: .v5, cleanStart: false, clientIdentifier: ""), assignedIdentifier: "auto-1",
-            now: 0)
+            MQTTConnect(protocolVersion: .v5, cleanStart: false, clientIdentifier: ""),
+            assignedIdentifier: "auto-1",
+            now: 0
+        )
         guard case .authenticate(let connect)? = actions.first else {
             Issue.record("not authenticating")
             return
@@ -39,15 +41,21 @@ import Testing
     @Test func zeroLengthClientIDWithoutCleanSessionIsRejectedIn311() {
         var machine = MQTTSessionStateMachine()
         let actions = machine.connectReceived(
-            MQTTConnect(protocolVersion: .v3_1_1, cleanStart: false, clientIdentifier: ""), assignedIdentifier: "a",
-            now: 0)
+            MQTTConnect(protocolVersion: .v3_1_1, cleanStart: false, clientIdentifier: ""),
+            assignedIdentifier: "a",
+            now: 0
+        )
         #expect(actions.packets == [.connack(MQTTConnAck(reasonCode: .clientIdentifierNotValid))])
         #expect(actions.closes)
     }
 
     @Test func refusedCredentials() {
         var machine = MQTTSessionStateMachine()
-        _ = machine.connectReceived(MQTTConnect(protocolVersion: .v3_1_1, clientIdentifier: "a"), assignedIdentifier: "", now: 0)
+        _ = machine.connectReceived(
+            MQTTConnect(protocolVersion: .v3_1_1, clientIdentifier: "a"),
+            assignedIdentifier: "",
+            now: 0
+        )
         let actions = machine.refused(.badUserNameOrPassword, log: "bad ticket")
         #expect(actions.packets == [.connack(MQTTConnAck(reasonCode: .badUserNameOrPassword))])
         #expect(actions.closes)
@@ -58,8 +66,10 @@ import Testing
         var properties = MQTTProperties()
         properties.authenticationMethod = "SCRAM-SHA-1"
         let actions = machine.connectReceived(
-            MQTTConnect(protocolVersion: .v5, clientIdentifier: "a", properties: properties), assignedIdentifier: "",
-            now: 0)
+            MQTTConnect(protocolVersion: .v5, clientIdentifier: "a", properties: properties),
+            assignedIdentifier: "",
+            now: 0
+        )
         #expect(actions.packets == [.connack(MQTTConnAck(reasonCode: .badAuthenticationMethod))])
     }
 
@@ -106,7 +116,11 @@ import Testing
 
     @Test func packetsBeforeConnackAndSecondConnectAreProtocolErrors() {
         var machine = MQTTSessionStateMachine()
-        _ = machine.connectReceived(MQTTConnect(protocolVersion: .v5, clientIdentifier: "a"), assignedIdentifier: "", now: 0)
+        _ = machine.connectReceived(
+            MQTTConnect(protocolVersion: .v5, clientIdentifier: "a"),
+            assignedIdentifier: "",
+            now: 0
+        )
         #expect(machine.packetReceived(.pingreq, now: 0).closes)
         var (connected, _) = MQTTSessionStateMachine.connected(.v5)
         let again = connected.packetReceived(.connect(MQTTConnect(protocolVersion: .v5, clientIdentifier: "a")), now: 0)

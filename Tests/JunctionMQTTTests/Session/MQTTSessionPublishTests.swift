@@ -11,8 +11,14 @@ import Testing
         properties.topicAlias = alias
         return .publish(
             MQTTPublish(
-                topicName: topic, payload: Array("p".utf8), qos: qos, dup: dup, packetIdentifier: id,
-                properties: properties))
+                topicName: topic,
+                payload: Array("p".utf8),
+                qos: qos,
+                dup: dup,
+                packetIdentifier: id,
+                properties: properties
+            )
+        )
     }
 
     @Test func qos0IsPublishedWithoutAck() {
@@ -28,7 +34,11 @@ import Testing
         let actions = machine.packetReceived(self.publish("a/b", qos: .atLeastOnce, id: 5), now: 0)
         #expect(actions.realmPublications.first?.1 == 5)
         #expect(actions.packets.isEmpty)
-        #expect(machine.realmPublished(packetIdentifier: 5, now: 0).packets == [.puback(MQTTPublishAck(packetIdentifier: 5))])
+        #expect(
+            machine.realmPublished(packetIdentifier: 5, now: 0).packets == [
+                .puback(MQTTPublishAck(packetIdentifier: 5))
+            ]
+        )
     }
 
     @Test func deniedPublishGets0x87In5AndAPlainAckIn311() {
@@ -37,16 +47,27 @@ import Testing
         #expect(
             v5.realmPublishFailed(packetIdentifier: 5, reason: .notAuthorized).packets == [
                 .puback(MQTTPublishAck(packetIdentifier: 5, reasonCode: .notAuthorized))
-            ])
+            ]
+        )
         var (v3, _) = MQTTSessionStateMachine.connected(.v3_1_1)
         _ = v3.packetReceived(self.publish("a/b", qos: .exactlyOnce, id: 6), now: 0)
-        #expect(v3.realmPublishFailed(packetIdentifier: 6, reason: .notAuthorized).packets == [.pubrec(MQTTPublishAck(packetIdentifier: 6))])
+        #expect(
+            v3.realmPublishFailed(packetIdentifier: 6, reason: .notAuthorized).packets == [
+                .pubrec(MQTTPublishAck(packetIdentifier: 6))
+            ]
+        )
     }
 
     @Test func qos2IsPublishedExactlyOnce() {
         var (machine, _) = MQTTSessionStateMachine.connected()
-        #expect(machine.packetReceived(self.publish("a", qos: .exactlyOnce, id: 9), now: 0).realmPublications.count == 1)
-        #expect(machine.realmPublished(packetIdentifier: 9, now: 0).packets == [.pubrec(MQTTPublishAck(packetIdentifier: 9))])
+        #expect(
+            machine.packetReceived(self.publish("a", qos: .exactlyOnce, id: 9), now: 0).realmPublications.count == 1
+        )
+        #expect(
+            machine.realmPublished(packetIdentifier: 9, now: 0).packets == [
+                .pubrec(MQTTPublishAck(packetIdentifier: 9))
+            ]
+        )
         // The client did not see PUBREC and sends the message again: acknowledged, not published.
         let again = machine.packetReceived(self.publish("a", qos: .exactlyOnce, id: 9, dup: true), now: 0)
         #expect(again.realmPublications.isEmpty)
@@ -54,9 +75,12 @@ import Testing
         #expect(
             machine.packetReceived(.pubrel(MQTTPublishAck(packetIdentifier: 9)), now: 0).packets == [
                 .pubcomp(MQTTPublishAck(packetIdentifier: 9))
-            ])
+            ]
+        )
         // After PUBCOMP the id is free: a new message with it is a new publication.
-        #expect(machine.packetReceived(self.publish("a", qos: .exactlyOnce, id: 9), now: 0).realmPublications.count == 1)
+        #expect(
+            machine.packetReceived(self.publish("a", qos: .exactlyOnce, id: 9), now: 0).realmPublications.count == 1
+        )
     }
 
     @Test func pubrelForAnUnknownID() {
@@ -64,12 +88,14 @@ import Testing
         #expect(
             v5.packetReceived(.pubrel(MQTTPublishAck(packetIdentifier: 3)), now: 0).packets == [
                 .pubcomp(MQTTPublishAck(packetIdentifier: 3, reasonCode: .packetIdentifierNotFound))
-            ])
+            ]
+        )
         var (v3, _) = MQTTSessionStateMachine.connected(.v3_1_1)
         #expect(
             v3.packetReceived(.pubrel(MQTTPublishAck(packetIdentifier: 3)), now: 0).packets == [
                 .pubcomp(MQTTPublishAck(packetIdentifier: 3))
-            ])
+            ]
+        )
     }
 
     @Test func packetIDReuseWhileInUse() {
@@ -78,7 +104,8 @@ import Testing
         #expect(
             v5.packetReceived(self.publish("b", qos: .atLeastOnce, id: 4), now: 0).packets == [
                 .puback(MQTTPublishAck(packetIdentifier: 4, reasonCode: .packetIdentifierInUse))
-            ])
+            ]
+        )
         var (v3, _) = MQTTSessionStateMachine.connected(.v3_1_1)
         _ = v3.packetReceived(self.publish("a", qos: .atLeastOnce, id: 4), now: 0)
         #expect(v3.packetReceived(self.publish("b", qos: .atLeastOnce, id: 4), now: 0).closes)
@@ -120,17 +147,28 @@ import Testing
     @Test func outboundQoS1And2Handshakes() {
         var (machine, _) = MQTTSessionStateMachine.connected()
         _ = subscribe(&machine, "t/#")
-        let first = machine.eventReceived(subscription: 7, message: message("t/1", qos: .atLeastOnce), retained: false, now: 0)
+        let first = machine.eventReceived(
+            subscription: 7,
+            message: message("t/1", qos: .atLeastOnce),
+            retained: false,
+            now: 0
+        )
         let id1 = try! #require(first.publishes.first?.packetIdentifier)
         #expect(first.publishes.first?.qos == .atLeastOnce)
         #expect(machine.packetReceived(.puback(MQTTPublishAck(packetIdentifier: id1)), now: 0).isEmpty)
         #expect(machine.session.inflight.isEmpty)
-        let second = machine.eventReceived(subscription: 7, message: message("t/2", qos: .exactlyOnce), retained: false, now: 0)
+        let second = machine.eventReceived(
+            subscription: 7,
+            message: message("t/2", qos: .exactlyOnce),
+            retained: false,
+            now: 0
+        )
         let id2 = try! #require(second.publishes.first?.packetIdentifier)
         #expect(
             machine.packetReceived(.pubrec(MQTTPublishAck(packetIdentifier: id2)), now: 0).packets == [
                 .pubrel(MQTTPublishAck(packetIdentifier: id2))
-            ])
+            ]
+        )
         _ = machine.packetReceived(.pubcomp(MQTTPublishAck(packetIdentifier: id2)), now: 0)
         #expect(machine.session.inflight.isEmpty)
     }
@@ -138,7 +176,12 @@ import Testing
     @Test func deliveredQoSIsTheLowerOfPublicationAndSubscription() {
         var (machine, _) = MQTTSessionStateMachine.connected()
         _ = subscribe(&machine, "t", qos: .atLeastOnce)
-        let actions = machine.eventReceived(subscription: 7, message: message("t", qos: .exactlyOnce), retained: false, now: 0)
+        let actions = machine.eventReceived(
+            subscription: 7,
+            message: message("t", qos: .exactlyOnce),
+            retained: false,
+            now: 0
+        )
         #expect(actions.publishes.first?.qos == .atLeastOnce)
     }
 
@@ -147,8 +190,18 @@ import Testing
         properties.receiveMaximum = 1
         var (machine, _) = MQTTSessionStateMachine.connected(properties: properties)
         _ = subscribe(&machine, "t")
-        let first = machine.eventReceived(subscription: 7, message: message("t", "1", qos: .atLeastOnce), retained: false, now: 0)
-        let second = machine.eventReceived(subscription: 7, message: message("t", "2", qos: .atLeastOnce), retained: false, now: 0)
+        let first = machine.eventReceived(
+            subscription: 7,
+            message: message("t", "1", qos: .atLeastOnce),
+            retained: false,
+            now: 0
+        )
+        let second = machine.eventReceived(
+            subscription: 7,
+            message: message("t", "2", qos: .atLeastOnce),
+            retained: false,
+            now: 0
+        )
         #expect(first.publishes.count == 1)
         #expect(second.publishes.isEmpty)
         let id = first.publishes[0].packetIdentifier!
@@ -164,9 +217,19 @@ import Testing
         var (machine, _) = MQTTSessionStateMachine.connected(properties: properties, configuration: configuration)
         _ = subscribe(&machine, "t")
         for _ in 0..<3 {
-            _ = machine.eventReceived(subscription: 7, message: message("t", qos: .atLeastOnce), retained: false, now: 0)
+            _ = machine.eventReceived(
+                subscription: 7,
+                message: message("t", qos: .atLeastOnce),
+                retained: false,
+                now: 0
+            )
         }
-        let dropped = machine.eventReceived(subscription: 7, message: message("t", qos: .atLeastOnce), retained: false, now: 0)
+        let dropped = machine.eventReceived(
+            subscription: 7,
+            message: message("t", qos: .atLeastOnce),
+            retained: false,
+            now: 0
+        )
         #expect(dropped == [.dropped(topic: "t", reason: "the session's queue is full")])
         #expect(machine.session.queue.count == 2)
     }
@@ -176,10 +239,14 @@ import Testing
         properties.topicAliasMaximum = 1
         var (machine, _) = MQTTSessionStateMachine.connected(properties: properties)
         _ = subscribe(&machine, "#")
-        let first = machine.eventReceived(subscription: 7, message: message("a/b"), retained: false, now: 0).publishes[0]
+        let first = machine.eventReceived(subscription: 7, message: message("a/b"), retained: false, now: 0).publishes[
+            0
+        ]
         #expect(first.topicName == "a/b")
         #expect(first.properties.topicAlias == 1)
-        let second = machine.eventReceived(subscription: 7, message: message("a/b"), retained: false, now: 0).publishes[0]
+        let second = machine.eventReceived(subscription: 7, message: message("a/b"), retained: false, now: 0).publishes[
+            0
+        ]
         #expect(second.topicName == "")
         #expect(second.properties.topicAlias == 1)
         let other = machine.eventReceived(subscription: 7, message: message("c"), retained: false, now: 0).publishes[0]
@@ -193,7 +260,11 @@ import Testing
         var (machine, _) = MQTTSessionStateMachine.connected(properties: properties)
         _ = subscribe(&machine, "t")
         let actions = machine.eventReceived(
-            subscription: 7, message: message("t", String(repeating: "x", count: 50)), retained: false, now: 0)
+            subscription: 7,
+            message: message("t", String(repeating: "x", count: 50)),
+            retained: false,
+            now: 0
+        )
         #expect(actions.packets.isEmpty)
         #expect(actions.count == 1)
     }
@@ -207,34 +278,58 @@ import Testing
         var expiring = message("t", qos: .atLeastOnce)
         expiring.properties.messageExpiryInterval = 10
         _ = machine.eventReceived(subscription: 7, message: expiring, retained: false, now: 0)
-        _ = machine.eventReceived(subscription: 7, message: message("t", "keep", qos: .atLeastOnce), retained: false, now: 0)
+        _ = machine.eventReceived(
+            subscription: 7,
+            message: message("t", "keep", qos: .atLeastOnce),
+            retained: false,
+            now: 0
+        )
         let (state, _) = machine.handOver()
         // Reconnected 4 s later: 6 s left.
         var resumed = MQTTSessionStateMachine()
         _ = resumed.connectReceived(
             MQTTConnect(protocolVersion: .v5, cleanStart: false, clientIdentifier: "c1", properties: sessionProperties),
-            assignedIdentifier: "", now: 4_000_000_000)
+            assignedIdentifier: "",
+            now: 4_000_000_000
+        )
         let actions = resumed.accepted(previous: state, now: 4_000_000_000)
         #expect(actions.publishes.map { $0.properties.messageExpiryInterval } == [UInt32(6), nil])
         // And 11 s later it would have been gone.
         var late = MQTTSessionStateMachine()
         _ = late.connectReceived(
             MQTTConnect(protocolVersion: .v5, cleanStart: false, clientIdentifier: "c1", properties: sessionProperties),
-            assignedIdentifier: "", now: 11_000_000_000)
+            assignedIdentifier: "",
+            now: 11_000_000_000
+        )
         #expect(late.accepted(previous: state, now: 11_000_000_000).publishes.count == 1)
     }
 
     @Test func persistentSessionRedeliversWithDUP() {
         var (machine, _) = MQTTSessionStateMachine.connected(.v3_1_1, cleanStart: false)
         _ = subscribe(&machine, "t")
-        let sent = machine.eventReceived(subscription: 7, message: message("t", "1", qos: .atLeastOnce), retained: false, now: 0)
+        let sent = machine.eventReceived(
+            subscription: 7,
+            message: message("t", "1", qos: .atLeastOnce),
+            retained: false,
+            now: 0
+        )
         let id = sent.publishes[0].packetIdentifier!
-        let qos2 = machine.eventReceived(subscription: 7, message: message("t", "2", qos: .exactlyOnce), retained: false, now: 0)
+        let qos2 = machine.eventReceived(
+            subscription: 7,
+            message: message("t", "2", qos: .exactlyOnce),
+            retained: false,
+            now: 0
+        )
         let id2 = qos2.publishes[0].packetIdentifier!
         _ = machine.packetReceived(.pubrec(MQTTPublishAck(packetIdentifier: id2)), now: 0)
         #expect(machine.connectionClosed() == [.ended(MQTTSessionEnd(will: nil, willDelay: 0, sessionExpiry: 86_400))])
         // Offline: QoS 1 queues, QoS 0 does not.
-        _ = machine.eventReceived(subscription: 7, message: message("t", "3", qos: .atLeastOnce), retained: false, now: 0)
+        _ = machine.eventReceived(
+            subscription: 7,
+            message: message("t", "3", qos: .atLeastOnce),
+            retained: false,
+            now: 0
+        )
         _ = machine.eventReceived(subscription: 7, message: message("t", "4"), retained: false, now: 0)
         let (state, _) = machine.handOver()
         let (resumed, actions) = MQTTSessionStateMachine.connected(.v3_1_1, cleanStart: false, previous: state)

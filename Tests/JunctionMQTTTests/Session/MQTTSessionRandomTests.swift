@@ -38,8 +38,16 @@ import Testing
                 let qos = MQTTQoS(rawValue: UInt8.random(in: 0...2, using: &random))!
                 let id = qos == .atMostOnce ? nil : UInt16.random(in: 1...6, using: &random)
                 actions = machine.packetReceived(
-                    .publish(MQTTPublish(topicName: topics.randomElement(using: &random)!, payload: [1], qos: qos, packetIdentifier: id)),
-                    now: now)
+                    .publish(
+                        MQTTPublish(
+                            topicName: topics.randomElement(using: &random)!,
+                            payload: [1],
+                            qos: qos,
+                            packetIdentifier: id
+                        )
+                    ),
+                    now: now
+                )
             case 1:
                 actions = machine.packetReceived(
                     .subscribe(
@@ -48,21 +56,33 @@ import Testing
                             subscriptions: [
                                 MQTTSubscription(
                                     topicFilter: filters.randomElement(using: &random)!,
-                                    options: .init(maximumQoS: MQTTQoS(rawValue: UInt8.random(in: 0...2, using: &random))!))
-                            ])), now: now)
+                                    options: .init(
+                                        maximumQoS: MQTTQoS(rawValue: UInt8.random(in: 0...2, using: &random))!
+                                    )
+                                )
+                            ]
+                        )
+                    ),
+                    now: now
+                )
             case 2:
                 actions = machine.packetReceived(
-                    .unsubscribe(MQTTUnsubscribe(packetIdentifier: 9, topicFilters: [filters.randomElement(using: &random)!])),
-                    now: now)
+                    .unsubscribe(
+                        MQTTUnsubscribe(packetIdentifier: 9, topicFilters: [filters.randomElement(using: &random)!])
+                    ),
+                    now: now
+                )
             case 3:
                 if let token = pendingTokens.popLast() {
-                    actions = Bool.random(using: &random)
+                    actions =
+                        Bool.random(using: &random)
                         ? machine.realmSubscribed(token, subscription: UInt64.random(in: 1...3, using: &random))
                         : machine.realmSubscribeFailed(token, reason: .notAuthorized)
                 }
             case 4:
                 if let id = pendingPublishes.popLast() {
-                    actions = Bool.random(using: &random)
+                    actions =
+                        Bool.random(using: &random)
                         ? machine.realmPublished(packetIdentifier: id, now: now)
                         : machine.realmPublishFailed(packetIdentifier: id, reason: .notAuthorized)
                 }
@@ -70,10 +90,14 @@ import Testing
                 actions = machine.eventReceived(
                     subscription: UInt64.random(in: 1...3, using: &random),
                     message: MQTTApplicationMessage(
-                        topic: topics.randomElement(using: &random)!, payload: [2],
-                        qos: MQTTQoS(rawValue: UInt8.random(in: 0...2, using: &random))!),
-                    retained: Bool.random(using: &random), now: now,
-                    deliverShared: { _, _ in Bool.random() })
+                        topic: topics.randomElement(using: &random)!,
+                        payload: [2],
+                        qos: MQTTQoS(rawValue: UInt8.random(in: 0...2, using: &random))!
+                    ),
+                    retained: Bool.random(using: &random),
+                    now: now,
+                    deliverShared: { _, _ in Bool.random() }
+                )
             case 7:
                 let id = UInt16.random(in: 1...8, using: &random)
                 let ack = MQTTPublishAck(packetIdentifier: id)
@@ -87,7 +111,11 @@ import Testing
                 if !machine.isConnected {
                     let (state, _) = machine.handOver()
                     (machine, actions) = MQTTSessionStateMachine.connected(
-                        version, cleanStart: false, properties: connect, previous: state)
+                        version,
+                        cleanStart: false,
+                        properties: connect,
+                        previous: state
+                    )
                 } else if Int.random(in: 0..<10, using: &random) == 0 {
                     actions = machine.connectionClosed()
                 }

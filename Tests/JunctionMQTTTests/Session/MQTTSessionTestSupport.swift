@@ -18,8 +18,13 @@ extension MQTTSessionStateMachine {
     ) -> (MQTTSessionStateMachine, [Action]) {
         var machine = MQTTSessionStateMachine(configuration: configuration)
         let connect = MQTTConnect(
-            protocolVersion: version, cleanStart: cleanStart, keepAlive: keepAlive, clientIdentifier: clientID,
-            will: will, properties: properties)
+            protocolVersion: version,
+            cleanStart: cleanStart,
+            keepAlive: keepAlive,
+            clientIdentifier: clientID,
+            will: will,
+            properties: properties
+        )
         _ = machine.connectReceived(connect, assignedIdentifier: "assigned", now: 0)
         let actions = machine.accepted(previous: previous, now: 0)
         return (machine, actions)
@@ -50,7 +55,12 @@ extension Array where Element == MQTTSessionStateMachine.Action {
     }
 }
 
-func message(_ topic: String, _ payload: String = "x", qos: MQTTQoS = .atMostOnce, retain: Bool = false)
+func message(
+    _ topic: String,
+    _ payload: String = "x",
+    qos: MQTTQoS = .atMostOnce,
+    retain: Bool = false
+)
     -> MQTTApplicationMessage
 {
     MQTTApplicationMessage(topic: topic, payload: Array(payload.utf8), qos: qos, retain: retain)
@@ -58,8 +68,13 @@ func message(_ topic: String, _ payload: String = "x", qos: MQTTQoS = .atMostOnc
 
 /// Subscribes `filter` and confirms it in the realm as `realm`.
 func subscribe(
-    _ machine: inout MQTTSessionStateMachine, _ filter: String, qos: MQTTQoS = .exactlyOnce, id: UInt16 = 1,
-    realm: UInt64 = 7, options: MQTTSubscriptionOptions? = nil, identifier: Int? = nil
+    _ machine: inout MQTTSessionStateMachine,
+    _ filter: String,
+    qos: MQTTQoS = .exactlyOnce,
+    id: UInt16 = 1,
+    realm: UInt64 = 7,
+    options: MQTTSubscriptionOptions? = nil,
+    identifier: Int? = nil
 ) -> [Action] {
     var properties = MQTTProperties()
     if let identifier { properties.subscriptionIdentifiers = [identifier] }
@@ -68,7 +83,11 @@ func subscribe(
             MQTTSubscribe(
                 packetIdentifier: id,
                 subscriptions: [MQTTSubscription(topicFilter: filter, options: options ?? .init(maximumQoS: qos))],
-                properties: properties)), now: 0)
+                properties: properties
+            )
+        ),
+        now: 0
+    )
     var result = actions
     for request in actions.subscribeRequests {
         result += machine.realmSubscribed(request.token, subscription: realm)

@@ -13,11 +13,19 @@ import WAMPCore
     func mqttToMQTT(version: MQTTProtocolVersion, qos: MQTTQoS) async throws {
         try await withMQTTServer { server in
             let (subscriber, connack) = try await MQTTTestClient.connect(
-                to: server.mqtt, version: version, group: server.group, clientID: "sub")
+                to: server.mqtt,
+                version: version,
+                group: server.group,
+                clientID: "sub"
+            )
             #expect(connack.reasonCode == .success)
             #expect(try await subscriber.subscribe("home/+/temp", qos: .exactlyOnce) == [MQTTReasonCode(rawValue: 2)!])
             let (publisher, _) = try await MQTTTestClient.connect(
-                to: server.mqtt, version: version, group: server.group, clientID: "pub")
+                to: server.mqtt,
+                version: version,
+                group: server.group,
+                clientID: "pub"
+            )
             #expect(try await publisher.publish("home/kitchen/temp", Array("21.5".utf8), qos: qos) == .success)
             let received = try await subscriber.receivePublish()
             #expect(received.topicName == "home/kitchen/temp")
@@ -53,7 +61,11 @@ import WAMPCore
             _ = try await device.subscribe("cmd/#", qos: .atLeastOnce)
             let wamp = try await server.wampClient()
             try await wamp.publish("cmd.light", args: ["on"], options: PublishOptions(acknowledge: true))
-            try await wamp.publish("cmd.raw", args: [.binary([0, 1, 2, 255])], options: PublishOptions(acknowledge: true))
+            try await wamp.publish(
+                "cmd.raw",
+                args: [.binary([0, 1, 2, 255])],
+                options: PublishOptions(acknowledge: true)
+            )
             let json = try await device.receivePublish()
             #expect(json.topicName == "cmd/light")
             #expect(try JSONSerializer().decode(json.payload) == ["args": ["on"]])
@@ -67,7 +79,11 @@ import WAMPCore
 
     @Test func multiLevelWildcardAloneMatchesEveryTopicButDollarAndMeta() async throws {
         try await withMQTTServer { server in
-            let (everything, _) = try await MQTTTestClient.connect(to: server.mqtt, group: server.group, clientID: "all")
+            let (everything, _) = try await MQTTTestClient.connect(
+                to: server.mqtt,
+                group: server.group,
+                clientID: "all"
+            )
             #expect(try await everything.subscribe("#") == [.grantedQoS0])
             #expect(try await everything.subscribe("+/b", id: 2) == [.grantedQoS0])
             let wamp = try await server.wampClient()
@@ -93,7 +109,10 @@ import WAMPCore
             #expect(retained.retain)
             #expect(retained.payload == Array("online".utf8))
             let wamp = try await server.wampClient()
-            let subscription = try await wamp.subscribe("status.d1", options: SubscribeOptions(extra: ["get_retained": true]))
+            let subscription = try await wamp.subscribe(
+                "status.d1",
+                options: SubscribeOptions(extra: ["get_retained": true])
+            )
             var events = subscription.makeAsyncIterator()
             #expect(try #require(await events.next()).args == [.binary(Array("online".utf8))])
             // An empty retained payload deletes it.
@@ -112,14 +131,22 @@ import WAMPCore
             _ = try await watcher.subscribe("wills/#")
             let will = MQTTWill(topic: "wills/d1", payload: Array("gone".utf8))
             let (device, _) = try await MQTTTestClient.connect(
-                to: server.mqtt, group: server.group, clientID: "d1", will: will)
+                to: server.mqtt,
+                group: server.group,
+                clientID: "d1",
+                will: will
+            )
             await device.close()
             let published = try await watcher.receivePublish()
             #expect(published.topicName == "wills/d1")
             #expect(published.payload == Array("gone".utf8))
             // A normal DISCONNECT discards the will.
             let (polite, _) = try await MQTTTestClient.connect(
-                to: server.mqtt, group: server.group, clientID: "d2", will: will)
+                to: server.mqtt,
+                group: server.group,
+                clientID: "d2",
+                will: will
+            )
             try await polite.disconnect()
             try await watcher.expectSilence()
         }
@@ -135,11 +162,23 @@ import WAMPCore
             var session = MQTTProperties()
             session.sessionExpiryInterval = 30
             let (first, _) = try await MQTTTestClient.connect(
-                to: server.mqtt, group: server.group, clientID: "d1", cleanStart: false, will: will, properties: session)
+                to: server.mqtt,
+                group: server.group,
+                clientID: "d1",
+                cleanStart: false,
+                will: will,
+                properties: session
+            )
             await first.close()
             // Back within the delay: no will.
             let (second, resumed) = try await MQTTTestClient.connect(
-                to: server.mqtt, group: server.group, clientID: "d1", cleanStart: false, will: will, properties: session)
+                to: server.mqtt,
+                group: server.group,
+                clientID: "d1",
+                cleanStart: false,
+                will: will,
+                properties: session
+            )
             #expect(resumed.sessionPresent)
             try await watcher.expectSilence(.milliseconds(1500))
             let started = ContinuousClock.now
@@ -154,7 +193,12 @@ import WAMPCore
     func silentClientIsDisconnectedAfterOneAndAHalfKeepAlives(version: MQTTProtocolVersion) async throws {
         try await withMQTTServer { server in
             let (client, _) = try await MQTTTestClient.connect(
-                to: server.mqtt, version: version, group: server.group, clientID: "quiet", keepAlive: 1)
+                to: server.mqtt,
+                version: version,
+                group: server.group,
+                clientID: "quiet",
+                keepAlive: 1
+            )
             let started = ContinuousClock.now
             if version == .v5 {
                 #expect(try await client.receive() == .disconnect(MQTTDisconnect(reasonCode: .keepAliveTimeout)))
@@ -170,8 +214,13 @@ import WAMPCore
             var properties = MQTTProperties()
             if version == .v5 { properties.sessionExpiryInterval = 60 }
             let (first, connack) = try await MQTTTestClient.connect(
-                to: server.mqtt, version: version, group: server.group, clientID: "p1", cleanStart: false,
-                properties: properties)
+                to: server.mqtt,
+                version: version,
+                group: server.group,
+                clientID: "p1",
+                cleanStart: false,
+                properties: properties
+            )
             #expect(!connack.sessionPresent)
             _ = try await first.subscribe("jobs/#", qos: .atLeastOnce)
             try await first.disconnect()
@@ -180,8 +229,13 @@ import WAMPCore
             try await publisher.publish("jobs/2", Array("b".utf8), qos: .exactlyOnce, id: 11)
             try await publisher.publish("jobs/3", Array("qos0".utf8))
             let (second, resumed) = try await MQTTTestClient.connect(
-                to: server.mqtt, version: version, group: server.group, clientID: "p1", cleanStart: false,
-                properties: properties)
+                to: server.mqtt,
+                version: version,
+                group: server.group,
+                clientID: "p1",
+                cleanStart: false,
+                properties: properties
+            )
             #expect(resumed.sessionPresent)
             #expect(try await second.receivePublish().payload == Array("a".utf8))
             #expect(try await second.receivePublish().payload == Array("b".utf8))
@@ -195,16 +249,28 @@ import WAMPCore
     @Test func unacknowledgedMessagesAreRedeliveredWithDUP() async throws {
         try await withMQTTServer { server in
             let (first, _) = try await MQTTTestClient.connect(
-                to: server.mqtt, version: .v3_1_1, group: server.group, clientID: "r1", cleanStart: false)
+                to: server.mqtt,
+                version: .v3_1_1,
+                group: server.group,
+                clientID: "r1",
+                cleanStart: false
+            )
             _ = try await first.subscribe("t", qos: .atLeastOnce)
             let (publisher, _) = try await MQTTTestClient.connect(to: server.mqtt, group: server.group, clientID: "x")
             try await publisher.publish("t", Array("m".utf8), qos: .atLeastOnce)
-            guard case .publish(let original) = try await first.receive() else { throw TestClientFailure.unexpected("") }
+            guard case .publish(let original) = try await first.receive() else {
+                throw TestClientFailure.unexpected("")
+            }
             #expect(!original.dup)
             await first.close()  // no PUBACK
             try await first.waitUntilClosed()
             let (second, connack) = try await MQTTTestClient.connect(
-                to: server.mqtt, version: .v3_1_1, group: server.group, clientID: "r1", cleanStart: false)
+                to: server.mqtt,
+                version: .v3_1_1,
+                group: server.group,
+                clientID: "r1",
+                cleanStart: false
+            )
             #expect(connack.sessionPresent)
             guard case .publish(let again) = try await second.receive() else { throw TestClientFailure.unexpected("") }
             #expect(again.dup)
@@ -216,7 +282,11 @@ import WAMPCore
     @Test func takeoverDisconnectsTheOlderConnection() async throws {
         try await withMQTTServer { server in
             let (old, _) = try await MQTTTestClient.connect(to: server.mqtt, group: server.group, clientID: "same")
-            let (new, connack) = try await MQTTTestClient.connect(to: server.mqtt, group: server.group, clientID: "same")
+            let (new, connack) = try await MQTTTestClient.connect(
+                to: server.mqtt,
+                group: server.group,
+                clientID: "same"
+            )
             #expect(connack.reasonCode == .success)
             #expect(try await old.receive() == .disconnect(MQTTDisconnect(reasonCode: .sessionTakenOver)))
             try await old.waitUntilClosed()
@@ -271,7 +341,10 @@ import WAMPCore
             let wamp = try await server.wampClient()
             let joins = try await wamp.subscribe("wamp.session.on_join")
             let (device, _) = try await MQTTTestClient.connect(
-                to: server.mqtt, group: server.group, clientID: "meta-1")
+                to: server.mqtt,
+                group: server.group,
+                clientID: "meta-1"
+            )
             var events = joins.makeAsyncIterator()
             let join = try #require(await events.next())
             let details = try #require(join.args.first?.dictValue)

@@ -15,13 +15,23 @@ import WAMPCore
     func ticketPrincipal(version: MQTTProtocolVersion) async throws {
         try await withMQTTServer { server in
             let (joe, good) = try await MQTTTestClient.connect(
-                to: server.mqtt, version: version, group: server.group, clientID: "joe-1", username: "joe",
-                password: "joe-ticket")
+                to: server.mqtt,
+                version: version,
+                group: server.group,
+                clientID: "joe-1",
+                username: "joe",
+                password: "joe-ticket"
+            )
             #expect(good.reasonCode == .success)
             try await joe.disconnect()
             let (bad, refused) = try await MQTTTestClient.connect(
-                to: server.mqtt, version: version, group: server.group, clientID: "joe-2", username: "joe",
-                password: "wrong")
+                to: server.mqtt,
+                version: version,
+                group: server.group,
+                clientID: "joe-2",
+                username: "joe",
+                password: "wrong"
+            )
             // 3.1.1 return code 4 is the same reason.
             #expect(refused.reasonCode == .badUserNameOrPassword)
             try await bad.waitUntilClosed()
@@ -31,11 +41,18 @@ import WAMPCore
     @Test func jwtAsThePassword() async throws {
         try await withMQTTServer { server in
             let exp = Int(Date().timeIntervalSince1970) + 600
-            let token = AuthenticationEndToEndTests.jwt(#"{"sub":"ann","role":"limited","aud":"junction","exp":\#(exp)}"#)
+            let token = AuthenticationEndToEndTests.jwt(
+                #"{"sub":"ann","role":"limited","aud":"junction","exp":\#(exp)}"#
+            )
             let wamp = try await server.wampClient()
             let joins = try await wamp.subscribe("wamp.session.on_join")
             let (ann, accepted) = try await MQTTTestClient.connect(
-                to: server.mqtt, group: server.group, clientID: "ann-1", username: "ann", password: token)
+                to: server.mqtt,
+                group: server.group,
+                clientID: "ann-1",
+                username: "ann",
+                password: token
+            )
             #expect(accepted.reasonCode == .success)
             var events = joins.makeAsyncIterator()
             let details = try #require(await events.next()?.args.first?.dictValue)
@@ -43,9 +60,16 @@ import WAMPCore
             #expect(details["authrole"] == "limited")
             try await ann.disconnect()
             let forged = AuthenticationEndToEndTests.jwt(
-                #"{"sub":"ann","role":"limited","aud":"junction","exp":\#(exp)}"#, secret: String(repeating: "x", count: 40))
+                #"{"sub":"ann","role":"limited","aud":"junction","exp":\#(exp)}"#,
+                secret: String(repeating: "x", count: 40)
+            )
             let (bad, refused) = try await MQTTTestClient.connect(
-                to: server.mqtt, group: server.group, clientID: "ann-2", username: "ann", password: forged)
+                to: server.mqtt,
+                group: server.group,
+                clientID: "ann-2",
+                username: "ann",
+                password: forged
+            )
             #expect(refused.reasonCode == .badUserNameOrPassword)
             try await bad.waitUntilClosed()
             await wamp.leave()
@@ -56,7 +80,11 @@ import WAMPCore
     func anonymousOnlyWhereTheRealmAllowsIt(version: MQTTProtocolVersion) async throws {
         try await withMQTTServer { server in
             let (client, connack) = try await MQTTTestClient.connect(
-                to: server.closedRealm, version: version, group: server.group, clientID: "anon")
+                to: server.closedRealm,
+                version: version,
+                group: server.group,
+                clientID: "anon"
+            )
             #expect(connack.reasonCode == .notAuthorized)
             try await client.waitUntilClosed()
         }
@@ -66,8 +94,13 @@ import WAMPCore
     func rolesAuthorizeSubscribeAndPublish(version: MQTTProtocolVersion) async throws {
         try await withMQTTServer { server in
             let (joe, _) = try await MQTTTestClient.connect(
-                to: server.mqtt, version: version, group: server.group, clientID: "joe", username: "joe",
-                password: "joe-ticket")
+                to: server.mqtt,
+                version: version,
+                group: server.group,
+                clientID: "joe",
+                username: "joe",
+                password: "joe-ticket"
+            )
             let denied = try await joe.subscribe("secret/#", qos: .atLeastOnce, id: 1)
             #expect(denied == [version == .v5 ? .notAuthorized : .unspecifiedError])
             #expect(try await joe.subscribe("allowed/#", qos: .atLeastOnce, id: 2) == [.grantedQoS1])
@@ -100,7 +133,11 @@ import WAMPCore
             let (client, _) = try await MQTTTestClient.connect(to: server.mqtt, group: server.group, clientID: "f")
             #expect(try await client.subscribe("a/#/b") == [.topicFilterInvalid])
             let (old, _) = try await MQTTTestClient.connect(
-                to: server.mqtt, version: .v3_1_1, group: server.group, clientID: "g")
+                to: server.mqtt,
+                version: .v3_1_1,
+                group: server.group,
+                clientID: "g"
+            )
             #expect(try await old.subscribe("a/#/b") == [.unspecifiedError])
         }
     }
@@ -109,7 +146,9 @@ import WAMPCore
         try await withMQTTServer { server in
             let client = try await MQTTTestClient.open(to: server.mqtt, version: .v3_1_1, group: server.group)
             // CONNECT with protocol level 3 (MQIsdp is 3.1; here the name is MQTT).
-            try await client.writeRaw([0x10, 0x0C, 0x00, 0x04, 0x4D, 0x51, 0x54, 0x54, 0x03, 0x02, 0x00, 0x3C, 0x00, 0x00])
+            try await client.writeRaw([
+                0x10, 0x0C, 0x00, 0x04, 0x4D, 0x51, 0x54, 0x54, 0x03, 0x02, 0x00, 0x3C, 0x00, 0x00,
+            ])
             #expect(try await client.receive() == .connack(MQTTConnAck(reasonCode: .unsupportedProtocolVersion)))
             try await client.waitUntilClosed()
         }
@@ -117,7 +156,11 @@ import WAMPCore
 
     @Test func oversizedPacketGets0x95() async throws {
         try await withMQTTServer { server in
-            let (client, connack) = try await MQTTTestClient.connect(to: server.mqtt, group: server.group, clientID: "big")
+            let (client, connack) = try await MQTTTestClient.connect(
+                to: server.mqtt,
+                group: server.group,
+                clientID: "big"
+            )
             let maximum = try #require(connack.properties.maximumPacketSize)
             // Only the fixed header: the router refuses the size before the body arrives (sending
             // the body as well would race the close and could be reset).
@@ -135,11 +178,17 @@ import WAMPCore
 
     @Test func receiveMaximumExceeded() async throws {
         try await withMQTTServer { server in
-            let (client, connack) = try await MQTTTestClient.connect(to: server.mqtt, group: server.group, clientID: "rm")
+            let (client, connack) = try await MQTTTestClient.connect(
+                to: server.mqtt,
+                group: server.group,
+                clientID: "rm"
+            )
             #expect(connack.properties.receiveMaximum == 10)
             // Eleven QoS 2 publications without PUBREL.
             for id in 1...11 {
-                try await client.send(.publish(MQTTPublish(topicName: "t", payload: [], qos: .exactlyOnce, packetIdentifier: UInt16(id))))
+                try await client.send(
+                    .publish(MQTTPublish(topicName: "t", payload: [], qos: .exactlyOnce, packetIdentifier: UInt16(id)))
+                )
             }
             var last: MQTTPacket?
             while let packet = try? await client.receive(timeout: .seconds(2)) { last = packet }
@@ -151,7 +200,11 @@ import WAMPCore
     @Test func mqttOverWebSocket() async throws {
         try await withMQTTServer { server in
             let (raw, head) = try await WebSocketTestClient.upgrade(
-                to: server.webSocket, path: "/mqtt", protocols: "mqttv3.1, mqtt", group: server.group)
+                to: server.webSocket,
+                path: "/mqtt",
+                protocols: "mqttv3.1, mqtt",
+                group: server.group
+            )
             #expect(head.hasPrefix("HTTP/1.1 101"))
             #expect(head.lowercased().contains("sec-websocket-protocol: mqttv3.1"))
             let ws = WebSocketTestClient(raw: raw, serializer: .json)
@@ -159,12 +212,17 @@ import WAMPCore
             _ = try await device.subscribe("ws/#")
             try await ws.sendFrame(
                 opcode: 0x2,
-                payload: MQTTPacket.connect(MQTTConnect(protocolVersion: .v3_1_1, clientIdentifier: "ws-1")).encoded(version: .v3_1_1))
+                payload: MQTTPacket.connect(MQTTConnect(protocolVersion: .v3_1_1, clientIdentifier: "ws-1")).encoded(
+                    version: .v3_1_1
+                )
+            )
             let (opcode, connack) = try await ws.receiveFrame()
             #expect(opcode == 0x2)
             #expect(connack == MQTTPacket.connack(MQTTConnAck()).encoded(version: .v3_1_1))
             // A packet split over two frames.
-            let publish = MQTTPacket.publish(MQTTPublish(topicName: "ws/hello", payload: Array("hi".utf8))).encoded(version: .v3_1_1)
+            let publish = MQTTPacket.publish(MQTTPublish(topicName: "ws/hello", payload: Array("hi".utf8))).encoded(
+                version: .v3_1_1
+            )
             try await ws.sendFrame(opcode: 0x2, payload: Array(publish.prefix(3)))
             try await ws.sendFrame(opcode: 0x2, payload: Array(publish.dropFirst(3)))
             let received = try await device.receivePublish()

@@ -42,7 +42,11 @@ import Testing
         do {
             let address = server.boundAddresses[0]
             let (device, accepted) = try await MQTTTestClient.connect(
-                to: address, group: group, clientID: "c1", tls: try self.certificates.clientOneTLS())
+                to: address,
+                group: group,
+                clientID: "c1",
+                tls: try self.certificates.clientOneTLS()
+            )
             #expect(accepted.reasonCode == .success)
             _ = try await device.subscribe("loop")
             try await device.publish("loop", [1])
@@ -50,7 +54,11 @@ import Testing
             try await device.disconnect()
             // Without a certificate: no identity, and the realm admits no anonymous clients.
             let (stranger, refused) = try await MQTTTestClient.connect(
-                to: address, group: group, clientID: "c2", tls: try self.certificates.clientTLS())
+                to: address,
+                group: group,
+                clientID: "c2",
+                tls: try self.certificates.clientTLS()
+            )
             #expect(refused.reasonCode == .notAuthorized)
             try await stranger.waitUntilClosed()
         } catch {

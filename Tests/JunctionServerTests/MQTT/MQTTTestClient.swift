@@ -22,7 +22,9 @@ final class MQTTTestClient: @unchecked Sendable {
     }
 
     static func open(
-        to address: SocketAddress, version: MQTTProtocolVersion = .v5, group: any EventLoopGroup,
+        to address: SocketAddress,
+        version: MQTTProtocolVersion = .v5,
+        group: any EventLoopGroup,
         tls: TLSConfiguration? = nil
     ) async throws -> MQTTTestClient {
         let collector = ByteCollector()
@@ -31,7 +33,9 @@ final class MQTTTestClient: @unchecked Sendable {
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     if let context {
-                        try channel.pipeline.syncOperations.addHandler(try NIOSSLClientHandler(context: context, serverHostname: nil))
+                        try channel.pipeline.syncOperations.addHandler(
+                            try NIOSSLClientHandler(context: context, serverHostname: nil)
+                        )
                     }
                     try channel.pipeline.syncOperations.addHandler(collector)
                 }
@@ -42,18 +46,33 @@ final class MQTTTestClient: @unchecked Sendable {
 
     /// Opens a connection and sends CONNECT; returns the client and the CONNACK.
     static func connect(
-        to address: SocketAddress, version: MQTTProtocolVersion = .v5, group: any EventLoopGroup,
-        clientID: String = "", cleanStart: Bool = true, keepAlive: UInt16 = 60, username: String? = nil,
-        password: String? = nil, will: MQTTWill? = nil, properties: MQTTProperties = MQTTProperties(),
+        to address: SocketAddress,
+        version: MQTTProtocolVersion = .v5,
+        group: any EventLoopGroup,
+        clientID: String = "",
+        cleanStart: Bool = true,
+        keepAlive: UInt16 = 60,
+        username: String? = nil,
+        password: String? = nil,
+        will: MQTTWill? = nil,
+        properties: MQTTProperties = MQTTProperties(),
         tls: TLSConfiguration? = nil
     ) async throws -> (MQTTTestClient, MQTTConnAck) {
         let client = try await Self.open(to: address, version: version, group: group, tls: tls)
         try await client.send(
             .connect(
                 MQTTConnect(
-                    protocolVersion: version, cleanStart: cleanStart, keepAlive: keepAlive,
-                    clientIdentifier: clientID, will: will, username: username, password: password.map { Array($0.utf8) },
-                    properties: properties)))
+                    protocolVersion: version,
+                    cleanStart: cleanStart,
+                    keepAlive: keepAlive,
+                    clientIdentifier: clientID,
+                    will: will,
+                    username: username,
+                    password: password.map { Array($0.utf8) },
+                    properties: properties
+                )
+            )
+        )
         guard case .connack(let connack) = try await client.receive() else {
             throw TestClientFailure.unexpected("no CONNACK")
         }
@@ -99,7 +118,10 @@ final class MQTTTestClient: @unchecked Sendable {
             switch packet {
             case .publish(let publish):
                 if let id = publish.packetIdentifier {
-                    try await self.send(publish.qos == .atLeastOnce ? .puback(.init(packetIdentifier: id)) : .pubrec(.init(packetIdentifier: id)))
+                    try await self.send(
+                        publish.qos == .atLeastOnce
+                            ? .puback(.init(packetIdentifier: id)) : .pubrec(.init(packetIdentifier: id))
+                    )
                 }
                 return publish
             case .pubrel(let ack):
@@ -121,7 +143,10 @@ final class MQTTTestClient: @unchecked Sendable {
     }
 
     func subscribe(
-        _ filter: String, qos: MQTTQoS = .atMostOnce, id: UInt16 = 1, options: MQTTSubscriptionOptions? = nil,
+        _ filter: String,
+        qos: MQTTQoS = .atMostOnce,
+        id: UInt16 = 1,
+        options: MQTTSubscriptionOptions? = nil,
         properties: MQTTProperties = MQTTProperties()
     ) async throws -> [MQTTReasonCode] {
         try await self.send(
@@ -129,30 +154,50 @@ final class MQTTTestClient: @unchecked Sendable {
                 MQTTSubscribe(
                     packetIdentifier: id,
                     subscriptions: [MQTTSubscription(topicFilter: filter, options: options ?? .init(maximumQoS: qos))],
-                    properties: properties)))
-        guard case .suback(let suback) = try await self.receive() else { throw TestClientFailure.unexpected("no SUBACK") }
+                    properties: properties
+                )
+            )
+        )
+        guard case .suback(let suback) = try await self.receive() else {
+            throw TestClientFailure.unexpected("no SUBACK")
+        }
         return suback.reasonCodes
     }
 
     /// Publishes and completes the QoS handshake; returns the ack's reason code (success for QoS 0).
     @discardableResult
     func publish(
-        _ topic: String, _ payload: [UInt8], qos: MQTTQoS = .atMostOnce, retain: Bool = false, id: UInt16 = 10,
+        _ topic: String,
+        _ payload: [UInt8],
+        qos: MQTTQoS = .atMostOnce,
+        retain: Bool = false,
+        id: UInt16 = 10,
         properties: MQTTProperties = MQTTProperties()
     ) async throws -> MQTTReasonCode {
         try await self.send(
             .publish(
                 MQTTPublish(
-                    topicName: topic, payload: payload, qos: qos, retain: retain,
-                    packetIdentifier: qos == .atMostOnce ? nil : id, properties: properties)))
+                    topicName: topic,
+                    payload: payload,
+                    qos: qos,
+                    retain: retain,
+                    packetIdentifier: qos == .atMostOnce ? nil : id,
+                    properties: properties
+                )
+            )
+        )
         switch qos {
         case .atMostOnce:
             return .success
         case .atLeastOnce:
-            guard case .puback(let ack) = try await self.receive() else { throw TestClientFailure.unexpected("no PUBACK") }
+            guard case .puback(let ack) = try await self.receive() else {
+                throw TestClientFailure.unexpected("no PUBACK")
+            }
             return ack.reasonCode
         case .exactlyOnce:
-            guard case .pubrec(let ack) = try await self.receive() else { throw TestClientFailure.unexpected("no PUBREC") }
+            guard case .pubrec(let ack) = try await self.receive() else {
+                throw TestClientFailure.unexpected("no PUBREC")
+            }
             guard !ack.reasonCode.isFailure else { return ack.reasonCode }
             try await self.send(.pubrel(.init(packetIdentifier: id)))
             guard case .pubcomp = try await self.receive() else { throw TestClientFailure.unexpected("no PUBCOMP") }

@@ -67,7 +67,10 @@ struct MQTTTestServer {
 
     func wampClient() async throws -> WAMPClient {
         var configuration = try ClientConfiguration(
-            url: "ws://127.0.0.1:\(self.webSocket.port!)/ws", realm: "realm1", reconnect: .disabled)
+            url: "ws://127.0.0.1:\(self.webSocket.port!)/ws",
+            realm: "realm1",
+            reconnect: .disabled
+        )
         configuration.joinTimeout = .seconds(5)
         return try await WAMPClient.connect(configuration)
     }

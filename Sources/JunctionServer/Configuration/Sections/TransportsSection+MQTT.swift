@@ -18,13 +18,17 @@ extension TransportsSection {
     ]
 
     static func mqtt(
-        _ node: inout NodeReader, liveness: Liveness, tls: TLSListenerConfiguration?, authMethods: Set<AuthMethod>?
+        _ node: inout NodeReader,
+        liveness: Liveness,
+        tls: TLSListenerConfiguration?,
+        authMethods: Set<AuthMethod>?
     ) throws(ConfigurationError) -> MQTTListener {
         try node.allowKeys(self.mqttKeys)
         var listener = MQTTListener(
             host: try node.optionalString("host") ?? "127.0.0.1",
             port: try node.optionalInt("port", range: 0...65535) ?? 1883,
-            endpoint: try self.mqttEndpoint(&node))
+            endpoint: try self.mqttEndpoint(&node)
+        )
         listener.liveness = liveness
         listener.tls = tls
         listener.authMethods = authMethods
@@ -50,14 +54,18 @@ extension TransportsSection {
             session.maximumPacketSize =
                 try limits.optionalInt("max_packet_size", range: 64...268_435_460) ?? session.maximumPacketSize
             session.receiveMaximum = UInt16(
-                try limits.optionalInt("receive_maximum", range: 1...65535) ?? Int(session.receiveMaximum))
+                try limits.optionalInt("receive_maximum", range: 1...65535) ?? Int(session.receiveMaximum)
+            )
             session.topicAliasMaximum = UInt16(
-                try limits.optionalInt("topic_alias_maximum", range: 0...65535) ?? Int(session.topicAliasMaximum))
+                try limits.optionalInt("topic_alias_maximum", range: 0...65535) ?? Int(session.topicAliasMaximum)
+            )
             session.maximumKeepAlive = UInt16(
-                try limits.optionalInt("max_keep_alive", range: 0...65535) ?? Int(session.maximumKeepAlive))
+                try limits.optionalInt("max_keep_alive", range: 0...65535) ?? Int(session.maximumKeepAlive)
+            )
             session.maximumSessionExpiry = UInt32(
                 try limits.optionalInt("max_session_expiry", range: 0...Int(UInt32.max))
-                    ?? Int(session.maximumSessionExpiry))
+                    ?? Int(session.maximumSessionExpiry)
+            )
             session.maxQueuedMessages =
                 try limits.optionalInt("max_queued_messages", range: 0...10_000_000) ?? session.maxQueuedMessages
             session.maxQueuedBytes =
