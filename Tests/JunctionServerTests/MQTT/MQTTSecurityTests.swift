@@ -1,7 +1,9 @@
 import Foundation
 import JunctionClient
+import Logging
 import MQTTCore
 import NIOCore
+import NIOPosix
 import Testing
 import WAMPCore
 
@@ -232,5 +234,34 @@ import WAMPCore
             let wamp = try await server.wampClient()
             await wamp.leave()
         }
+    }
+
+    @Test func fullListenerClosesNewConnections() async throws {
+        let yaml = """
+            realms: [{name: realm1, roles: [{name: anonymous, permissions: [{uri: "", match: prefix, allow: [publish]}]}]}]
+            transports: [{type: mqtt, realm: realm1, port: 0, max_connections: 1}]
+            """
+        let server = try await JunctionServer.start(
+            configuration: try ConfigurationLoader.load(yaml: yaml),
+            logger: Logger(label: "full", factory: { _ in SwiftLogNoOpLogHandler() })
+        )
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        do {
+            let (first, connack) = try await MQTTTestClient.connect(
+                to: server.boundAddresses[0],
+                group: group,
+                clientID: "one"
+            )
+            #expect(connack.reasonCode == .success)
+            let second = try await MQTTTestClient.open(to: server.boundAddresses[0], group: group)
+            try await second.waitUntilClosed()
+            try await first.publish("still/served", [1], qos: .atLeastOnce)
+        } catch {
+            await server.shutdown()
+            try? await group.shutdownGracefully()
+            throw error
+        }
+        await server.shutdown()
+        try? await group.shutdownGracefully()
     }
 }
