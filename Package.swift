@@ -15,6 +15,7 @@ let package = Package(
         .executable(name: "junction", targets: ["junction"]),
         .library(name: "WAMPCore", targets: ["WAMPCore"]),
         .library(name: "MQTTCore", targets: ["MQTTCore"]),
+        .library(name: "JunctionMQTT", targets: ["JunctionMQTT"]),
         .library(name: "JunctionClient", targets: ["JunctionClient"]),
         // For embedders and the micro-benchmarks (Benchmarks/): realms driven without sockets.
         .library(name: "JunctionRouter", targets: ["JunctionRouter"]),
@@ -49,6 +50,17 @@ let package = Package(
         // MQTT 3.1.1 and 5.0 protocol core: packets, properties, the incremental parser, the
         // encoder, topic names and filters. No NIO, no Foundation, like WAMPCore.
         .target(name: "MQTTCore", swiftSettings: dataPathSettings),
+        // The MQTT endpoint: an MQTT connection as a realm session (pure session state machine,
+        // topic and payload mapping, the connection handler). No Foundation.
+        .target(
+            name: "JunctionMQTT",
+            dependencies: [
+                "MQTTCore", "JunctionRouter", "JunctionAuth", "WAMPCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: dataPathSettings
+        ),
         // Authentication building blocks shared by router and client: WAMP-CRA, cryptosign, JWT,
         // constant-time comparison. No NIO.
         .target(
@@ -93,7 +105,7 @@ let package = Package(
             name: "JunctionServer",
             dependencies: [
                 "WAMPCore", "JunctionTransport", "JunctionRouter", "JunctionAuth", "JunctionMetrics", "HTTPBridgeCore",
-                "JunctionComponents",
+                "JunctionComponents", "JunctionMQTT",
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -200,6 +212,9 @@ let package = Package(
         .testTarget(name: "HTTPBridgeCoreTests", dependencies: ["HTTPBridgeCore", "WAMPCore"]),
         .testTarget(name: "MQTTCoreTests", dependencies: ["MQTTCore"]),
         .testTarget(
+            name: "JunctionMQTTTests", dependencies: ["JunctionMQTT", "MQTTCore", "WAMPCore", "JunctionRouter"]
+        ),
+        .testTarget(
             name: "JunctionMetricsTests",
             dependencies: ["JunctionMetrics", .product(name: "CoreMetrics", package: "swift-metrics")]
         ),
@@ -289,7 +304,7 @@ let package = Package(
             name: "JunctionServerTests",
             dependencies: [
                 "JunctionComponents",
-                "JunctionServer", "JunctionRouter", "JunctionClient", "JunctionAuth", "WAMPCore", "HTTPBridgeCore",
+                "JunctionServer", "JunctionRouter", "JunctionClient", "JunctionAuth", "WAMPCore", "HTTPBridgeCore", "MQTTCore",
                 "JunctionMetrics", "JunctionTransport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -4,8 +4,9 @@
 // `--sanitize=fuzzer --sanitize=address` and runs every target.
 //
 // `Sources/WAMPCore`, `Sources/MQTTCore`, `Sources/RESPCore`, `Sources/JunctionTransport` and
-// `Sources/HTTPBridgeCore` are symlinks to the real sources, compiled here with `-enable-testing`
-// so the targets can reach internal parsers (`@testable import`).
+// `Sources/HTTPBridgeCore` are symlinks to the real sources (`Sources/JunctionMQTT` holds links to
+// the pure folders of the real target), compiled here with `-enable-testing` so the targets can
+// reach internal parsers (`@testable import`).
 import PackageDescription
 
 let testable: [SwiftSetting] = [.unsafeFlags(["-enable-testing"])]
@@ -59,6 +60,9 @@ let package = Package(
             swiftSettings: testable
         ),
         .executableTarget(name: "FuzzHTTPBridge", dependencies: ["HTTPBridgeCore"]),
+        // `Sources/JunctionMQTT` links only the pure parts (Session, Mapping) of the real target.
+        .target(name: "JunctionMQTT", dependencies: ["MQTTCore", "WAMPCore"], swiftSettings: testable),
+        .executableTarget(name: "FuzzMQTTSession", dependencies: ["JunctionMQTT", "MQTTCore"]),
         .executableTarget(
             name: "FuzzRESP",
             dependencies: ["RESPCore", .product(name: "NIOCore", package: "swift-nio")]

@@ -19,7 +19,7 @@ MAX_TIME=${MAX_TIME:-7200}
 JOBS=${JOBS:-$(nproc)}
 SCRATCH=$ROOT/.build-fuzz
 ALL=(FuzzJSON FuzzMessagePack FuzzCBOR FuzzMessageValidation FuzzRawSocket FuzzWebSocketUpgrade FuzzMQTT
-    FuzzRESP FuzzHTTPBridge)
+    FuzzRESP FuzzHTTPBridge FuzzMQTTSession)
 TARGETS=("${@:-${ALL[@]}}")
 SUITE=${WAMP_TESTSUITE:-$ROOT/../shared/wamp-testsuite}
 
@@ -44,7 +44,10 @@ run_target() {
     local target=$1
     local corpus=$SCRATCH/corpus/$target crashers=$ROOT/Fuzz/crashers/$target log=$SCRATCH/$target.log
     mkdir -p "$corpus" "$crashers"
-    [ -d "$SCRATCH/seeds/$target" ] && cp -n "$SCRATCH/seeds/$target"/* "$corpus"/ 2>/dev/null || true
+    # The session machine starts from the packet parser's seeds (a CONNECT and what follows).
+    local seeds=$target
+    [ "$target" = FuzzMQTTSession ] && seeds=FuzzMQTT
+    [ -d "$SCRATCH/seeds/$seeds" ] && cp -n "$SCRATCH/seeds/$seeds"/* "$corpus"/ 2>/dev/null || true
     local status=clean
     # Request heads need less room than messages, and long ones only make this target slow.
     local max_len=8192

@@ -1,5 +1,6 @@
 import JunctionComponents
 import JunctionMetrics
+import JunctionMQTT
 import JunctionRouter
 import JunctionTransport
 import Logging
@@ -46,8 +47,10 @@ public final class JunctionRuntime: Service, Sendable {
     private let reloadHandlers = Mutex<[ReloadHandler]>([])
     /// The last reload started, which the next one waits for.
     let reloadQueue = Mutex<Task<ReloadReport, Never>?>(nil)
-    private let mailboxes: LoopMailboxes
-    private let security: SessionSecurity.Shared
+    let mailboxes: LoopMailboxes
+    let security: SessionSecurity.Shared
+    /// Client ids and shared-subscription groups of every MQTT listener.
+    let mqttBroker = MQTTBroker()
     private let ownsGroup: Bool
 
     /// Applies the part of a reloaded configuration that belongs to another subsystem (HTTP

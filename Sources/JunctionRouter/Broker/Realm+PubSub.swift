@@ -3,7 +3,9 @@ import WAMPCore
 extension Realm {
     func handleSubscribe(_ subscribe: WAMPMessage.Subscribe, from record: SessionRecord) {
         let match = subscribe.options["match"]?.stringValue.flatMap(MatchPolicy.init(rawValue:)) ?? .exact
-        guard self.isValidURI(subscribe.topic, match: match) else {
+        // The empty prefix matches every topic (MQTT's `#`); the role must allow it like any other.
+        let everything = match == .prefix && subscribe.topic.isEmpty
+        guard everything || self.isValidURI(subscribe.topic, match: match) else {
             self.reply(
                 record, error: WAMPErrorURI.invalidURI, to: .subscribe, request: subscribe.request,
                 message: "invalid topic URI '\(subscribe.topic)'")
@@ -165,6 +167,8 @@ extension Realm {
             }
         }
         Self.copyPassthruOptions(from: options, into: &details)
+        // An MQTT publication's QoS, RETAIN flag and properties, for MQTT subscribers.
+        if let mqtt = options["x_mqtt"] { details["x_mqtt"] = mqtt }
         return details
     }
 

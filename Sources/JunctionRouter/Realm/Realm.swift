@@ -149,9 +149,10 @@ public final class Realm: @unchecked Sendable {
 
     /// Admits an authenticated session under `identity` (an anonymous identity gets the realm's
     /// anonymous role), as `preferredID` if that id is free (WAMP-CRA challenges name it).
+    /// `transportDetails`: more of `details.transport` in the meta API (an MQTT client id).
     public func join(
         hello: WAMPMessage.Hello, identity: AuthenticatedIdentity, preferredID: UInt64? = nil,
-        peer: any PeerConnection, transport: String
+        peer: any PeerConnection, transport: String, transportDetails: WAMPDict? = nil
     ) -> JoinOutcome {
         self.eventLoop.preconditionInEventLoop()
         if self.closed {
@@ -170,7 +171,7 @@ public final class Realm: @unchecked Sendable {
         let record = self.admit(
             preferredID: preferredID, peer: peer, authid: identity.authid, role: role,
             authmethod: identity.authmethod.rawValue, authprovider: identity.authprovider, clientRoles: hello.roles,
-            transport: transport)
+            transport: transport, transportDetails: transportDetails)
         let id = record.id
         var details: WAMPDict = [
             "realm": .string(self.name),
@@ -190,8 +191,8 @@ public final class Realm: @unchecked Sendable {
     /// announces it to the meta API unless it is `unlisted` (the router's own session).
     func admit(
         preferredID: UInt64?, peer: any PeerConnection, authid: String, role: Role, authmethod: String,
-        authprovider: String, clientRoles: WAMPDict, transport: String, limits: SessionLimits? = nil,
-        unlisted: Bool = false
+        authprovider: String, clientRoles: WAMPDict, transport: String, transportDetails: WAMPDict? = nil,
+        limits: SessionLimits? = nil, unlisted: Bool = false
     ) -> SessionRecord {
         var id = preferredID ?? WAMPID.random()
         while self.sessions[id] != nil { id = WAMPID.random() }
@@ -200,6 +201,7 @@ public final class Realm: @unchecked Sendable {
             clientRoles: clientRoles, transport: transport, limits: limits ?? self.configuration.sessionLimits,
             unlisted: unlisted)
         record.joined = self.clock.now()
+        record.transportDetails = transportDetails
         self.sessions[id] = record
         self.logger.info(
             "session joined",

@@ -13,6 +13,8 @@ final class SessionRecord {
     /// whole roles dictionary, kept per session, cost ~400 bytes of every idle session).
     let features: ClientFeatures
     let transport: String
+    /// More of `details.transport` than its type (an MQTT connection's client id and version).
+    var transportDetails: WAMPDict?
     /// The realm's limits, or none for the router's own session.
     let limits: SessionLimits
     /// Left out of the meta API (lists, counts, kills, join/leave events): the router's own session.
@@ -56,13 +58,15 @@ final class SessionRecord {
 
     /// `wamp.session.get` / `wamp.session.on_join` details.
     var details: WAMPDict {
-        [
+        var transport: WAMPDict = ["type": .string(self.transport)]
+        if let extra = self.transportDetails { transport.merge(extra) { type, _ in type } }
+        return [
             "session": .uint(self.id),
             "authid": .string(self.authid),
             "authrole": .string(self.authrole),
             "authmethod": .string(self.authmethod),
             "authprovider": .string(self.authprovider),
-            "transport": ["type": .string(self.transport)],
+            "transport": .dict(transport),
             "joined": .string(WallClock.iso8601(self.joined)),
         ]
     }

@@ -99,6 +99,8 @@ public enum DefaultConfigurationFile {
             port: 8080
             paths:
               /ws: {type: wamp}
+              # MQTT over WebSocket (subprotocols mqtt, mqttv3.1) on realm1, see docs/mqtt.md.
+              /mqtt: {type: mqtt, realm: realm1}
               /publish: {type: publisher, realm: realm1, role: anonymous}
               /call: {type: caller, realm: realm1, role: anonymous}
               /metrics: {type: metrics}
@@ -128,6 +130,16 @@ public enum DefaultConfigurationFile {
           # RawSocket over a Unix domain socket:
           # - type: rawsocket
           #   unix: /tmp/junction.sock
+          # MQTT 3.1.1 and 5.0: every client is a session of `realm` (see docs/mqtt.md).
+          - type: mqtt
+            realm: realm1
+            host: 127.0.0.1
+            port: 1883
+            # limits: {max_packet_size: 1048576, receive_maximum: 100, topic_alias_maximum: 32,
+            #          max_keep_alive: 0, max_session_expiry: 86400, max_queued_messages: 1000,
+            #          max_queued_bytes: 16777216}
+            # payload: {mode: json, prefixes: [{prefix: raw/, mode: passthrough}]}
+            # tls: {certificate: server.pem, key: server.key}
 
         """
 }

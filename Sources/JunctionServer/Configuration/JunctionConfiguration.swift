@@ -27,14 +27,15 @@ public struct JunctionConfiguration: Sendable, Hashable {
     }
 
     /// Realm `realm1` (role `anonymous` allowed everything, role `dashboard` for the web
-    /// dashboard), an HTTP listener on `127.0.0.1:8080` (WAMP at `/ws`, the HTTP bridge at
-    /// `/publish` and `/call`, `/metrics`, `/health`, `/ready`, the dashboard at `/`), RawSocket at
-    /// `127.0.0.1:8081`.
+    /// dashboard), an HTTP listener on `127.0.0.1:8080` (WAMP at `/ws`, MQTT over WebSocket at
+    /// `/mqtt`, the HTTP bridge at `/publish` and `/call`, `/metrics`, `/health`, `/ready`, the
+    /// dashboard at `/`), RawSocket at `127.0.0.1:8081`, MQTT at `127.0.0.1:1883`.
     public static let builtInDefault = JunctionConfiguration(
         realms: [RealmConfiguration(name: "realm1", roles: [.allowAll(name: "anonymous"), .dashboard])],
         transports: [
             .webSocket(.builtInDefault),
             .rawSocket(.init(endpoint: .tcp(host: "127.0.0.1", port: 8081))),
+            .mqtt(.init(host: "127.0.0.1", port: 1883, endpoint: .init(realm: "realm1"))),
         ]
     )
 }
@@ -71,12 +72,14 @@ public struct Limits: Sendable, Hashable {
 public enum TransportConfiguration: Sendable, Hashable {
     case webSocket(WebSocketListener)
     case rawSocket(RawSocketListener)
+    case mqtt(MQTTListener)
 
     /// The authentication methods clients may use on this listener; `nil`: all.
     public var authMethods: Set<AuthMethod>? {
         switch self {
         case .webSocket(let listener): return listener.authMethods
         case .rawSocket(let listener): return listener.authMethods
+        case .mqtt(let listener): return listener.authMethods
         }
     }
 }

@@ -13,6 +13,7 @@ extension HTTPRoutes {
         paths: [String: HTTPPathService],
         runtime: JunctionRuntime,
         defaultBodyLimit: Int,
+        authMethods: Set<AuthMethod>? = nil,
         clock: @escaping @Sendable () -> Double = HTTPRoutes.systemClock
     ) {
         var exact: [String: Route] = [:]
@@ -37,7 +38,9 @@ extension HTTPRoutes {
             }
             switch service {
             case .wamp: exact[path] = .wamp
-            case .mqtt: exact[path] = .mqtt
+            case .mqtt(let endpoint):
+                let settings = MQTTWebSocketEndpoint(path: path, endpoint: endpoint)
+                exact[path] = .mqtt(runtime.mqttOverWebSocket(settings, authMethods: authMethods))
             case .publisher(let configuration): exact[path] = .service(bridge(.publisher, configuration))
             case .caller(let configuration): exact[path] = .service(bridge(.caller, configuration))
             case .webhook(let configuration):

@@ -1,3 +1,4 @@
+import JunctionMQTT
 import JunctionTransport
 import NIOCore
 import NIOPosix
@@ -46,6 +47,14 @@ extension ListenerService {
                     return
                 }
                 try pipeline.configureHTTPListener(context: http, sessionHandler: factory)
+            }.bind(host: listener.host, port: listener.port).get()
+        case .mqtt(let listener):
+            let context = runtime.mqttContext(listener.endpoint, authMethods: listener.authMethods)
+            return try await Self.accepting(
+                bootstrap, limit: listener.liveness.maxConnections, tls: listener.tls, runtime: runtime
+            ) { pipeline, admitted in
+                // A full listener closes the connection before CONNECT: no version to answer in.
+                try pipeline.addHandler(admitted ? MQTTConnectionHandler(context: context) : MQTTRefusingHandler())
             }.bind(host: listener.host, port: listener.port).get()
         case .rawSocket(let listener):
             var rawSocket = RawSocketConfiguration(

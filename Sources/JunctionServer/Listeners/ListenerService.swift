@@ -27,7 +27,8 @@ public struct ListenerService: Service {
                 HTTPRoutes(
                     paths: listener.routes,
                     runtime: runtime,
-                    defaultBodyLimit: Self.bodyLimit(listener, runtime: runtime)
+                    defaultBodyLimit: Self.bodyLimit(listener, runtime: runtime),
+                    authMethods: listener.authMethods
                 )
             )
         } else {
@@ -46,7 +47,8 @@ public struct ListenerService: Service {
             with: HTTPRoutes(
                 paths: updated.routes,
                 runtime: self.runtime,
-                defaultBodyLimit: Self.bodyLimit(updated, runtime: self.runtime)
+                defaultBodyLimit: Self.bodyLimit(updated, runtime: self.runtime),
+                authMethods: updated.authMethods
             )
         )
         await previous.retire()
@@ -76,6 +78,8 @@ public struct ListenerService: Service {
             return "websocket\(listener.tls == nil ? "" : " tls") \(address) paths \(paths)"
         case .rawSocket(let listener):
             return "rawsocket\(listener.tls == nil ? "" : " tls") \(address)"
+        case .mqtt(let listener):
+            return "mqtt\(listener.tls == nil ? "" : " tls") \(address) realm \(listener.endpoint.realm)"
         }
     }
 }
@@ -91,6 +95,7 @@ extension ListenerService: CustomStringConvertible {
             case .tcp(let host, let port): address = "\(host):\(port)"
             case .unix(let path): address = path
             }
+        case .mqtt(let listener): address = "\(listener.host):\(listener.port)"
         }
         return "ListenerService(\(self.describe(address: address)))"
     }

@@ -155,6 +155,26 @@ extension ChannelPipeline.SynchronousOperations {
     }
 }
 
+extension WebSocketAlternateEndpoint {
+    /// The upgrade response headers if `head` is a valid WebSocket request (for this endpoint's
+    /// path, unless the caller routed it already) offering one of its subprotocols; `nil`
+    /// otherwise.
+    public func upgradeHeaders(
+        _ head: HTTPRequestHead,
+        _ configuration: WebSocketConfiguration,
+        checkingPath: Bool = true
+    ) -> HTTPHeaders? {
+        var own = configuration
+        own.path = self.path
+        guard
+            WebSocketUpgradeDecision.handshakeRejection(request: head, configuration: own, checkingPath: checkingPath)
+                == nil,
+            let subprotocol = self.selectSubprotocol(head.headers["sec-websocket-protocol"])
+        else { return nil }
+        return HTTPHeaders([("Sec-WebSocket-Protocol", subprotocol)])
+    }
+}
+
 extension WebSocketConfiguration {
     /// The frame decoder's limit: a single frame never needs to be larger than a whole message.
     var effectiveMaxFrameSize: Int {

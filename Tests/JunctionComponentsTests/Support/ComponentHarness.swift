@@ -48,6 +48,11 @@ final class ComponentHarness: Sendable {
             logger: logger)
         // In-process components join once the components' listener is bound, after `start` returns.
         try await eventually("the observer joined") { (try? observer.session()) != nil }
+        // In-process components join before the supervisor registers `junction.component.*`.
+        try await eventually("the component operations registered") {
+            guard let session = try? observer.session() else { return false }
+            return (try? await session.call("junction.component.list")) != nil
+        }
         return ComponentHarness(server: server, observer: observer, log: log)
     }
 

@@ -85,7 +85,7 @@ import Testing
     }
 
     @Test(arguments: [
-        ("      /x: {type: mqtt}", "transports[0].paths./x.type"),
+        ("      /x: {type: mqtt}", "transports[0].paths./x.realm"),
         ("      /x: {type: teapot}", "transports[0].paths./x.type"),
         ("      /x: {type: publisher, realm: nowhere, role: anonymous}", "transports[0].paths./x.realm"),
         ("      /x: {type: publisher, realm: realm1, role: admin}", "transports[0].paths./x.role"),
@@ -124,13 +124,26 @@ import Testing
         }
     }
 
-    @Test func mqttIsRefusedWithAClearMessage() {
+    @Test func mqttPathsNameTheirRealm() throws {
+        let paths = try self.load("      /mqtt: {type: mqtt, realm: realm1, limits: {receive_maximum: 5}}")
+        guard case .mqtt(let endpoint)? = paths["/mqtt"] else { throw Unexpected() }
+        #expect(endpoint.realm == "realm1")
+        #expect(endpoint.session.receiveMaximum == 5)
         #expect {
             _ = try self.load("      /mqtt: {type: mqtt}")
         } throws: { error in
-            "\(error)".contains("MQTT over WebSocket is not available")
-                || "\(error)".contains("'mqtt' (MQTT over WebSocket) is not available")
+            "\(error)".contains("realm")
         }
+    }
+
+    /// `mqtt: {realm, path}` on a WAMP-only listener is shorthand for two paths.
+    @Test func theMQTTShorthandBecomesAPath() throws {
+        let yaml = Self.realms + "\ntransports:\n  - type: websocket\n    port: 0\n    mqtt: {realm: realm1}\n"
+        let configuration = try ConfigurationLoader.load(yaml: yaml)
+        guard case .webSocket(let listener) = configuration.transports.first else { throw Unexpected() }
+        #expect(listener.paths["/ws"] == .wamp)
+        guard case .mqtt(let endpoint)? = listener.paths["/mqtt"] else { throw Unexpected() }
+        #expect(endpoint.realm == "realm1")
     }
 
     @Test func pathAndPathsTogetherAreRefused() {

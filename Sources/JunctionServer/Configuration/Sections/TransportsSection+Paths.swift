@@ -37,10 +37,9 @@ extension TransportsSection {
             try node.allowKeys(["type"])
             return .wamp
         case "mqtt":
-            throw node.error(
-                "type",
-                "'mqtt' (MQTT over WebSocket) is not available in this build yet; remove this path"
-            )
+            var node = node
+            try node.allowKeys(["type", "realm", "limits", "payload"])
+            return .mqtt(try self.mqttEndpoint(&node))
         case "publisher", "caller":
             try node.allowKeys(["type", "realm", "role", "options"])
             let bridge = try self.bridge(node, realms: realms, extraOptions: [])

@@ -1,9 +1,10 @@
 import JunctionRouter
 import WAMPCore
 
-/// `transports`: one listener per entry, `websocket` or `rawsocket` (TCP or Unix), each with its
-/// serializers, size limit, liveness, TLS (`TransportsSection+TLS`) and allowed auth methods; a
-/// `websocket` listener's HTTP `paths` are read by `TransportsSection+Paths`.
+/// `transports`: one listener per entry, `websocket`, `rawsocket` (TCP or Unix) or `mqtt`
+/// (`TransportsSection+MQTT`), each with its serializers, size limit, liveness, TLS
+/// (`TransportsSection+TLS`) and allowed auth methods; a `websocket` listener's HTTP `paths` are
+/// read by `TransportsSection+Paths`.
 enum TransportsSection: ConfigurationSection {
     static let key = "transports"
     static let isRequired = true
@@ -26,7 +27,7 @@ enum TransportsSection: ConfigurationSection {
         _ node: inout NodeReader,
         realms: [RealmConfiguration]
     ) throws(ConfigurationError) -> TransportConfiguration {
-        let type = try node.string("type", oneOf: ["websocket", "rawsocket"])
+        let type = try node.string("type", oneOf: ["websocket", "rawsocket", "mqtt"])
         let serializerNames = try node.optionalStringList("serializers", oneOf: ["json", "msgpack", "cbor"])
         let serializers = serializerNames?.compactMap(SerializerKind.init(name:)) ?? SerializerKind.allCases
         let maxMessageSize = try node.optionalInt("max_message_size", range: 512...(1 << 30))
@@ -42,8 +43,10 @@ enum TransportsSection: ConfigurationSection {
             tls = try self.tls(&tlsNode, of: node)
         }
         switch type {
+        case "mqtt":
+            return .mqtt(try self.mqtt(&node, liveness: liveness, tls: tls, authMethods: authMethods))
         case "websocket":
-            try node.allowKeys(self.commonKeys.union(["path", "paths"]))
+            try node.allowKeys(self.commonKeys.union(["path", "paths", "mqtt"]))
             let path = try node.optionalString("path") ?? "/ws"
             guard path.hasPrefix("/") else { throw node.error("path", "must start with '/'") }
             let paths = try self.paths(node, realms: realms)
@@ -61,6 +64,15 @@ enum TransportsSection: ConfigurationSection {
             listener.liveness = liveness
             listener.tls = tls
             listener.authMethods = authMethods
+            // `mqtt: {realm, path, ...}` is shorthand for one more path of type `mqtt`.
+            if var mqtt = try node.optionalChild("mqtt") {
+                let endpoint = try self.mqttOverWebSocket(&mqtt)
+                if listener.paths.isEmpty { listener.paths = [path: .wamp] }
+                guard listener.paths[endpoint.path] == nil else {
+                    throw mqtt.error("path", "path \(endpoint.path) is already served")
+                }
+                listener.paths[endpoint.path] = .mqtt(endpoint.endpoint)
+            }
             return .webSocket(listener)
         default:
             try node.allowKeys(self.commonKeys.union(["unix"]))

@@ -1,12 +1,14 @@
 import HTTPBridgeCore
+import JunctionMQTT
 
 /// What one path of a WebSocket listener's `paths` map serves. The listener is an HTTP server:
 /// WebSocket upgrades go to `wamp` (or `mqtt`) paths, every other request to its path's service.
 public enum HTTPPathService: Sendable, Hashable {
     /// WAMP over WebSocket (the listener's serializers, limits and liveness).
     case wamp
-    /// MQTT over WebSocket. Known to the configuration, not served yet: `junction check` refuses it.
-    case mqtt
+    /// MQTT over WebSocket (subprotocols `mqtt` and `mqttv3.1`): every client a session of the
+    /// endpoint's realm, like a `type: mqtt` listener's.
+    case mqtt(MQTTEndpoint)
     /// Crossbar's HTTP publisher bridge: POST `{"topic","args","kwargs","options"}` publishes.
     case publisher(BridgePath)
     /// Crossbar's HTTP caller bridge: POST `{"procedure","args","kwargs"}` calls.
@@ -86,13 +88,13 @@ public struct WebhookPath: Sendable, Hashable {
 }
 
 extension WebSocketListener {
-    /// The default configuration's HTTP listener. (`/mqtt` joins it once the MQTT-over-WebSocket
-    /// handler is connected to the `mqtt` service type.)
+    /// The default configuration's HTTP listener.
     public static var builtInDefault: WebSocketListener {
         var listener = WebSocketListener(host: "127.0.0.1", port: 8080, path: "/ws")
         let bridge = BridgePath(realm: "realm1", role: "anonymous")
         listener.paths = [
             "/ws": .wamp,
+            "/mqtt": .mqtt(MQTTEndpoint(realm: "realm1")),
             "/publish": .publisher(bridge),
             "/call": .caller(bridge),
             "/metrics": .metrics,

@@ -22,8 +22,8 @@ extension ChannelPipeline.SynchronousOperations {
     /// WebSocket upgrader that routes each upgrade by its path (`wamp` paths get the WAMP
     /// pipeline), and `HTTPServiceHandler` for every request that is not upgraded.
     ///
-    /// The one upgrader is the seam for further WebSocket protocols: an MQTT path is one more
-    /// case in `shouldUpgrade` and `upgradePipelineHandler`.
+    /// The one upgrader is the seam for WebSocket protocols: WAMP and MQTT paths are one case
+    /// each in `shouldUpgrade` and `upgradePipelineHandler`.
     func configureHTTPListener(
         context listener: HTTPListenerContext,
         sessionHandler: @escaping SessionHandlerFactory
@@ -43,13 +43,22 @@ extension ChannelPipeline.SynchronousOperations {
                     case .reject:
                         return channel.eventLoop.makeSucceededFuture(nil)
                     }
-                case .mqtt, .service, nil:
+                case .mqtt(let endpoint):
+                    let headers = endpoint.upgradeHeaders(head, configuration, checkingPath: false)
+                    return channel.eventLoop.makeSucceededFuture(headers)
+                case .service, nil:
                     // Not upgraded: `HTTPServiceHandler` answers the request.
                     return channel.eventLoop.makeSucceededFuture(nil)
                 }
             },
             upgradePipelineHandler: { channel, head in
                 channel.eventLoop.makeCompletedFuture {
+                    let operations = channel.pipeline.syncOperations
+                    if case .mqtt(let endpoint) = table.current.route(forPath: HTTPRoutes.path(ofTarget: head.uri))?.route {
+                        operations.removeHandler(name: HTTPServiceHandler.name, promise: nil)
+                        try endpoint.configurePipeline(operations)
+                        return
+                    }
                     // `shouldUpgrade` accepted a `wamp` path: the subprotocol is the same pure
                     // function of the head.
                     guard
@@ -61,7 +70,6 @@ extension ChannelPipeline.SynchronousOperations {
                     else {
                         throw TransportError(code: .pipelineSetupFailed, detail: "upgrade no longer acceptable")
                     }
-                    let operations = channel.pipeline.syncOperations
                     operations.removeHandler(name: HTTPServiceHandler.name, promise: nil)
                     try operations.addWAMPWebSocketHandlers(
                         subprotocol: subprotocol,

@@ -1,3 +1,4 @@
+import JunctionTransport
 import NIOConcurrencyHelpers
 
 /// An HTTP listener's path map, frozen: what each request path is routed to. Exact paths first,
@@ -7,8 +8,8 @@ struct HTTPRoutes: Sendable {
         /// WAMP over WebSocket: upgrades go to the WAMP pipeline, plain requests get the
         /// WebSocket endpoint's refusal (426 and friends).
         case wamp
-        /// MQTT over WebSocket (a handler is connected when the MQTT endpoint merges).
-        case mqtt
+        /// MQTT over WebSocket: upgrades offering `mqtt`/`mqttv3.1` get the MQTT pipeline.
+        case mqtt(WebSocketAlternateEndpoint)
         case service(any HTTPService)
     }
 

@@ -145,7 +145,11 @@ final class HTTPServiceHandler: ChannelInboundHandler, RemovableChannelHandler {
             self.state = .answering(
                 head: head,
                 service: "mqtt",
-                response: .text(.notFound, "MQTT over WebSocket is not available"),
+                response: .text(
+                    .upgradeRequired,
+                    "MQTT over WebSocket: a WebSocket upgrade offering the subprotocol mqtt or mqttv3.1",
+                    headers: ["Upgrade": "websocket", "Sec-WebSocket-Version": "13"]
+                ),
                 close: true
             )
         case .service(let service):

@@ -1,0 +1,333 @@
+import JunctionRouter
+import MQTTCore
+import NIOCore
+import WAMPCore
+
+/// The session on the realm: MQTT PUBLISH/SUBSCRIBE as WAMP requests, the realm's answers and
+/// events back into the machine, the will, persistence and takeover.
+extension MQTTConnectionHandler {
+    /// Hands a WAMP message of this session to its realm (directly on the realm's loop).
+    func route(_ message: WAMPMessage) {
+        guard let realm = self.realm, let session = self.sessionID else { return }
+        if let mailbox = self.realmMailbox {
+            mailbox.post(.route(realm, message, session: session))
+        } else {
+            realm.receive(message, from: session)
+        }
+    }
+
+    func leaveRealm() {
+        guard let realm = self.realm, let session = self.sessionID else { return }
+        self.sessionID = nil
+        if let mailbox = self.realmMailbox {
+            mailbox.post(.leave(realm, session: session))
+        } else {
+            realm.leave(session: session, reason: "MQTT session ended")
+        }
+    }
+
+    /// Every publication is acknowledged by the realm, QoS 0 too: a refusal is then logged.
+    func publishInRealm(_ message: MQTTApplicationMessage, packetIdentifier: UInt16?) {
+        let request = self.makeRequestID()
+        self.pendingPublishes[request] = packetIdentifier ?? 0
+        self.route(self.publication(of: message, request: request, acknowledge: true))
+    }
+
+    func publication(of message: MQTTApplicationMessage, request: UInt64, acknowledge: Bool) -> WAMPMessage {
+        var options: WAMPDict = [MQTTMessageOptions.key: MQTTMessageOptions.value(for: message)]
+        if acknowledge { options["acknowledge"] = true }
+        if message.retain { options["retain"] = true }
+        return .publish(
+            .init(
+                request: request,
+                options: options,
+                topic: MQTTTopicMapping.uri(forTopic: message.topic),
+                payload: self.shared.endpoint.payload.payload(fromMQTT: message.payload, topic: message.topic)
+            )
+        )
+    }
+
+    func subscribeInRealm(_ request: MQTTSessionStateMachine.MQTTSubscribeRequest) {
+        let id = self.makeRequestID()
+        self.pendingSubscribes[id] = (request.token, request.realm)
+        var options: WAMPDict = [:]
+        if request.realm.match != .exact { options["match"] = .string(request.realm.match.rawValue) }
+        if request.getRetained { options["get_retained"] = true }
+        self.route(.subscribe(.init(request: id, options: options, topic: request.realm.uri)))
+    }
+
+    // MARK: DeliveryTarget
+
+    public func deliver(_ message: WAMPMessage) {
+        let now = Self.now
+        switch message {
+        case .event(let event):
+            self.eventReceived(event, now: now)
+        case .published(let published):
+            guard let id = self.pendingPublishes.removeValue(forKey: published.request), id != 0 else { return }
+            self.run(self.machine.realmPublished(packetIdentifier: id, now: now))
+        case .subscribed(let subscribed):
+            guard let (token, plan) = self.pendingSubscribes.removeValue(forKey: subscribed.request) else { return }
+            if plan.match == .exact { self.exactURIs[subscribed.subscription] = plan.uri }
+            if let entry = self.machine.session.subscriptions[token.key], let shareName = entry.shareName {
+                let group = MQTTBroker.groupKey(
+                    realm: self.shared.endpoint.realm,
+                    shareName: shareName,
+                    filter: entry.filter
+                )
+                self.groups[token.key] = group
+                if let owner = self.owner {
+                    self.shared.broker.join(group: group, member: self.memberToken, owner: owner)
+                }
+            }
+            self.run(self.machine.realmSubscribed(token, subscription: subscribed.subscription))
+        case .error(let error):
+            let reason = Self.reasonCode(for: error.error)
+            switch error.requestType {
+            case .publish:
+                guard let id = self.pendingPublishes.removeValue(forKey: error.request) else { return }
+                self.logger.warning(
+                    "MQTT publication refused by the realm",
+                    metadata: ["error": "\(error.error)"]
+                )
+                if id != 0 { self.run(self.machine.realmPublishFailed(packetIdentifier: id, reason: reason)) }
+            case .subscribe:
+                guard let (token, _) = self.pendingSubscribes.removeValue(forKey: error.request) else { return }
+                self.logger.warning(
+                    "MQTT subscription refused by the realm",
+                    metadata: ["filter": "\(token.key)", "error": "\(error.error)"]
+                )
+                self.run(self.machine.realmSubscribeFailed(token, reason: reason))
+            default:
+                break
+            }
+        default:
+            break
+        }
+    }
+
+    public func deliver(_ message: SharedMessage, fromOtherLoop: Bool) {
+        self.deliver(message.message)
+    }
+
+    private func eventReceived(_ event: WAMPMessage.Event, now: UInt64) {
+        guard let uri = event.details["topic"]?.stringValue ?? self.exactURIs[event.subscription],
+            let topic = MQTTTopicMapping.topic(forURI: uri)
+        else { return }
+        let message = MQTTMessageOptions.message(
+            topic: topic,
+            payload: MQTTPayloadMapping.mqttPayload(from: event.payload),
+            details: event.details
+        )
+        let retained = event.details["retained"]?.boolValue ?? false
+        let (broker, realm, member, publication) = (
+            self.shared.broker, self.shared.endpoint.realm, self.memberToken, event.publication
+        )
+        self.run(
+            self.machine.eventReceived(
+                subscription: event.subscription,
+                message: message,
+                retained: retained,
+                now: now,
+                deliverShared: { shareName, filter in
+                    broker.isChosen(
+                        group: MQTTBroker.groupKey(realm: realm, shareName: shareName, filter: filter),
+                        member: member,
+                        publication: publication
+                    )
+                }
+            )
+        )
+    }
+
+    /// The realm ended the session (shutdown, kill): it already forgot it.
+    public func routerGoodbye(reason: String, message: String?) {
+        self.realmEnded(
+            reason == WAMPErrorURI.systemShutdown ? .serverShuttingDown : .administrativeAction,
+            log: reason
+        )
+    }
+
+    public func routerAbort(_ abort: WAMPMessage.Abort) {
+        self.realmEnded(.administrativeAction, log: abort.reason)
+    }
+
+    private func realmEnded(_ reason: MQTTReasonCode, log: String) {
+        self.sessionID = nil
+        if self.machine.isConnected, self.machine.version == .v5 {
+            self.write(.disconnect(MQTTDisconnect(reasonCode: reason)))
+        }
+        self.machine.expired()
+        self.endSession()
+        self.run(.close(reason: "the router ended the session: \(log)"))
+    }
+
+    /// The realm's answer to the join (WELCOME or ABORT on the WAMP side).
+    public func joinCompleted(_ outcome: Realm.JoinOutcome) {
+        switch outcome {
+        case .welcome(let session, let details):
+            self.runEstablishment(self.wamp.joined(session: session, details: details))
+        case .abort(let abort):
+            self.runEstablishment(self.wamp.joinRefused(abort))
+        }
+    }
+
+    static func reasonCode(for error: String) -> MQTTReasonCode {
+        switch error {
+        case WAMPErrorURI.notAuthorized: return .notAuthorized
+        case WAMPErrorURI.invalidURI: return .topicNameInvalid
+        case WAMPErrorURI.limitExceeded: return .quotaExceeded
+        default: return .unspecifiedError
+        }
+    }
+
+    // MARK: Takeover, will, persistence
+
+    /// Authenticated: claim the client id, take over a previous session, then CONNACK.
+    func established(session: UInt64) {
+        guard let bound = self.loopBoundSelf, let connect = self.connect else { return }
+        self.sessionID = session
+        self.connectTimer?.cancel()
+        let owner = Owner(bound)
+        self.owner = owner
+        let previous = self.shared.broker.claim(
+            realm: self.shared.endpoint.realm,
+            clientID: connect.clientIdentifier,
+            by: owner
+        )
+        guard let previous else {
+            self.resume(previous: nil)
+            return
+        }
+        previous.bound.eventLoop.execute {
+            let state = previous.bound.value.handOver()
+            bound.eventLoop.execute { bound.value.resume(previous: state) }
+        }
+    }
+
+    private func resume(previous: MQTTSessionState?) {
+        guard self.context != nil else {
+            // Gone while the previous session was handed over: a detached new one would have no
+            // subscriptions in the realm yet; end it.
+            self.endSession()
+            return
+        }
+        self.logger.info(
+            "MQTT client connected",
+            metadata: [
+                "protocol": "\(self.machine.version)",
+                "resumed": "\(previous != nil && !(self.connect?.cleanStart ?? true))",
+            ]
+        )
+        self.run(self.machine.accepted(previous: previous, now: Self.now))
+        self.startKeepAlive()
+    }
+
+    /// A newer connection takes this session: returns its state and lets the realm session go.
+    func handOver() -> MQTTSessionState {
+        self.willTimer?.cancel()
+        self.willTimer = nil
+        self.expiryTimer?.cancel()
+        self.expiryTimer = nil
+        let (state, actions) = self.machine.handOver()
+        self.run(actions)
+        self.leaveGroups()
+        self.leaveRealm()
+        self.owner = nil
+        return state
+    }
+
+    func sessionEnded(_ end: MQTTSessionEnd) {
+        self.leaveGroups()
+        guard let bound = self.loopBoundSelf, let loop = self.loop?.eventLoop else { return }
+        if let will = end.will {
+            let delay = end.sessionExpiry > 0 ? min(end.willDelay, end.sessionExpiry) : end.willDelay
+            if delay == 0 {
+                self.publishWill(will)
+            } else {
+                self.willTimer = loop.scheduleTask(in: .seconds(Int64(delay))) {
+                    let handler = bound.value
+                    handler.willTimer = nil
+                    handler.publishWill(will)
+                    if !handler.machine.isDetached { handler.endSession() }
+                }
+            }
+        }
+        if end.sessionExpiry == 0 {
+            if self.willTimer == nil { self.endSession() }
+            return
+        }
+        self.logger.info("MQTT session kept", metadata: ["expiry": "\(end.sessionExpiry) s"])
+        self.expiryTimer = loop.scheduleTask(in: .seconds(Int64(end.sessionExpiry))) {
+            let handler = bound.value
+            handler.expiryTimer = nil
+            handler.logger.info("MQTT session expired")
+            handler.machine.expired()
+            handler.endSession()
+        }
+    }
+
+    func publishWill(_ will: MQTTWill) {
+        let message = MQTTApplicationMessage(
+            topic: will.topic,
+            payload: will.payload,
+            qos: will.qos,
+            retain: will.retain,
+            properties: MQTTApplicationMessage.messageProperties(of: will.properties)
+        )
+        self.logger.info("publishing the MQTT will", metadata: ["topic": "\(will.topic)"])
+        self.route(self.publication(of: message, request: self.makeRequestID(), acknowledge: false))
+    }
+
+    /// The session is over: out of the realm and the broker.
+    func endSession() {
+        self.willTimer?.cancel()
+        self.willTimer = nil
+        self.expiryTimer?.cancel()
+        self.expiryTimer = nil
+        self.redispatchSharedMessages()
+        self.leaveGroups()
+        self.leaveRealm()
+        if let owner = self.owner, let connect = self.connect {
+            self.shared.broker.release(realm: self.shared.endpoint.realm, clientID: connect.clientIdentifier, by: owner)
+        }
+        self.owner = nil
+    }
+
+    /// Messages of shared subscriptions this client did not receive go to another member of
+    /// their group (MQTT 5.0 §4.8.2), on that member's loop.
+    private func redispatchSharedMessages() {
+        let orphans = self.machine.takeSharedMessages()
+        guard !orphans.isEmpty else { return }
+        let realm = self.shared.endpoint.realm
+        for outbound in orphans {
+            guard let share = outbound.share else { continue }
+            let group = MQTTBroker.groupKey(realm: realm, shareName: share.shareName, filter: share.filter)
+            self.groups = self.groups.filter { $0.value != group }
+            guard let heir = self.shared.broker.leave(group: group, member: self.memberToken) else {
+                self.logger.info(
+                    "shared message dropped: no member left",
+                    metadata: ["topic": "\(outbound.message.topic)"]
+                )
+                continue
+            }
+            heir.bound.eventLoop.execute {
+                let handler = heir.bound.value
+                handler.run(handler.machine.redispatched(outbound, now: Self.now))
+            }
+        }
+    }
+
+    func leaveGroups() {
+        for group in self.groups.values { self.shared.broker.leave(group: group, member: self.memberToken) }
+        self.groups = [:]
+    }
+
+    /// After UNSUBSCRIBE: groups whose subscription is gone.
+    func leaveUnusedGroups() {
+        for (key, group) in self.groups where self.machine.session.subscriptions[key] == nil {
+            self.shared.broker.leave(group: group, member: self.memberToken)
+            self.groups[key] = nil
+        }
+    }
+}

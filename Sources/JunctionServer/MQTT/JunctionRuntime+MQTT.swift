@@ -1,0 +1,50 @@
+import JunctionMQTT
+import JunctionRouter
+import JunctionTransport
+import NIOCore
+import NIOWebSocket
+
+/// What MQTT listeners get from the runtime: the shared connection context (realms, security,
+/// mailboxes, the MQTT broker state) and MQTT over WebSocket.
+extension JunctionRuntime {
+    func mqttContext(_ endpoint: MQTTEndpoint, authMethods: Set<AuthMethod>?) -> MQTTConnectionContext {
+        let limits = self.configuration.limits
+        let security = self.security.forListener(authMethods: authMethods, limits: limits, router: self.router)
+        let failures = security.failures
+        return MQTTConnectionContext(
+            endpoint: endpoint,
+            broker: self.mqttBroker,
+            mailboxes: self.mailboxes,
+            establishment: security.establishment,
+            loginFailures: { failures.history(of: $0) },
+            recordLoginFailure: { failures.recordFailure($0, at: $1) },
+            clientCertificate: { $0.tlsClientCertificate() },
+            isTLS: { $0.isTLSProtected() },
+            logger: self.logger
+        )
+    }
+
+    /// The `/mqtt` endpoint of a WebSocket listener.
+    func mqttOverWebSocket(
+        _ settings: MQTTWebSocketEndpoint,
+        authMethods: Set<AuthMethod>?
+    ) -> WebSocketAlternateEndpoint {
+        let context = self.mqttContext(settings.endpoint, authMethods: authMethods)
+        let maxFrameSize = settings.endpoint.session.maximumPacketSize
+        return WebSocketAlternateEndpoint(
+            path: settings.path,
+            selectSubprotocol: { offered in MQTTWebSocketFrameHandler.subprotocol(offered: offered) },
+            configurePipeline: { pipeline in
+                // The upgrader's decoder has the WAMP pre-session limit; MQTT packets may be larger.
+                if let old = try? pipeline.handler(type: ByteToMessageHandler<WebSocketFrameDecoder>.self) {
+                    try pipeline.addHandler(
+                        ByteToMessageHandler(WebSocketFrameDecoder(maxFrameSize: maxFrameSize)),
+                        position: .after(old)
+                    )
+                    pipeline.removeHandler(old, promise: nil)
+                }
+                try pipeline.addHandlers([MQTTWebSocketFrameHandler(), MQTTConnectionHandler(context: context)])
+            }
+        )
+    }
+}
