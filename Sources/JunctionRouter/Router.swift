@@ -6,11 +6,17 @@ import WAMPCore
 public final class Router: Sendable {
     public let realms: [String: Realm]
 
-    /// Creates the realms, spreading them over the event loops of `group`.
-    public init(realms configurations: [RealmConfiguration], group: any EventLoopGroup, logger: Logger) {
+    /// Creates the realms, spreading them over the event loops of `group`; a realm named in
+    /// `stores` keeps its history and retained events there.
+    public init(
+        realms configurations: [RealmConfiguration], group: any EventLoopGroup, logger: Logger,
+        stores: [String: any RealmStore] = [:]
+    ) {
         var realms: [String: Realm] = [:]
         for configuration in configurations {
-            realms[configuration.name] = Realm(configuration: configuration, eventLoop: group.next(), logger: logger)
+            realms[configuration.name] = Realm(
+                configuration: configuration, eventLoop: group.next(), logger: logger,
+                store: stores[configuration.name])
         }
         self.realms = realms
     }

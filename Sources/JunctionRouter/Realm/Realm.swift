@@ -19,8 +19,10 @@ public final class Realm: @unchecked Sendable {
     var callTimers: [Dealer.InvocationKey: Scheduled<Void>] = [:]
     /// The retained event of each topic (`PUBLISH.Options.retain`).
     var retained: [String: RetainedEvent] = [:]
-    /// Events kept for `wamp.subscription.get_events`, per configured history rule.
+    /// Events kept for `wamp.subscription.get_events` and stream recovery, per configured history rule.
     var history: EventHistory
+    /// Where history and retained events are written to survive a restart; nil: memory only.
+    let store: (any RealmStore)?
     let clock: WallClock
     private(set) var closed = false
     /// The router's own session, which makes the calls of dynamic authenticators and authorizers;
@@ -35,13 +37,25 @@ public final class Realm: @unchecked Sendable {
     /// unusable, which the configuration loader reports before the router starts).
     public let jwtVerifier: JWTVerifier?
 
+    /// Creates the realm; with a `store`, its history, stream offsets, epoch and retained events
+    /// start from the store's snapshot.
     public init(
-        configuration: RealmConfiguration, eventLoop: any EventLoop, logger: Logger, clock: WallClock = .system
+        configuration: RealmConfiguration, eventLoop: any EventLoop, logger: Logger, clock: WallClock = .system,
+        store: (any RealmStore)? = nil
     ) {
         self.configuration = configuration
         self.eventLoop = eventLoop
         self.clock = clock
+        self.store = store
         self.history = EventHistory(rules: configuration.eventHistory)
+        if let snapshot = store?.snapshot {
+            self.history.restore(snapshot, now: clock.now())
+            for event in snapshot.retained {
+                self.retained[event.topic] = RetainedEvent(
+                    topic: event.topic, publication: event.publication, details: event.details,
+                    payload: event.payload, filter: PublicationFilter(readers: event.readers))
+            }
+        }
         self.jwtVerifier = configuration.authentication.jwt.flatMap { try? JWTVerifier(configuration: $0) }
         var logger = logger
         logger[metadataKey: "realm"] = .string(configuration.name)
