@@ -84,7 +84,7 @@ let package = Package(
         .target(
             name: "JunctionServer",
             dependencies: [
-                "WAMPCore", "JunctionTransport", "JunctionRouter", "JunctionAuth", "JunctionMetrics",
+                "WAMPCore", "JunctionTransport", "JunctionRouter", "JunctionAuth", "JunctionMetrics", "JunctionStorage",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -106,6 +106,19 @@ let package = Package(
             dependencies: [
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
+        ),
+        // Durable storage: event history, stream offsets/epochs, retained events and key/value
+        // namespaces in SQLite (sqlite-nio), written in group commits on a thread of its own.
+        .target(
+            name: "JunctionStorage",
+            dependencies: [
+                "WAMPCore", "JunctionRouter",
+                .product(name: "SQLiteNIO", package: "sqlite-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // Client library: WAMP sessions over WebSocket and RawSocket, authentication, reconnect.
@@ -250,9 +263,17 @@ let package = Package(
             ]
         ),
         .testTarget(
+            name: "JunctionStorageTests",
+            dependencies: [
+                "JunctionStorage", "JunctionRouter", "WAMPCore",
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
             name: "JunctionServerTests",
             dependencies: [
-                "JunctionServer", "JunctionRouter", "JunctionClient", "JunctionAuth", "WAMPCore",
+                "JunctionServer", "JunctionRouter", "JunctionClient", "JunctionAuth", "WAMPCore", "JunctionStorage",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
