@@ -140,6 +140,7 @@ let package = Package(
             name: "junction",
             dependencies: [
                 "JunctionServer",
+                "JunctionStorage",
                 "JunctionClient",
                 "JunctionTransport",
                 .product(name: "NIOCore", package: "swift-nio"),

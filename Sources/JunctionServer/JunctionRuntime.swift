@@ -1,5 +1,6 @@
 import JunctionMetrics
 import JunctionRouter
+import JunctionStorage
 import JunctionTransport
 import Logging
 import NIOCore
@@ -23,26 +24,48 @@ public final class JunctionRuntime: Service, Sendable {
     public let metrics: JunctionMetrics
     /// How long shutdown waits for sessions to answer GOODBYE before closing their connections.
     public let shutdownTimeout: Duration
+    /// The realms' durable stores and the key/value namespaces (MQTT sessions); nil when the
+    /// runtime was created without storage (memory only, no key/value store).
+    public let storage: RouterStorage?
     let logger: Logger
     let connections = ConnectionRegistry()
     private let mailboxes: LoopMailboxes
     private let security: SessionSecurity.Shared
     private let ownsGroup: Bool
 
-    /// Creates the realms. Uses `group` if given (and leaves it running at shutdown), else creates
-    /// one with `configuration.eventLoops` threads.
-    public init(
+    /// Opens the configured storage (`configuration.storage`), then creates the runtime on it.
+    ///
+    /// - Throws: `StorageError` naming the file when a SQLite store cannot be used.
+    public static func open(
         configuration: JunctionConfiguration,
         group: (any EventLoopGroup)? = nil,
         shutdownTimeout: Duration = .seconds(3),
         logger: Logger
+    ) async throws -> JunctionRuntime {
+        let storage = try await RouterStorage.open(
+            configuration.storage, realms: configuration.realms.map(\.name), logger: logger)
+        return JunctionRuntime(
+            configuration: configuration, group: group, shutdownTimeout: shutdownTimeout, logger: logger,
+            storage: storage)
+    }
+
+    /// Creates the realms (on `storage`'s realm stores, if any). Uses `group` if given (and leaves
+    /// it running at shutdown), else creates one with `configuration.eventLoops` threads.
+    public init(
+        configuration: JunctionConfiguration,
+        group: (any EventLoopGroup)? = nil,
+        shutdownTimeout: Duration = .seconds(3),
+        logger: Logger,
+        storage: RouterStorage? = nil
     ) {
         let threads = configuration.eventLoops == 0 ? System.coreCount : configuration.eventLoops
         self.ownsGroup = group == nil
         let group = group ?? MultiThreadedEventLoopGroup(numberOfThreads: threads)
         self.configuration = configuration
         self.eventLoopGroup = group
-        self.router = Router(realms: configuration.realms, group: group, logger: logger)
+        self.storage = storage
+        self.router = Router(
+            realms: configuration.realms, group: group, logger: logger, stores: storage?.realmStores ?? [:])
         self.statistics = ServerStatistics()
         self.metrics = JunctionMetrics()
         self.mailboxes = LoopMailboxes(group: group)
@@ -65,6 +88,8 @@ public final class JunctionRuntime: Service, Sendable {
     public func run() async throws {
         try? await gracefulShutdown()
         await self.closeSessions()
+        // After the sessions: nothing is published any more, so every write is in the last batch.
+        await self.storage?.close()
         if self.ownsGroup { try await self.eventLoopGroup.shutdownGracefully() }
     }
 

@@ -39,7 +39,7 @@ public final class JunctionServer: Sendable {
         shutdownTimeout: Duration = .seconds(3),
         logger: Logger
     ) async throws -> JunctionServer {
-        let runtime = JunctionRuntime(
+        let runtime = try await JunctionRuntime.open(
             configuration: configuration,
             group: group,
             shutdownTimeout: shutdownTimeout,

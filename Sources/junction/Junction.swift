@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import JunctionServer
+import JunctionStorage
 import Logging
 import ServiceLifecycle
 
@@ -51,7 +52,12 @@ struct Serve: AsyncParsableCommand {
         // StreamLogHandler's lines, formatted for less (see ServerLogHandler).
         LoggingSystem.bootstrap { label in ServerLogHandler(label: label, level: level) }
         let logger = Logger(label: "junction")
-        let runtime = JunctionRuntime(configuration: configuration, logger: logger)
+        let runtime: JunctionRuntime
+        do {
+            runtime = try await JunctionRuntime.open(configuration: configuration, logger: logger)
+        } catch {
+            throw ValidationError("\(error)")
+        }
         // The runtime first, then a service per listener (and later MQTT/HTTP listeners and
         // workers): SIGTERM/SIGINT stop the listeners first, then the runtime closes the sessions.
         let group = ServiceGroup(
@@ -83,15 +89,27 @@ struct Init: ParsableCommand {
     }
 }
 
-struct Check: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Validate a configuration file.")
+struct Check: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Validate a configuration file (and open its SQLite store, if any, to check it).")
 
     @Option(name: .long, help: "Configuration file to check.")
     var config: String
 
-    func run() throws {
+    func run() async throws {
         let configuration = try loadConfiguration(path: self.config)
         print(
             "\(self.config): OK (\(configuration.realms.count) realm(s), \(configuration.transports.count) transport(s))")
+        if case .sqlite(let path) = configuration.storage.backend {
+            guard FileManager.default.fileExists(atPath: path) else {
+                print("\(path): does not exist yet; junction serve creates it")
+                return
+            }
+            do {
+                print(try await SQLiteStorage.check(path: path, logger: Logger(label: "junction.check")))
+            } catch {
+                throw ValidationError("\(error)")
+            }
+        }
     }
 }

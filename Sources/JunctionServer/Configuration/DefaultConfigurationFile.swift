@@ -100,5 +100,14 @@ public enum DefaultConfigurationFile {
           # - type: rawsocket
           #   unix: /tmp/junction.sock
 
+        # Where event history, stream epochs and retained events are kept (see docs/streams.md):
+        # memory (lost on restart) or a SQLite file. sync: always = an acknowledged publication is
+        # on disk before PUBLISHED; interval = at most interval_ms of writes lost on a crash.
+        # storage:
+        #   type: sqlite
+        #   path: junction.sqlite
+        #   sync: interval
+        #   interval_ms: 100
+
         """
 }

@@ -1,4 +1,5 @@
 import JunctionRouter
+import JunctionStorage
 import WAMPCore
 
 /// Everything `junction serve` needs: realms, transports, limits. Plain values with documented
@@ -10,6 +11,8 @@ public struct JunctionConfiguration: Sendable, Hashable {
     public var realms: [RealmConfiguration]
     public var transports: [TransportConfiguration]
     public var limits = Limits()
+    /// Where history, stream epochs and retained events are kept; memory by default.
+    public var storage = StorageConfiguration.memory
 
     public init(realms: [RealmConfiguration], transports: [TransportConfiguration]) {
         self.realms = realms

@@ -1,32 +1,5 @@
 import WAMPCore
 
-/// Where a subscriber is in a topic's stream: the offset of the last event it has, in an epoch.
-///
-/// Every publication to a topic covered by an `event_history` rule gets the next offset of that
-/// topic (`EVENT.Details._offset`); the epoch (`_epoch`) names the history those offsets belong to
-/// and changes when it is lost, so an offset is only meaningful together with its epoch.
-public struct StreamPosition: Sendable, Hashable {
-    public var offset: UInt64
-    public var epoch: String
-
-    public init(offset: UInt64, epoch: String) {
-        self.offset = offset
-        self.epoch = epoch
-    }
-
-    /// `{"offset": N, "epoch": "E"}`, or nil when it is not that.
-    init?(_ value: WAMPValue?) {
-        guard let dict = value?.dictValue, let offset = dict["offset"]?.unsignedInteger,
-            let epoch = dict["epoch"]?.stringValue
-        else { return nil }
-        self.init(offset: offset, epoch: epoch)
-    }
-
-    var wampValue: WAMPValue {
-        ["offset": .uint(self.offset), "epoch": .string(self.epoch)]
-    }
-}
-
 /// What `SUBSCRIBE.Options._recover` asks for.
 enum RecoveryRequest: Sendable, Hashable {
     /// An exact subscription: `{"offset": N, "epoch": "E"}`.
