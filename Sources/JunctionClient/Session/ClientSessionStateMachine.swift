@@ -49,6 +49,8 @@ struct ClientSessionStateMachine: Sendable {
         /// The last stream position delivered, per topic (the subscribed topic itself for an exact
         /// subscription): what a resubscription asks the router to resume from.
         var positions: [String: StreamPosition] = [:]
+        /// The pending SUBSCRIBE resumes from the positions a `recovery_incomplete` reported.
+        var resumingFromReportedPositions = false
 
         var isExact: Bool { (self.options["match"]?.stringValue ?? "exact") == "exact" }
 
@@ -441,6 +443,7 @@ struct ClientSessionStateMachine: Sendable {
             }
             self.subscriptions[local]?.routerID = subscribed.subscription
             self.subscriptions[local]?.confirmed = true
+            self.subscriptions[local]?.resumingFromReportedPositions = false
             self.subscriptionsByRouterID[subscribed.subscription, default: []].insert(local)
             return [.succeed(local, .subscribed)]
 
@@ -527,8 +530,10 @@ struct ClientSessionStateMachine: Sendable {
     }
 
     /// The router cannot resume subscription `local`: the application learns it from a marker
-    /// event in the subscription's sequence, and the subscription is made again without `_recover`
-    /// (live events from now on; the marker comes before any of them).
+    /// event in the subscription's sequence (it comes before any later event), and the
+    /// subscription is made again from the positions the router reported, so nothing published
+    /// after the ERROR is missed while the application reloads. Should that fail too (the window
+    /// moved on meanwhile, or the topic is no stream), the subscription is made without `_recover`.
     private mutating func recoveryIncomplete(_ local: LocalID, _ record: inout Subscription, details: WAMPDict)
         -> [ClientAction]
     {
@@ -538,14 +543,19 @@ struct ClientSessionStateMachine: Sendable {
         } else if let positions = details["positions"]?.dictValue {
             for (topic, value) in positions { current[topic] = StreamPosition(value) }
         }
-        record.positions = [:]
+        var actions: [ClientAction] = []
+        if !record.resumingFromReportedPositions {
+            let marker = Event(details: details, recoveryIncomplete: RecoveryIncomplete(current: current))
+            actions.append(.deliver([local], marker))
+            record.positions = current
+        } else {
+            record.positions = [:]
+        }
+        record.resumingFromReportedPositions = !record.positions.isEmpty
         self.subscriptions[local] = record
         let request = self.nextRequest(.subscribe(local))
-        let marker = Event(details: details, recoveryIncomplete: RecoveryIncomplete(current: current))
-        return [
-            .deliver([local], marker),
-            .send(.subscribe(.init(request: request, options: record.wireOptions, topic: record.topic))),
-        ]
+        actions.append(.send(.subscribe(.init(request: request, options: record.wireOptions, topic: record.topic))))
+        return actions
     }
 
     // MARK: Helpers

@@ -72,29 +72,35 @@ import Testing
         #expect(options?["_recover"] == expected)
     }
 
-    @Test func recoveryIncompleteYieldsAMarkerAndResubscribesPlainly() throws {
+    @Test func recoveryIncompleteYieldsAMarkerAndResumesFromTheReportedPosition() throws {
         var machine = self.joined()
         let actions = try machine.subscribe(
             1, topic: "com.s", options: [:], recoverFrom: ["com.s": StreamPosition(offset: 3, epoch: "old")])
         let request = self.subscribe(in: actions)!
         #expect(request.options["_recover"] == StreamPosition(offset: 3, epoch: "old").wampValue)
+        let current = StreamPosition(offset: 40, epoch: "E")
         let answer = machine.received(
-            .error(.init(requestType: .subscribe, request: request.request, details: ["offset": 40, "epoch": "E"], error: WAMPErrorURI.recoveryIncomplete)))
+            .error(.init(requestType: .subscribe, request: request.request, details: current.wampValue.dictValue!, error: WAMPErrorURI.recoveryIncomplete)))
         let markers = self.delivered(answer)
         #expect(markers.count == 1)
-        #expect(markers.first?.recoveryIncomplete == RecoveryIncomplete(current: ["com.s": StreamPosition(offset: 40, epoch: "E")]))
-        let retry = self.subscribe(in: answer)
-        #expect(retry != nil && retry?.options["_recover"] == nil)
+        #expect(markers.first?.recoveryIncomplete == RecoveryIncomplete(current: ["com.s": current]))
+        let retry = try #require(self.subscribe(in: answer))
+        #expect(retry.options["_recover"] == current.wampValue)  // nothing after the ERROR is missed
         #expect(!answer.contains { if case .fail = $0 { return true } else { return false } })
-        // The retry's SUBSCRIBED completes the original subscribe call.
-        #expect(machine.received(.subscribed(.init(request: retry!.request, subscription: 57))) == [.succeed(1, .subscribed)])
-        // A second recovery_incomplete (nothing was asked) is an ordinary failure: no loop.
-        _ = machine.connectionLost()
-        _ = machine.transportReady()
-        let restore = machine.received(.welcome(.init(session: 8, details: [:])))
-        let again = self.subscribe(in: restore)!
-        let failed = machine.received(.error(.init(requestType: .subscribe, request: again.request, error: WAMPErrorURI.recoveryIncomplete)))
-        #expect(failed.contains { if case .fail(1, _) = $0 { return true } else { return false } })
+
+        // The window moved on again: one more try without _recover, no second marker, no loop.
+        let again = machine.received(
+            .error(.init(requestType: .subscribe, request: retry.request, details: ["offset": 90, "epoch": "E"], error: WAMPErrorURI.recoveryIncomplete)))
+        #expect(self.delivered(again).isEmpty)
+        let plain = try #require(self.subscribe(in: again))
+        #expect(plain.options["_recover"] == nil)
+        // Its SUBSCRIBED completes the original subscribe call.
+        #expect(machine.received(.subscribed(.init(request: plain.request, subscription: 57))) == [.succeed(1, .subscribed)])
+        // recovery_incomplete for a SUBSCRIBE without _recover is an ordinary failure.
+        let third = try machine.subscribe(2, topic: "com.t", options: [:])
+        let failed = machine.received(
+            .error(.init(requestType: .subscribe, request: self.subscribe(in: third)!.request, error: WAMPErrorURI.recoveryIncomplete)))
+        #expect(failed.contains { if case .fail(2, _) = $0 { return true } else { return false } })
     }
 
     @Test func recoverGivenAsAnOptionIsTakenOverAndNotRepeatedBlindly() throws {
