@@ -9,6 +9,9 @@ extension Realm {
     ) -> [EventHistory.Entry]? {
         guard let request = RecoveryRequest(option, match: match) else {
             let shape = match == .exact ? "{offset, epoch}" : "{positions: {topic: {offset, epoch}}}"
+            self.logger.debug(
+                "SUBSCRIBE refused: malformed _recover",
+                metadata: ["session": "\(record.id)", "topic": "\(subscribe.topic)", "expected": "\(shape)"])
             self.reply(
                 record, error: WAMPErrorURI.invalidArgument, to: .subscribe, request: subscribe.request,
                 message: "_recover must be \(shape)")

@@ -1,8 +1,9 @@
 /// Reads RFC 3339 timestamps (`2024-05-01T12:00:00Z`, `2024-05-01T12:00:00.123+02:00`) into
 /// milliseconds since the Unix epoch: the `*_time` filters of `wamp.subscription.get_events`.
-/// The inverse of `WallClock.iso8601`. Fractions beyond milliseconds are truncated.
-enum RFC3339 {
-    static func milliseconds(_ text: String) -> Int64? {
+/// The inverse of the router's `WallClock.iso8601`. Fractions beyond milliseconds are truncated;
+/// anything else than the RFC's `date-time` (with a `T`, `t` or space between date and time) is nil.
+public enum RFC3339 {
+    public static func milliseconds(_ text: String) -> Int64? {
         let bytes = Array(text.utf8)
         var index = 0
         func number(_ digits: Int) -> Int64? {
