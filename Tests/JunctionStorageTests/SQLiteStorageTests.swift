@@ -131,6 +131,44 @@ import WAMPCore
         await storage.close()
     }
 
+    @Test func writesAfterCloseAreRefusedNotLost() async throws {
+        let path = self.temporaryPath()
+        defer { removeFiles(path) }
+        let storage = try await SQLiteStorage.open(path: path, sync: .always, realms: ["realm1"], logger: self.logger)
+        let store = storage.realmStore(named: "realm1")
+        await storage.close()
+        await storage.close()  // twice is fine
+        #expect(await self.write(store, .event(self.event(1, offset: 1), oldestKept: 1)) == false)
+        let durable = await withCheckedContinuation { continuation in
+            storage.put([1], for: "k", in: "mqtt.session") { continuation.resume(returning: $0) }
+        }
+        #expect(durable == false)
+    }
+
+    @Test func keyValueNamespacesAreSeparateAndDurableCallbacksFire() async throws {
+        let path = self.temporaryPath()
+        defer { removeFiles(path) }
+        let storage = try await SQLiteStorage.open(path: path, sync: .interval, intervalMilliseconds: 5, realms: [], logger: self.logger)
+        let durable = await withCheckedContinuation { continuation in
+            storage.put([7, 7], for: "client-a", in: "mqtt.session")
+            storage.put([1], for: "client-a", in: "mqtt.retained")
+            storage.put([8], for: "client-a", in: "mqtt.session") { continuation.resume(returning: $0) }
+        }
+        #expect(durable)
+        await storage.close()
+        let reopened = try await SQLiteStorage.open(path: path, realms: [], logger: self.logger)
+        #expect(reopened.values(in: "mqtt.session") == ["client-a": [8]])
+        #expect(reopened.values(in: "mqtt.retained") == ["client-a": [1]])
+        #expect(reopened.values(in: "other").isEmpty)
+        await reopened.close()
+
+        let memory = MemoryKeyValueStore()
+        memory.put([1], for: "a", in: "n")
+        memory.put([2], for: "b", in: "n")
+        memory.remove("a", in: "n")
+        #expect(memory.values(in: "n") == ["b": [2]])
+    }
+
     @Test func theCodecRoundTripsEveryPayloadShape() {
         for payload in [Payload.empty, .init(args: [1, "a"]), .init(args: [], kwargs: ["k": [1.5, nil]]), .transparent([1, 2])] {
             let event = self.event(1, offset: 1, payload: payload)
