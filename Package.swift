@@ -105,7 +105,7 @@ let package = Package(
             name: "JunctionServer",
             dependencies: [
                 "WAMPCore", "JunctionTransport", "JunctionRouter", "JunctionAuth", "JunctionMetrics", "HTTPBridgeCore",
-                "JunctionComponents", "JunctionMQTT",
+                "JunctionComponents", "JunctionMQTT", "JunctionStorage",
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -146,6 +146,19 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
+        // Durable storage: event history, stream offsets/epochs, retained events and key/value
+        // namespaces in SQLite (sqlite-nio), written in group commits on a thread of its own.
+        .target(
+            name: "JunctionStorage",
+            dependencies: [
+                "WAMPCore", "JunctionRouter",
+                .product(name: "SQLiteNIO", package: "sqlite-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // Client library: WAMP sessions over WebSocket and RawSocket, authentication, reconnect.
         .target(
             name: "JunctionClient",
@@ -165,6 +178,7 @@ let package = Package(
             name: "junction",
             dependencies: [
                 "JunctionServer",
+                "JunctionStorage",
                 "JunctionClient",
                 "JunctionTransport",
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -301,11 +315,19 @@ let package = Package(
             ]
         ),
         .testTarget(
+            name: "JunctionStorageTests",
+            dependencies: [
+                "JunctionStorage", "JunctionRouter", "WAMPCore",
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
             name: "JunctionServerTests",
             dependencies: [
                 "JunctionComponents",
                 "JunctionServer", "JunctionRouter", "JunctionClient", "JunctionAuth", "WAMPCore", "HTTPBridgeCore", "MQTTCore",
-                "JunctionMetrics", "JunctionTransport",
+                "JunctionMetrics", "JunctionTransport", "JunctionStorage",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),

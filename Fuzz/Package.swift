@@ -41,6 +41,7 @@ let package = Package(
         .executableTarget(name: "FuzzMessagePack", dependencies: ["FuzzSupport", "WAMPCore"]),
         .executableTarget(name: "FuzzCBOR", dependencies: ["FuzzSupport", "WAMPCore"]),
         .executableTarget(name: "FuzzMessageValidation", dependencies: ["FuzzSupport", "WAMPCore"]),
+        .executableTarget(name: "FuzzRFC3339", dependencies: ["WAMPCore"]),
         .executableTarget(
             name: "FuzzRawSocket",
             dependencies: ["JunctionTransport", "WAMPCore", .product(name: "NIOCore", package: "swift-nio")]

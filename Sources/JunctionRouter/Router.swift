@@ -12,12 +12,17 @@ public final class Router: Sendable {
     /// What each loop's realms and connections count.
     public let counters: LoopCounters
 
-    /// Creates the realms, spreading them over the event loops of `group`.
-    public init(realms configurations: [RealmConfiguration], group: any EventLoopGroup, logger: Logger) {
+    /// Creates the realms, spreading them over the event loops of `group`; a realm named in
+    /// `stores` keeps its history and retained events there.
+    public init(
+        realms configurations: [RealmConfiguration], group: any EventLoopGroup, logger: Logger,
+        stores: [String: any RealmStore] = [:]
+    ) {
         let counters = LoopCounters(group: group)
         var realms: [String: Realm] = [:]
         for configuration in configurations {
-            realms[configuration.name] = Self.makeRealm(configuration, group: group, counters: counters, logger: logger)
+            realms[configuration.name] = Self.makeRealm(
+                configuration, group: group, counters: counters, logger: logger, store: stores[configuration.name])
         }
         self.table = Mutex(realms)
         self.group = group
@@ -26,12 +31,13 @@ public final class Router: Sendable {
     }
 
     private static func makeRealm(
-        _ configuration: RealmConfiguration, group: any EventLoopGroup, counters: LoopCounters, logger: Logger
+        _ configuration: RealmConfiguration, group: any EventLoopGroup, counters: LoopCounters, logger: Logger,
+        store: (any RealmStore)? = nil
     ) -> Realm {
         let loop = group.next()
         return Realm(
             configuration: configuration, eventLoop: loop, logger: logger,
-            counters: counters.counters(for: loop) ?? RouterCounters())
+            counters: counters.counters(for: loop) ?? RouterCounters(), store: store)
     }
 
     /// The realms served now, by name.

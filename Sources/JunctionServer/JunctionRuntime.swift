@@ -2,6 +2,7 @@ import JunctionComponents
 import JunctionMetrics
 import JunctionMQTT
 import JunctionRouter
+import JunctionStorage
 import JunctionTransport
 import Logging
 import NIOCore
@@ -40,6 +41,9 @@ public final class JunctionRuntime: Service, Sendable {
     public let readiness: ListenerReadiness
     /// How long shutdown waits for sessions to answer GOODBYE before closing their connections.
     public let shutdownTimeout: Duration
+    /// The realms' durable stores and the key/value namespaces (MQTT sessions); nil when the
+    /// runtime was created without storage (memory only, no key/value store).
+    public let storage: RouterStorage?
     let logger: Logger
     let connections = ConnectionRegistry()
     let authentications: AuthenticationMetrics
@@ -58,17 +62,36 @@ public final class JunctionRuntime: Service, Sendable {
     public typealias ReloadHandler =
         @Sendable (_ old: JunctionConfiguration, _ new: JunctionConfiguration) async -> Void
 
-    /// Creates the realms. Uses `group` if given (and leaves it running at shutdown), else creates
-    /// one with `configuration.eventLoops` threads. `configurationFile`: where `configuration` was
-    /// read from, for reloads; `overrides`: what the command line changed in it, applied to
-    /// each reloaded file too.
-    public init(
+    /// Opens the configured storage (`configuration.storage`), then creates the runtime on it.
+    ///
+    /// - Throws: `StorageError` naming the file when a SQLite store cannot be used.
+    public static func open(
         configuration: JunctionConfiguration,
         configurationFile: String? = nil,
         overrides: @escaping @Sendable (inout JunctionConfiguration) -> Void = { _ in },
         group: (any EventLoopGroup)? = nil,
         shutdownTimeout: Duration = .seconds(3),
         logger: Logger
+    ) async throws -> JunctionRuntime {
+        let storage = try await RouterStorage.open(
+            configuration.storage, realms: configuration.realms.map(\.name), logger: logger)
+        return JunctionRuntime(
+            configuration: configuration, configurationFile: configurationFile, overrides: overrides, group: group,
+            shutdownTimeout: shutdownTimeout, logger: logger, storage: storage)
+    }
+
+    /// Creates the realms (on `storage`'s realm stores, if any). Uses `group` if given (and leaves
+    /// it running at shutdown), else creates one with `configuration.eventLoops` threads.
+    /// `configurationFile`: where `configuration` was read from, for reloads; `overrides`: what
+    /// the command line changed in it, applied to each reloaded file too.
+    public init(
+        configuration: JunctionConfiguration,
+        configurationFile: String? = nil,
+        overrides: @escaping @Sendable (inout JunctionConfiguration) -> Void = { _ in },
+        group: (any EventLoopGroup)? = nil,
+        shutdownTimeout: Duration = .seconds(3),
+        logger: Logger,
+        storage: RouterStorage? = nil
     ) {
         let threads = configuration.eventLoops == 0 ? System.coreCount : configuration.eventLoops
         self.ownsGroup = group == nil
@@ -77,7 +100,9 @@ public final class JunctionRuntime: Service, Sendable {
         self.configurationFile = configurationFile
         self.overrides = overrides
         self.eventLoopGroup = group
-        self.router = Router(realms: configuration.realms, group: group, logger: logger)
+        self.storage = storage
+        self.router = Router(
+            realms: configuration.realms, group: group, logger: logger, stores: storage?.realmStores ?? [:])
         self.statistics = ServerStatistics()
         let metrics = JunctionMetrics()
         self.metrics = metrics
@@ -123,6 +148,8 @@ public final class JunctionRuntime: Service, Sendable {
         try? await gracefulShutdown()
         collecting.cancel()
         await self.closeSessions()
+        // After the sessions: nothing is published any more, so every write is in the last batch.
+        await self.storage?.close()
         if self.ownsGroup { try await self.eventLoopGroup.shutdownGracefully() }
     }
 

@@ -51,7 +51,7 @@ public final class JunctionServer: Sendable {
         components: [any Component] = [],
         logger: Logger
     ) async throws -> JunctionServer {
-        let runtime = JunctionRuntime(
+        let runtime = try await JunctionRuntime.open(
             configuration: configuration,
             configurationFile: configurationFile,
             group: group,

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import JunctionServer
+import JunctionStorage
 import Logging
 import ServiceLifecycle
 
@@ -58,8 +59,13 @@ struct Serve: AsyncParsableCommand {
         // StreamLogHandler's lines, formatted for less (see ServerLogHandler).
         LoggingSystem.bootstrap { label in ServerLogHandler(label: label, level: level) }
         let logger = Logger(label: "junction")
-        let runtime = JunctionRuntime(
-            configuration: configuration, configurationFile: self.config, overrides: overrides, logger: logger)
+        let runtime: JunctionRuntime
+        do {
+            runtime = try await JunctionRuntime.open(
+                configuration: configuration, configurationFile: self.config, overrides: overrides, logger: logger)
+        } catch {
+            throw ValidationError("\(error)")
+        }
         let pidFile = PIDFile(path: self.pidFile ?? configuration.pidFile ?? PIDFile.defaultPath)
         do {
             try pidFile.write()
@@ -69,9 +75,9 @@ struct Serve: AsyncParsableCommand {
             ])
         }
         defer { pidFile.removeIfOurs() }
-        // The runtime first, then its listeners and the SIGHUP reloader (and later MQTT/HTTP
-        // listeners and workers): SIGTERM/SIGINT stop the listeners first, then the runtime closes
-        // the sessions.
+        // The runtime first, then its listeners, the SIGHUP reloader, forwarders and components:
+        // SIGTERM/SIGINT stop the components and listeners first, then the runtime closes the
+        // sessions (and the store).
         let group = ServiceGroup(
             services: runtime.services(reloadOnSIGHUP: true), gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger)
@@ -102,16 +108,28 @@ struct Init: ParsableCommand {
     }
 }
 
-struct Check: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Validate a configuration file.")
+struct Check: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Validate a configuration file (and open its SQLite store, if any, to check it).")
 
     @Option(name: .long, help: "Configuration file to check.")
     var config: String
 
-    func run() throws {
+    func run() async throws {
         let configuration = try loadConfiguration(path: self.config)
         print(
             "\(self.config): OK (\(configuration.realms.count) realm(s), \(configuration.transports.count) transport(s)"
                 + (configuration.components.isEmpty ? ")" : ", \(configuration.components.count) component(s))"))
+        if case .sqlite(let path) = configuration.storage.backend {
+            guard FileManager.default.fileExists(atPath: path) else {
+                print("\(path): does not exist yet; junction serve creates it")
+                return
+            }
+            do {
+                print(try await SQLiteStorage.check(path: path, logger: Logger(label: "junction.check")))
+            } catch {
+                throw ValidationError("\(error)")
+            }
+        }
     }
 }

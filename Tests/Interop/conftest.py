@@ -139,6 +139,10 @@ realms:
       - uri: com.example.interop.history.
         match: prefix
         limit: 5
+      # Streams for test_recovery.py: offsets, epochs and _recover on SUBSCRIBE.
+      - uri: com.example.interop.stream.
+        match: prefix
+        limit: 200
     roles:
       - name: anonymous
         permissions:

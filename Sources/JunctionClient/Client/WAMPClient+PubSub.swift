@@ -24,12 +24,19 @@ extension WAMPClient {
     ///
     /// Events are buffered until read. The subscription is restored automatically after a
     /// reconnect; the sequence ends on ``Subscription/unsubscribe()`` or when the client closes.
+    ///
+    /// On a topic with history on a Junction router (a stream: events carry `_offset`/`_epoch`),
+    /// the client remembers the last position delivered and resubscribes with `_recover` after a
+    /// reconnect: the missed events arrive first, in order, with no duplicates. When the router no
+    /// longer has them, the sequence yields one marker event whose ``Event/recoveryIncomplete`` is
+    /// set — reload the application's state — and continues with live events.
     public func subscribe(_ topic: String, options: SubscribeOptions = SubscribeOptions()) async throws -> Subscription {
         let local = self.core.withLockedValue { $0.allocateLocal() }
         let (stream, continuation) = AsyncStream.makeStream(of: Event.self)
         _ = try await self.request(local) { core in
             core.eventSinks[local] = continuation
-            return try core.machine.subscribe(local, topic: topic, options: options.wireOptions)
+            return try core.machine.subscribe(
+                local, topic: topic, options: options.wireOptions, recoverFrom: options.recoverFrom)
         } cleanup: { core in
             core.eventSinks[local] = nil
         }

@@ -42,9 +42,29 @@ struct ClientSessionStateMachine: Sendable {
 
     struct Subscription: Sendable, Hashable {
         var topic: String
+        /// Without `_recover`: that is built from `positions` for every SUBSCRIBE.
         var options: WAMPDict
         var routerID: UInt64?
         var confirmed = false
+        /// The last stream position delivered, per topic (the subscribed topic itself for an exact
+        /// subscription): what a resubscription asks the router to resume from.
+        var positions: [String: StreamPosition] = [:]
+        /// The pending SUBSCRIBE resumes from the positions a `recovery_incomplete` reported.
+        var resumingFromReportedPositions = false
+
+        var isExact: Bool { (self.options["match"]?.stringValue ?? "exact") == "exact" }
+
+        /// SUBSCRIBE options: `options` plus `_recover` when a position is known.
+        var wireOptions: WAMPDict {
+            guard !self.positions.isEmpty else { return self.options }
+            var options = self.options
+            if self.isExact {
+                if let position = self.positions[self.topic] { options["_recover"] = position.wampValue }
+            } else {
+                options["_recover"] = ["positions": .dict(self.positions.mapValues(\.wampValue))]
+            }
+            return options
+        }
     }
 
     let realm: String
@@ -213,13 +233,24 @@ struct ClientSessionStateMachine: Sendable {
         return [.send(.unregister(.init(request: request, registration: routerID)))]
     }
 
-    mutating func subscribe(_ local: LocalID, topic: String, options: WAMPDict) throws(WAMPClientError)
-        -> [ClientAction]
-    {
+    /// Subscribes; with `recoverFrom` (or `_recover` in `options`), asks the router for the events
+    /// after those positions first.
+    mutating func subscribe(
+        _ local: LocalID, topic: String, options: WAMPDict, recoverFrom: [String: StreamPosition] = [:]
+    ) throws(WAMPClientError) -> [ClientAction] {
         try self.requireSession()
-        self.subscriptions[local] = Subscription(topic: topic, options: options)
+        var record = Subscription(topic: topic, options: options)
+        record.positions = recoverFrom
+        if let recover = record.options.removeValue(forKey: "_recover") {
+            if record.isExact, let position = StreamPosition(recover) {
+                record.positions[topic] = position
+            } else if let positions = recover["positions"]?.dictValue {
+                for (name, value) in positions { record.positions[name] = StreamPosition(value) }
+            }
+        }
+        self.subscriptions[local] = record
         let request = self.nextRequest(.subscribe(local))
-        return [.send(.subscribe(.init(request: request, options: options, topic: topic)))]
+        return [.send(.subscribe(.init(request: request, options: record.wireOptions, topic: topic)))]
     }
 
     /// Removes subscription `local`; `UNSUBSCRIBE` goes out only when no other local subscription
@@ -328,7 +359,7 @@ struct ClientSessionStateMachine: Sendable {
         for local in self.subscriptions.keys.sorted() {
             let record = self.subscriptions[local]!
             let request = self.nextRequest(.subscribe(local))
-            actions.append(.send(.subscribe(.init(request: request, options: record.options, topic: record.topic))))
+            actions.append(.send(.subscribe(.init(request: request, options: record.wireOptions, topic: record.topic))))
         }
         return actions
     }
@@ -362,6 +393,11 @@ struct ClientSessionStateMachine: Sendable {
                 self.registrations[local] = nil
                 return [.fail(local, failure)]
             case .subscribe(let local):
+                if error.error == WAMPErrorURI.recoveryIncomplete, var record = self.subscriptions[local],
+                    !record.positions.isEmpty
+                {
+                    return self.recoveryIncomplete(local, &record, details: error.details)
+                }
                 self.subscriptions[local] = nil
                 return [.fail(local, failure)]
             }
@@ -407,6 +443,7 @@ struct ClientSessionStateMachine: Sendable {
             }
             self.subscriptions[local]?.routerID = subscribed.subscription
             self.subscriptions[local]?.confirmed = true
+            self.subscriptions[local]?.resumingFromReportedPositions = false
             self.subscriptionsByRouterID[subscribed.subscription, default: []].insert(local)
             return [.succeed(local, .subscribed)]
 
@@ -429,7 +466,11 @@ struct ClientSessionStateMachine: Sendable {
             let value = Event(
                 args: event.payload.args ?? [], kwargs: event.payload.kwargs ?? [:], details: event.details,
                 publication: event.publication)
-            return [.deliver(locals.sorted(), value)]
+            guard let position = StreamPosition(eventDetails: event.details) else {
+                return [.deliver(locals.sorted(), value)]
+            }
+            let receivers = self.advance(locals, to: position, topic: event.details["topic"]?.stringValue)
+            return receivers.isEmpty ? [] : [.deliver(receivers, value)]
 
         case .invocation(let invocation):
             guard let local = self.registrationsByRouterID[invocation.registration] else {
@@ -466,6 +507,55 @@ struct ClientSessionStateMachine: Sendable {
         default:
             return self.violation(WAMPClientError(.protocolViolation, "unexpected \(message.type) in an established session"))
         }
+    }
+
+    // MARK: Streams
+
+    /// Records a stream event's position for the local subscriptions it goes to, and returns those
+    /// that have not seen it yet (an event at or before a subscription's position in the same
+    /// epoch is a duplicate and is dropped).
+    private mutating func advance(_ locals: Set<LocalID>, to position: StreamPosition, topic: String?) -> [LocalID] {
+        var receivers: [LocalID] = []
+        for local in locals.sorted() {
+            guard var record = self.subscriptions[local] else { continue }
+            let key = topic ?? record.topic
+            if let seen = record.positions[key], seen.epoch == position.epoch, seen.offset >= position.offset {
+                continue
+            }
+            record.positions[key] = position
+            self.subscriptions[local] = record
+            receivers.append(local)
+        }
+        return receivers
+    }
+
+    /// The router cannot resume subscription `local`: the application learns it from a marker
+    /// event in the subscription's sequence (it comes before any later event), and the
+    /// subscription is made again from the positions the router reported, so nothing published
+    /// after the ERROR is missed while the application reloads. Should that fail too (the window
+    /// moved on meanwhile, or the topic is no stream), the subscription is made without `_recover`.
+    private mutating func recoveryIncomplete(_ local: LocalID, _ record: inout Subscription, details: WAMPDict)
+        -> [ClientAction]
+    {
+        var current: [String: StreamPosition] = [:]
+        if let position = StreamPosition(.dict(details)) {
+            current[record.topic] = position
+        } else if let positions = details["positions"]?.dictValue {
+            for (topic, value) in positions { current[topic] = StreamPosition(value) }
+        }
+        var actions: [ClientAction] = []
+        if !record.resumingFromReportedPositions {
+            let marker = Event(details: details, recoveryIncomplete: RecoveryIncomplete(current: current))
+            actions.append(.deliver([local], marker))
+            record.positions = current
+        } else {
+            record.positions = [:]
+        }
+        record.resumingFromReportedPositions = !record.positions.isEmpty
+        self.subscriptions[local] = record
+        let request = self.nextRequest(.subscribe(local))
+        actions.append(.send(.subscribe(.init(request: request, options: record.wireOptions, topic: record.topic))))
+        return actions
     }
 
     // MARK: Helpers

@@ -38,6 +38,22 @@ struct PublicationFilter: Sendable, Hashable {
 
     init() {}
 
+    /// A kept event's readers (`StoredEvent.readers`).
+    init(readers: WAMPDict) {
+        self.init(options: readers, publisher: nil, excludeMe: false)
+    }
+
+    /// The time-stable part of the filter, as PUBLISH options: what a store keeps.
+    var readerOptions: WAMPDict {
+        var options: WAMPDict = [:]
+        func strings(_ set: Set<String>) -> WAMPValue { .list(set.sorted().map { .string($0) }) }
+        if !self.excludeAuthid.isEmpty { options["exclude_authid"] = strings(self.excludeAuthid) }
+        if !self.excludeAuthrole.isEmpty { options["exclude_authrole"] = strings(self.excludeAuthrole) }
+        if let eligible = self.eligibleAuthid { options["eligible_authid"] = strings(eligible) }
+        if let eligible = self.eligibleAuthrole { options["eligible_authrole"] = strings(eligible) }
+        return options
+    }
+
     var isOpen: Bool {
         self.exclude.isEmpty && self.excludeAuthid.isEmpty && self.excludeAuthrole.isEmpty && self.eligible == nil
             && self.eligibleAuthid == nil && self.eligibleAuthrole == nil

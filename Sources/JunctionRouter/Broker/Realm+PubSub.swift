@@ -27,10 +27,19 @@ extension Realm {
                 message: "at most \(record.limits.maxSubscriptions) subscriptions per session")
             return
         }
+        var recovered: [EventHistory.Entry]?
+        if let recover = subscribe.options["_recover"] {
+            guard let events = self.recoverEvents(recover, for: subscribe, match: match, from: record) else { return }
+            recovered = events
+        }
         let (id, created, added) = self.broker.subscribe(
             session: record.id, topic: subscribe.topic, match: match, now: self.timestamp())
         record.subscriptions.insert(id)
         record.peer.send(.subscribed(.init(request: subscribe.request, subscription: id)))
+        if let recovered {
+            // Before anything else can be routed on this loop: no live event overtakes them.
+            self.sendRecoveredEvents(recovered, subscription: id, match: match, to: record)
+        }
         if created, let subscription = self.broker.subscriptions[id] {
             self.publishMetaEvent(
                 MetaTopic.subscriptionOnCreate, args: [.uint(record.id), .dict(Self.metaDetails(of: subscription))])
@@ -38,7 +47,7 @@ extension Realm {
         if added {
             self.publishMetaEvent(MetaTopic.subscriptionOnSubscribe, args: [.uint(record.id), .uint(id)])
         }
-        if subscribe.options["get_retained"]?.boolValue == true {
+        if recovered == nil, subscribe.options["get_retained"]?.boolValue == true {
             self.sendRetainedEvents(subscription: id, to: record)
         }
     }
@@ -97,12 +106,43 @@ extension Realm {
             return
         }
         self.counters.publications += 1
+        guard acknowledge else {
+            self.publish(
+                to: publish.topic, payload: publish.payload, options: publish.options, publisher: record,
+                forceDisclosure: decision.disclose)
+            return
+        }
+        var whenDurable: (@Sendable (Bool) -> Void)?
+        if self.store?.acknowledgesAfterWrite == true {
+            // `sync: always`: PUBLISHED once the publication is on disk, from this realm's loop.
+            let (request, session) = (publish.request, record.id)
+            let publication = WAMPID.random()
+            whenDurable = { [self] written in
+                self.eventLoop.execute {
+                    // The publisher may have left meanwhile: then there is no one to tell.
+                    guard let record = self.sessions[session] else { return }
+                    if written {
+                        record.peer.send(.published(.init(request: request, publication: publication)))
+                    } else {
+                        self.logger.error("publication not acknowledged: writing it to storage failed")
+                        record.peer.send(
+                            .error(
+                                .init(
+                                    requestType: .publish, request: request, error: WAMPErrorURI.storageFailed,
+                                    payload: .init(args: ["the publication could not be written to storage"]))))
+                    }
+                }
+            }
+            let (_, waiting) = self.route(
+                to: publish.topic, payload: publish.payload, options: publish.options, publisher: record,
+                forceDisclosure: decision.disclose, publication: publication, whenDurable: whenDurable)
+            if !waiting { record.peer.send(.published(.init(request: publish.request, publication: publication))) }
+            return
+        }
         let publication = self.publish(
             to: publish.topic, payload: publish.payload, options: publish.options, publisher: record,
             forceDisclosure: decision.disclose)
-        if acknowledge {
-            record.peer.send(.published(.init(request: publish.request, publication: publication)))
-        }
+        record.peer.send(.published(.init(request: publish.request, publication: publication)))
     }
 
     /// Routes a publication to every matching subscription: one EVENT per subscription, encoded
@@ -113,10 +153,28 @@ extension Realm {
     func publish(
         to topic: String, payload: Payload, options: WAMPDict, publisher: SessionRecord?, forceDisclosure: Bool = false
     ) -> UInt64 {
-        let publication = WAMPID.random()
+        self.route(
+            to: topic, payload: payload, options: options, publisher: publisher, forceDisclosure: forceDisclosure,
+            publication: WAMPID.random(), whenDurable: nil
+        ).publication
+    }
+
+    /// `publish`, and hands what it keeps to the realm's store. `waitsForWrite`: something was
+    /// written and `whenDurable` will be called once it is on disk (else it is never called).
+    func route(
+        to topic: String, payload: Payload, options: WAMPDict, publisher: SessionRecord?, forceDisclosure: Bool,
+        publication: UInt64, whenDurable: (@Sendable (Bool) -> Void)?
+    ) -> (publication: UInt64, waitsForWrite: Bool) {
         let excludeMe = publisher != nil && (options["exclude_me"]?.boolValue ?? true)
         let filter = PublicationFilter(options: options, publisher: publisher?.id, excludeMe: excludeMe)
-        let details = self.eventDetails(options: options, publisher: publisher, forceDisclosure: forceDisclosure)
+        var details = self.eventDetails(options: options, publisher: publisher, forceDisclosure: forceDisclosure)
+        // Streams: only topics with history pay for this (realms without rules skip it entirely).
+        var position: StreamPosition?
+        if self.history.isEnabled, !filter.namesSessions, let next = self.history.advance(topic) {
+            details["_offset"] = .uint(next.offset)
+            details["_epoch"] = .string(next.epoch)
+            position = next
+        }
         self.broker.forEachSubscription(matching: topic) { subscription in
             var eventDetails = details
             if subscription.match != .exact { eventDetails["topic"] = .string(topic) }
@@ -134,16 +192,32 @@ extension Realm {
                 receiver.peer.send(event)
             }
         }
+        var changes: [RealmChange] = []
         if options["retain"]?.boolValue == true {
             self.retained[topic] = RetainedEvent(
                 topic: topic, publication: publication, details: details, payload: payload, filter: filter)
+            if self.store != nil {
+                changes.append(
+                    .retained(
+                        StoredEvent(
+                            sequence: 0, timestamp: self.clock.now(), topic: topic, offset: position?.offset ?? 0,
+                            publication: publication, details: details, payload: payload,
+                            readers: filter.readerOptions)))
+            }
         }
-        if self.history.isEnabled {
-            self.history.record(
-                topic: topic, publication: publication, details: details, payload: payload, filter: filter,
-                now: self.clock.now())
+        if let position,
+            let entry = self.history.record(
+                topic: topic, offset: position.offset, publication: publication, details: details, payload: payload,
+                filter: filter, now: self.clock.now()),
+            self.store != nil
+        {
+            changes.append(.event(entry.stored, oldestKept: self.history.oldestKept))
         }
-        return publication
+        guard let store = self.store, !changes.isEmpty else { return (publication, false) }
+        for (index, change) in changes.enumerated() {
+            store.write(change, whenDurable: index == changes.count - 1 ? whenDurable : nil)
+        }
+        return (publication, whenDurable != nil)
     }
 
     /// EVENT details shared by all receivers: publisher disclosure, trust level, ppt options.

@@ -288,9 +288,9 @@ extension Realm {
         return .empty
     }
 
-    /// `wamp.subscription.get_events(subscription, limit=, reverse=)`: the kept events the
-    /// subscription matches and the caller may read, oldest first (at most the `limit` most
-    /// recent).
+    /// `wamp.subscription.get_events(subscription, limit=, reverse=, from_time=, ..., after_offset=)`:
+    /// the kept events the subscription matches, the caller may read and the filters select
+    /// (`EventHistoryQuery`), oldest first unless `reverse`.
     private func metaGetEvents(_ call: WAMPMessage.Call, caller: SessionRecord) -> MetaReply {
         guard let id = Self.idArgument(call) else { return Self.invalidArgument("expected a subscription id") }
         guard let subscription = self.broker.subscriptions[id] else {
@@ -299,12 +299,15 @@ extension Realm {
         guard self.immediateDecision(caller, .subscribe, subscription.topic).allowed else {
             return .error(WAMPErrorURI.notAuthorized, "not allowed to subscribe to '\(subscription.topic)'")
         }
-        let limitValue = call.payload.kwargs?["limit"] ?? Self.argument(call, 1)
-        let limit = limitValue.flatMap { $0.isNull ? nil : $0.unsignedInteger }.map { Int(min($0, UInt64(Int.max))) }
-        var entries = self.history.events(
+        let query: EventHistoryQuery
+        do {
+            query = try EventHistoryQuery(kwargs: call.payload.kwargs ?? [:], positionalLimit: Self.argument(call, 1))
+        } catch {
+            return Self.invalidArgument("'\(error.key)' must be \(error.expected)")
+        }
+        let entries = self.history.events(
             for: subscription.topic, match: subscription.match, authid: caller.authid, authrole: caller.authrole,
-            limit: limit, now: self.clock.now())
-        if call.payload.kwargs?["reverse"]?.boolValue == true { entries.reverse() }
+            query: query, now: self.clock.now())
         let events: [WAMPValue] = entries.map { entry in
             var event: WAMPDict = [
                 "timestamp": .string(WallClock.iso8601(entry.timestamp)), "subscription": .uint(id),

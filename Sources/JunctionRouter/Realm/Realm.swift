@@ -24,8 +24,10 @@ public final class Realm: @unchecked Sendable {
     var callTimers: [Dealer.InvocationKey: Scheduled<Void>] = [:]
     /// The retained event of each topic (`PUBLISH.Options.retain`).
     var retained: [String: RetainedEvent] = [:]
-    /// Events kept for `wamp.subscription.get_events`, per configured history rule.
+    /// Events kept for `wamp.subscription.get_events` and stream recovery, per configured history rule.
     var history: EventHistory
+    /// Where history and retained events are written to survive a restart; nil: memory only.
+    let store: (any RealmStore)?
     let clock: WallClock
     var closed = false
     /// The router's own session, which makes the calls of dynamic authenticators and authorizers;
@@ -41,16 +43,28 @@ public final class Realm: @unchecked Sendable {
     /// Ticket principals granted at run time (one per hosted component instance start).
     public let runtimeTickets = RuntimeTicketPrincipals()
 
+    /// Creates the realm; with a `store`, its history, stream offsets, epoch and retained events
+    /// start from the store's snapshot.
     public init(
         configuration: RealmConfiguration, eventLoop: any EventLoop, logger: Logger, clock: WallClock = .system,
-        counters: RouterCounters = RouterCounters()
+        counters: RouterCounters = RouterCounters(),
+        store: (any RealmStore)? = nil
     ) {
         self.configuration = configuration
         self.eventLoop = eventLoop
         self.counters = counters
         self.clock = clock
+        self.store = store
         self.history = EventHistory(rules: configuration.eventHistory)
         self.admissionBox = Mutex(RealmAdmission(configuration))
+        if let snapshot = store?.snapshot {
+            self.history.restore(snapshot, now: clock.now())
+            for event in snapshot.retained {
+                self.retained[event.topic] = RetainedEvent(
+                    topic: event.topic, publication: event.publication, details: event.details,
+                    payload: event.payload, filter: PublicationFilter(readers: event.readers))
+            }
+        }
         var logger = logger
         logger[metadataKey: "realm"] = .string(configuration.name)
         self.logger = logger

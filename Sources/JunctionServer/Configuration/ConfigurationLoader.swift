@@ -8,8 +8,8 @@ public enum ConfigurationLoader {
     /// Every top-level section, in reading order: a section may use what an earlier one read
     /// (realms start from the `limits` section's per-session limits).
     static let sections: [any ConfigurationSection.Type] = [
-        RouterSection.self, LimitsSection.self, RealmsSection.self, TransportsSection.self, ForwardersSection.self,
-        ComponentsSection.self,
+        RouterSection.self, LimitsSection.self, RealmsSection.self, TransportsSection.self, StorageSection.self,
+        ForwardersSection.self, ComponentsSection.self,
     ]
 
     public static func load(yaml text: String) throws(ConfigurationError) -> JunctionConfiguration {

@@ -141,5 +141,14 @@ public enum DefaultConfigurationFile {
             # payload: {mode: json, prefixes: [{prefix: raw/, mode: passthrough}]}
             # tls: {certificate: server.pem, key: server.key}
 
+        # Where event history, stream epochs and retained events are kept (see docs/streams.md):
+        # memory (lost on restart) or a SQLite file. sync: always = an acknowledged publication is
+        # on disk before PUBLISHED; interval = at most interval_ms of writes lost on a crash.
+        # storage:
+        #   type: sqlite
+        #   path: junction.sqlite
+        #   sync: interval
+        #   interval_ms: 100
+
         """
 }

@@ -1,5 +1,6 @@
 import JunctionComponents
 import JunctionRouter
+import JunctionStorage
 import WAMPCore
 
 /// Everything `junction serve` needs: realms, transports, limits. Plain values with documented
@@ -20,6 +21,8 @@ public struct JunctionConfiguration: Sendable, Hashable {
     public var componentsSocket: String?
     /// Outgoing event forwarders (POST a topic's events to a URL).
     public var forwarders: [EventForwarderConfiguration] = []
+    /// Where history, stream epochs and retained events are kept; memory by default.
+    public var storage = StorageConfiguration.memory
 
     public init(realms: [RealmConfiguration], transports: [TransportConfiguration]) {
         self.realms = realms

@@ -42,4 +42,9 @@ public enum WAMPErrorURI {
     public static let procedureExistsWithDifferentInvocationPolicy =
         "wamp.error.procedure_exists_with_different_invocation_policy"
     public static let limitExceeded = "wamp.error.limit_exceeded"
+    /// Not in the spec: `SUBSCRIBE.Options._recover` asked for events the router no longer holds
+    /// (another epoch, or an offset older than what is kept); no subscription was created.
+    public static let recoveryIncomplete = "junction.error.recovery_incomplete"
+    /// Not in the spec: an acknowledged publication could not be written to durable storage.
+    public static let storageFailed = "junction.error.storage_failed"
 }

@@ -23,11 +23,11 @@ final class RealmHarness {
             "payload_passthru_mode"],
     ]
 
-    init(_ configuration: RealmConfiguration = .openRealm(named: "realm1")) {
+    init(_ configuration: RealmConfiguration = .openRealm(named: "realm1"), store: (any RealmStore)? = nil) {
         let time = self.time
         self.realm = Realm(
             configuration: configuration, eventLoop: self.loop, logger: Logger(label: "test"),
-            clock: WallClock { time.withLockedValue { $0 } })
+            clock: WallClock { time.withLockedValue { $0 } }, store: store)
     }
 
     /// Moves the wall clock (not the event loop's timers).
