@@ -169,7 +169,10 @@ let package = Package(
         // (scripts/check-imports.py checks it).
         .testTarget(
             name: "JunctionBenchTests",
-            dependencies: ["junction-bench", "WAMPCore", "MQTTCore", .product(name: "NIOCore", package: "swift-nio")]
+            dependencies: [
+                "junction-bench", "WAMPCore", "MQTTCore", .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ]
         ),
         .testTarget(name: "WAMPCoreTests", dependencies: ["WAMPCore"]),
         .testTarget(name: "MQTTCoreTests", dependencies: ["MQTTCore"]),

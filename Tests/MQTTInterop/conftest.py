@@ -1,0 +1,336 @@
+"""Fixtures for the MQTT interoperability suite.
+
+The session-scoped ``broker`` fixture starts one broker for the whole run and yields its
+endpoints. ``MQTT_BROKER=junction`` (default) runs ``$JUNCTION_BIN serve --config <file>`` with an
+MQTT listener (and a WebSocket listener for WAMP clients and MQTT over WebSocket at ``/mqtt``);
+``MQTT_BROKER=mosquitto`` runs ``$MOSQUITTO_BIN -c <file>``, which only checks that the tests
+themselves are right. Both get the limits in ``LIMITS`` so that the same assertions hold.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent.parent
+sys.path.insert(0, str(HERE))
+
+from mqtt_client import MQTTClient  # noqa: E402
+
+BROKER_KIND = os.environ.get("MQTT_BROKER", "junction").strip().lower() or "junction"
+if BROKER_KIND not in ("junction", "mosquitto"):
+    raise pytest.UsageError(f"MQTT_BROKER must be 'junction' or 'mosquitto', not {BROKER_KIND!r}")
+
+HOST = "127.0.0.1"
+REALM = "realm1"
+STARTUP_TIMEOUT = float(os.environ.get("MQTT_STARTUP_TIMEOUT", "20"))
+LOG_TAIL_CHARS = 20000
+
+# Limits both brokers are configured with (the tests assert them).
+LIMITS = {
+    "max_packet_size": 100_000,  # bytes, whole packet; 5.0 CONNACK Maximum Packet Size
+    "receive_maximum": 10,  # QoS 1/2 publications in flight per direction; 5.0 CONNACK Receive Maximum
+    "max_queued_messages": 50,  # QoS >= 1 messages queued per offline session
+    "max_queued_bytes": 1_048_576,
+    "max_keepalive": 100,  # seconds; a 5.0 client asking for more gets Server Keep Alive
+    "topic_alias_maximum": 10,
+}
+# A ticket principal (MQTT username/password) and a topic prefix anonymous clients may not use.
+TICKET_USER, TICKET_SECRET = "device-1", "device-1-secret"
+DENIED_PREFIX = "denied"
+
+
+@dataclass
+class Broker:
+    kind: str
+    host: str
+    port: int  # MQTT over TCP
+    ws_port: int  # MQTT over WebSocket (junction: the WebSocket listener, path /mqtt)
+    ws_path: str
+    wamp_url: str | None  # junction only: WAMP over WebSocket
+    log_path: Path
+    process: subprocess.Popen = field(repr=False)
+
+    def is_junction(self) -> bool:
+        return self.kind == "junction"
+
+    def is_mosquitto(self) -> bool:
+        return self.kind == "mosquitto"
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def log_tail(self, limit: int = LOG_TAIL_CHARS) -> str:
+        try:
+            text = self.log_path.read_text(errors="replace")
+        except OSError as exc:
+            return f"<broker log unreadable: {exc}>"
+        return text if len(text) <= limit else "...\n" + text[-limit:]
+
+
+def free_port(host: str = HOST) -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind((host, 0))
+        return s.getsockname()[1]
+
+
+def _tcp_accepts(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+def junction_config(host: str, mqtt_port: int, ws_port: int, limits: dict = LIMITS) -> str:
+    """Junction's configuration for the suite. The MQTT listener keys follow issue #13
+    (``type: mqtt``, ``realm``, ``host``, ``port``, limits); adjust here if the loader names them
+    differently."""
+    limit_lines = "\n".join(f"      {key}: {value}" for key, value in limits.items())
+    return f"""\
+router:
+  event_loops: 1
+realms:
+  - name: {REALM}
+    roles:
+      - name: anonymous
+        permissions:
+          - uri: ""
+            match: prefix
+            allow: [call, register, publish, subscribe]
+          - uri: {DENIED_PREFIX}.
+            match: prefix
+            allow: []
+      - name: device
+        permissions:
+          - uri: ""
+            match: prefix
+            allow: [call, register, publish, subscribe]
+    authentication:
+      ticket:
+        principals:
+          - authid: {TICKET_USER}
+            ticket: {TICKET_SECRET}
+            role: device
+transports:
+  - type: websocket
+    host: {host}
+    port: {ws_port}
+    path: /ws
+  - type: mqtt
+    realm: {REALM}
+    host: {host}
+    port: {mqtt_port}
+    limits:
+{limit_lines}
+"""
+
+
+def mosquitto_config(host: str, mqtt_port: int, ws_port: int, limits: dict = LIMITS) -> str:
+    return f"""\
+per_listener_settings false
+allow_anonymous true
+persistence false
+log_dest stdout
+log_type error
+log_type warning
+log_type notice
+log_type information
+connection_messages true
+max_packet_size {limits["max_packet_size"]}
+max_inflight_messages {limits["receive_maximum"]}
+max_queued_messages {limits["max_queued_messages"]}
+max_queued_bytes {limits["max_queued_bytes"]}
+max_keepalive {limits["max_keepalive"]}
+max_topic_alias {limits["topic_alias_maximum"]}
+listener {mqtt_port} {host}
+listener {ws_port} {host}
+protocol websockets
+"""
+
+
+def _stop(proc: subprocess.Popen) -> str:
+    if proc.poll() is not None:
+        return f"had already exited with code {proc.returncode}"
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return "had already exited"
+    try:
+        proc.wait(timeout=5)
+        return f"exited with code {proc.returncode} after SIGTERM"
+    except subprocess.TimeoutExpired:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        proc.wait(timeout=5)
+        return "did not exit within 5 s of SIGTERM and was killed"
+
+
+def _command(workdir: Path, mqtt_port: int, ws_port: int) -> list[str]:
+    if BROKER_KIND == "junction":
+        binary = os.environ.get("JUNCTION_BIN", str(REPO / ".build" / "debug" / "junction"))
+        if not (os.path.isfile(binary) and os.access(binary, os.X_OK)):
+            pytest.exit(f"Junction binary not found or not executable: {binary} (set JUNCTION_BIN)", returncode=3)
+        config = workdir / "junction.yaml"
+        config.write_text(junction_config(HOST, mqtt_port, ws_port))
+        return [binary, "serve", "--config", str(config)]
+    binary = os.environ.get("MOSQUITTO_BIN") or shutil.which("mosquitto") or "/usr/sbin/mosquitto"
+    if not (os.path.isfile(binary) and os.access(binary, os.X_OK)):
+        pytest.exit(f"mosquitto not found or not executable: {binary} (set MOSQUITTO_BIN)", returncode=3)
+    config = workdir / "mosquitto.conf"
+    config.write_text(mosquitto_config(HOST, mqtt_port, ws_port))
+    return [binary, "-c", str(config)]
+
+
+@pytest.fixture(scope="session")
+def broker(request):
+    workdir = Path(tempfile.mkdtemp(prefix="junction-mqtt-interop-"))
+    mqtt_port = free_port()
+    ws_port = free_port()
+    while ws_port == mqtt_port:
+        ws_port = free_port()
+    log_path = workdir / "broker.log"
+    cmd = _command(workdir, mqtt_port, ws_port)
+    log_file = open(log_path, "wb")
+    proc = subprocess.Popen(
+        cmd, cwd=str(workdir), stdin=subprocess.DEVNULL, stdout=log_file, stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    junction = BROKER_KIND == "junction"
+    b = Broker(
+        BROKER_KIND, HOST, mqtt_port, ws_port, "/mqtt",
+        f"ws://{HOST}:{ws_port}/ws" if junction else None, log_path, proc,
+    )
+    deadline = time.monotonic() + STARTUP_TIMEOUT
+    while True:
+        if proc.poll() is not None:
+            log_file.close()
+            pytest.exit(
+                f"broker exited during startup with code {proc.returncode}\ncommand: {' '.join(cmd)}\n"
+                f"--- broker log ---\n{b.log_tail()}", returncode=3,
+            )
+        if _tcp_accepts(HOST, mqtt_port) and _tcp_accepts(HOST, ws_port):
+            break
+        if time.monotonic() > deadline:
+            _stop(proc)
+            log_file.close()
+            pytest.exit(
+                f"broker did not accept connections within {STARTUP_TIMEOUT:.0f}s\ncommand: {' '.join(cmd)}\n"
+                f"--- broker log ---\n{b.log_tail()}", returncode=3,
+            )
+        time.sleep(0.1)
+    request.config._mqtt_broker = b
+    try:
+        yield b
+    finally:
+        how = _stop(proc)
+        log_file.close()
+        if proc.returncode not in (0, -signal.SIGTERM):
+            sys.stderr.write(f"\nnote: the broker {how}\n")
+        if request.session.testsfailed:
+            sys.stderr.write(f"\nbroker log kept at {log_path}\n")
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+@pytest.fixture(autouse=True)
+def _broker_still_running(request):
+    """Every test that used the broker must leave it running; once it has died, stop the run."""
+    if "broker" not in request.fixturenames:
+        yield
+        return
+    b = request.getfixturevalue("broker")
+    if not b.alive():
+        pytest.exit(f"broker died earlier (exit code {b.process.returncode})\n{b.log_tail()}", returncode=3)
+    yield
+    if not b.alive():
+        pytest.fail(f"broker died during this test (exit code {b.process.returncode})", pytrace=False)
+
+
+@pytest.fixture
+def topic():
+    """A topic prefix no other test uses (so retained messages and sessions never leak between tests)."""
+    return f"itest/{uuid.uuid4().hex[:12]}"
+
+
+@pytest.fixture
+def clients(broker):
+    """A factory of connected paho clients (``clients(version=5, ...)``), all stopped at the end."""
+    made: list[MQTTClient] = []
+
+    def make(version: int = 5, connect: bool = True, **kwargs) -> MQTTClient:
+        c = MQTTClient(broker, version=version, **kwargs)
+        made.append(c)
+        if connect:
+            c.connect_and_wait()
+        return c
+
+    yield make
+    for c in made:
+        c.stop()
+
+
+@pytest.fixture
+def raw(broker):
+    """A factory of raw-socket MQTT connections (``raw(version)``), all closed at the end."""
+    from mqtt_raw import RawClient
+
+    made = []
+
+    def make(version: int = 5) -> RawClient:
+        c = RawClient(broker.host, broker.port, version=version)
+        made.append(c)
+        return c
+
+    yield make
+    for c in made:
+        c.close()
+
+
+@pytest.fixture(params=[4, 5], ids=["v311", "v5"])
+def version(request):
+    """MQTT protocol level: 4 (3.1.1) or 5 (5.0)."""
+    return request.param
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    rep = outcome.get_result()
+    b = getattr(item.config, "_mqtt_broker", None)
+    if b is None or not rep.failed or "broker" not in getattr(item, "fixturenames", ()):
+        return
+    rep.sections.append(("broker log (tail)", b.log_tail(4000)))
+
+
+def pytest_report_header(config):
+    if BROKER_KIND == "junction":
+        return f"mqtt broker: junction ({os.environ.get('JUNCTION_BIN', REPO / '.build' / 'debug' / 'junction')})"
+    return "mqtt broker: mosquitto"
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if BROKER_KIND == "mosquitto":
+            mark = item.get_closest_marker("junction_only")
+            if mark is not None:
+                reason = mark.args[0] if mark.args else mark.kwargs.get("reason", "Junction only")
+                item.add_marker(pytest.mark.skip(reason=f"junction only: {reason}"))
+            mark = item.get_closest_marker("mosquitto_deviation")
+            if mark is not None:
+                reason = mark.args[0] if mark.args else mark.kwargs.get("reason", "")
+                item.add_marker(pytest.mark.xfail(reason=f"mosquitto deviates: {reason}", strict=True))
