@@ -143,7 +143,7 @@ def mosquitto_config(host: str, mqtt_port: int, ws_port: int, limits: dict = LIM
 per_listener_settings false
 allow_anonymous true
 persistence false
-log_dest stdout
+log_dest stderr
 log_type error
 log_type warning
 log_type notice

@@ -44,7 +44,7 @@ class MQTTClient:
     def __init__(self, broker, version: int = 5, client_id: str | None = None, clean: bool = True,
                  transport: str = "tcp", keepalive: int = 60, session_expiry: int | None = None,
                  connect_properties: Properties | None = None, will: dict | None = None,
-                 username: str | None = None, password: str | None = None):
+                 username: str | None = None, password: str | None = None, inflight: int = 10):
         self.broker = broker
         self.version = version
         self.client_id = f"it-{uuid.uuid4().hex[:10]}" if client_id is None else client_id
@@ -57,6 +57,8 @@ class MQTTClient:
             CallbackAPIVersion.VERSION2, client_id=self.client_id, protocol=protocol, transport=transport,
             reconnect_on_failure=False, **kwargs,
         )
+        # paho ignores the broker's Receive Maximum; stay within the suite's (conftest.LIMITS).
+        self.client.max_inflight_messages_set(inflight)
         if transport == "websockets":
             self.client.ws_set_options(path=broker.ws_path)
         if version == 5:
