@@ -47,6 +47,16 @@ LIMITS = {
     "max_keepalive": 100,  # seconds; a 5.0 client asking for more gets Server Keep Alive
     "topic_alias_maximum": 10,
 }
+# How Junction's MQTT listener names each limit (the keys of its `limits:` section). Issue #13
+# names max_queued_messages / max_queued_bytes; the others follow MQTTSessionConfiguration.
+JUNCTION_LIMIT_KEYS = {
+    "max_packet_size": "maximum_packet_size",
+    "receive_maximum": "receive_maximum",
+    "max_queued_messages": "max_queued_messages",
+    "max_queued_bytes": "max_queued_bytes",
+    "max_keepalive": "maximum_keep_alive",
+    "topic_alias_maximum": "topic_alias_maximum",
+}
 # A ticket principal (MQTT username/password) and a topic prefix anonymous clients may not use.
 TICKET_USER, TICKET_SECRET = "device-1", "device-1-secret"
 DENIED_PREFIX = "denied"
@@ -98,7 +108,7 @@ def junction_config(host: str, mqtt_port: int, ws_port: int, limits: dict = LIMI
     """Junction's configuration for the suite. The MQTT listener keys follow issue #13
     (``type: mqtt``, ``realm``, ``host``, ``port``, limits); adjust here if the loader names them
     differently."""
-    limit_lines = "\n".join(f"      {key}: {value}" for key, value in limits.items())
+    limit_lines = "\n".join(f"      {JUNCTION_LIMIT_KEYS[key]}: {value}" for key, value in limits.items())
     return f"""\
 router:
   event_loops: 1
