@@ -28,6 +28,7 @@ REPO = HERE.parent.parent
 sys.path.insert(0, str(HERE))
 
 from mqtt_client import MQTTClient  # noqa: E402
+from tls_pki import make_pki  # noqa: E402
 
 BROKER_KIND = os.environ.get("MQTT_BROKER", "junction").strip().lower() or "junction"
 if BROKER_KIND not in ("junction", "mosquitto"):
@@ -69,6 +70,8 @@ class Broker:
     port: int  # MQTT over TCP
     ws_port: int  # MQTT over WebSocket (junction: the WebSocket listener, path /mqtt)
     ws_path: str
+    tls_port: int  # MQTT over TLS
+    ca_file: Path  # the CA the TLS listener's certificate chains to
     wamp_url: str | None  # junction only: WAMP over WebSocket
     log_path: Path
     process: subprocess.Popen = field(repr=False)
@@ -104,7 +107,7 @@ def _tcp_accepts(host: str, port: int) -> bool:
         return False
 
 
-def junction_config(host: str, mqtt_port: int, ws_port: int, limits: dict = LIMITS) -> str:
+def junction_config(host: str, mqtt_port: int, ws_port: int, tls_port: int, tls, limits: dict = LIMITS) -> str:
     """Junction's configuration for the suite. The MQTT listener keys follow issue #13
     (``type: mqtt``, ``realm``, ``host``, ``port``, limits); adjust here if the loader names them
     differently."""
@@ -145,10 +148,19 @@ transports:
     port: {mqtt_port}
     limits:
 {limit_lines}
+  - type: mqtt
+    realm: {REALM}
+    host: {host}
+    port: {tls_port}
+    tls:
+      certificate: {tls.server_cert}
+      key: {tls.server_key}
+    limits:
+{limit_lines}
 """
 
 
-def mosquitto_config(host: str, mqtt_port: int, ws_port: int, limits: dict = LIMITS) -> str:
+def mosquitto_config(host: str, mqtt_port: int, ws_port: int, tls_port: int, tls, limits: dict = LIMITS) -> str:
     return f"""\
 per_listener_settings false
 allow_anonymous true
@@ -168,6 +180,10 @@ max_topic_alias {limits["topic_alias_maximum"]}
 listener {mqtt_port} {host}
 listener {ws_port} {host}
 protocol websockets
+listener {tls_port} {host}
+cafile {tls.ca}
+certfile {tls.server_cert}
+keyfile {tls.server_key}
 """
 
 
@@ -190,31 +206,35 @@ def _stop(proc: subprocess.Popen) -> str:
         return "did not exit within 5 s of SIGTERM and was killed"
 
 
-def _command(workdir: Path, mqtt_port: int, ws_port: int) -> list[str]:
+def _command(workdir: Path, mqtt_port: int, ws_port: int, tls_port: int, tls) -> list[str]:
     if BROKER_KIND == "junction":
         binary = os.environ.get("JUNCTION_BIN", str(REPO / ".build" / "debug" / "junction"))
         if not (os.path.isfile(binary) and os.access(binary, os.X_OK)):
             pytest.exit(f"Junction binary not found or not executable: {binary} (set JUNCTION_BIN)", returncode=3)
         config = workdir / "junction.yaml"
-        config.write_text(junction_config(HOST, mqtt_port, ws_port))
+        config.write_text(junction_config(HOST, mqtt_port, ws_port, tls_port, tls))
         return [binary, "serve", "--config", str(config)]
     binary = os.environ.get("MOSQUITTO_BIN") or shutil.which("mosquitto") or "/usr/sbin/mosquitto"
     if not (os.path.isfile(binary) and os.access(binary, os.X_OK)):
         pytest.exit(f"mosquitto not found or not executable: {binary} (set MOSQUITTO_BIN)", returncode=3)
     config = workdir / "mosquitto.conf"
-    config.write_text(mosquitto_config(HOST, mqtt_port, ws_port))
+    config.write_text(mosquitto_config(HOST, mqtt_port, ws_port, tls_port, tls))
     return [binary, "-c", str(config)]
 
 
 @pytest.fixture(scope="session")
 def broker(request):
     workdir = Path(tempfile.mkdtemp(prefix="junction-mqtt-interop-"))
-    mqtt_port = free_port()
-    ws_port = free_port()
-    while ws_port == mqtt_port:
-        ws_port = free_port()
+    ports: set[int] = set()
+    while len(ports) < 3:
+        ports.add(free_port())
+    mqtt_port, ws_port, tls_port = sorted(ports)
+    tls = make_pki(workdir / "pki")
+    # mosquitto started as root drops to the user "mosquitto", which must read the certificates.
+    for path in (workdir, workdir / "pki", tls.ca, tls.server_cert, tls.server_key):
+        path.chmod(0o755 if path.is_dir() else 0o644)
     log_path = workdir / "broker.log"
-    cmd = _command(workdir, mqtt_port, ws_port)
+    cmd = _command(workdir, mqtt_port, ws_port, tls_port, tls)
     log_file = open(log_path, "wb")
     proc = subprocess.Popen(
         cmd, cwd=str(workdir), stdin=subprocess.DEVNULL, stdout=log_file, stderr=subprocess.STDOUT,
@@ -222,7 +242,7 @@ def broker(request):
     )
     junction = BROKER_KIND == "junction"
     b = Broker(
-        BROKER_KIND, HOST, mqtt_port, ws_port, "/mqtt",
+        BROKER_KIND, HOST, mqtt_port, ws_port, "/mqtt", tls_port, tls.ca,
         f"ws://{HOST}:{ws_port}/ws" if junction else None, log_path, proc,
     )
     deadline = time.monotonic() + STARTUP_TIMEOUT
@@ -233,7 +253,7 @@ def broker(request):
                 f"broker exited during startup with code {proc.returncode}\ncommand: {' '.join(cmd)}\n"
                 f"--- broker log ---\n{b.log_tail()}", returncode=3,
             )
-        if _tcp_accepts(HOST, mqtt_port) and _tcp_accepts(HOST, ws_port):
+        if all(_tcp_accepts(HOST, port) for port in (mqtt_port, ws_port, tls_port)):
             break
         if time.monotonic() > deadline:
             _stop(proc)

@@ -44,7 +44,8 @@ class MQTTClient:
     def __init__(self, broker, version: int = 5, client_id: str | None = None, clean: bool = True,
                  transport: str = "tcp", keepalive: int = 60, session_expiry: int | None = None,
                  connect_properties: Properties | None = None, will: dict | None = None,
-                 username: str | None = None, password: str | None = None, inflight: int = 10):
+                 username: str | None = None, password: str | None = None, inflight: int = 10,
+                 tls: bool = False):
         self.broker = broker
         self.version = version
         self.client_id = f"it-{uuid.uuid4().hex[:10]}" if client_id is None else client_id
@@ -61,6 +62,9 @@ class MQTTClient:
         self.client.max_inflight_messages_set(inflight)
         if transport == "websockets":
             self.client.ws_set_options(path=broker.ws_path)
+        self.tls = tls
+        if tls:
+            self.client.tls_set(ca_certs=str(broker.ca_file))
         if version == 5:
             cp = connect_properties or connect_props()
             if session_expiry is not None:
@@ -119,8 +123,13 @@ class MQTTClient:
         kwargs = {}
         if self.version == 5:
             kwargs = {"clean_start": self.clean, "properties": self.connect_properties}
-        self.client.connect(self.broker.host, self.broker.ws_port if self.transport == "websockets"
-                            else self.broker.port, keepalive=self.keepalive, **kwargs)
+        if self.tls:
+            port = self.broker.tls_port
+        elif self.transport == "websockets":
+            port = self.broker.ws_port
+        else:
+            port = self.broker.port
+        self.client.connect(self.broker.host, port, keepalive=self.keepalive, **kwargs)
         self.client.loop_start()
         self._started = True
         assert self.connected.wait(timeout), f"{self.client_id}: no CONNACK within {timeout}s"
