@@ -29,6 +29,19 @@ Tests/ClientInterop/run.sh
 echo "== interop (autobahn-python)"
 JUNCTION_BIN="$PWD/.build/debug/junction" Tests/Interop/run.sh
 
+echo "== MQTT interop (paho-mqtt, mosquitto_pub/mosquitto_sub): the suite checked against mosquitto"
+MQTT_BROKER=mosquitto Tests/MQTTInterop/run.sh
+
+echo "== MQTT interop against Junction"
+mqtt_check_dir=$(mktemp -d)
+.venv/bin/python Tests/MQTTInterop/conftest.py "$mqtt_check_dir" > "$mqtt_check_dir/junction.yaml"
+if .build/debug/junction check --config "$mqtt_check_dir/junction.yaml" >/dev/null 2>&1; then
+    MQTT_BROKER=junction JUNCTION_BIN="$PWD/.build/debug/junction" Tests/MQTTInterop/run.sh
+else
+    echo "WARNING: junction refuses the MQTT listener of Tests/MQTTInterop (no MQTT support yet?); not run"
+fi
+rm -rf "$mqtt_check_dir"
+
 echo "== micro-benchmark allocation thresholds (Benchmarks/)"
 # Allocation counts per operation are deterministic for a toolchain: a change is a finding.
 (cd Benchmarks && swift package benchmark thresholds check --metric mallocCountTotal)

@@ -364,3 +364,10 @@ def pytest_collection_modifyitems(config, items):
             if mark is not None:
                 reason = mark.args[0] if mark.args else mark.kwargs.get("reason", "")
                 item.add_marker(pytest.mark.xfail(reason=f"mosquitto deviates: {reason}", strict=True))
+
+
+if __name__ == "__main__":
+    # `python conftest.py DIR`: writes the suite's Junction configuration (with throw-away
+    # certificates in DIR) to stdout, so scripts can ask `junction check` whether it is accepted.
+    directory = Path(sys.argv[1] if len(sys.argv) > 1 else tempfile.mkdtemp(prefix="junction-mqtt-check-"))
+    print(junction_config(HOST, 1883, 8080, 8883, make_pki(directory / "pki")), end="")
