@@ -74,7 +74,8 @@ def integrity(runs: dict, case: str, broker: str) -> str:
     reports = runs.get((case, broker), [])
     if not reports or "lost" not in (reports[0].get("metrics") or {}):
         return ""
-    sums = [sum(int((r.get("metrics") or {}).get(k, 0)) for r in reports) for k in ("lost", "duplicated", "out_of_order")]
+    keys = ("lost", "duplicated", "out_of_order")
+    sums = [sum(int((r.get("metrics") or {}).get(k, 0)) for r in reports) for k in keys]
     return "" if sums == [0, 0, 0] else f" ({broker}: lost {sums[0]}, dup {sums[1]}, ooo {sums[2]})"
 
 

@@ -91,7 +91,8 @@ def test_wamp_args_and_kwargs_become_a_json_payload(broker, clients, topic):
             await wait(s.publish(uri_of(topic), 1, "two", {"three": 3}, k=[True], options=PublishOptions(
                 acknowledge=True)), what="PUBLISHED")
             only_args = await pool.connect("websocket", "msgpack")
-            await wait(only_args.publish(uri_of(topic), "x", options=PublishOptions(acknowledge=True)), what="PUBLISHED")
+            await wait(only_args.publish(uri_of(topic), "x", options=PublishOptions(acknowledge=True)),
+                       what="PUBLISHED")
     run(main())
     first = json.loads(sub.get().payload)
     assert first["args"] == [1, "two", {"three": 3}] and first["kwargs"] == {"k": [True]}
@@ -123,7 +124,8 @@ def test_wamp_pattern_subscriptions_see_mqtt_topics(broker, clients, topic):
             await in_thread(pub.publish, topic + "/room1/temp", b'{"args": [1]}', 1)
             await in_thread(pub.publish, topic + "/room1/humidity", b'{"args": [2]}', 1)
             got = [await wait(prefix.get(), what="prefix EVENT") for _ in range(2)]
-            assert sorted(d.topic for _, _, d in got) == [uri_of(topic) + ".room1.humidity", uri_of(topic) + ".room1.temp"]
+            base = uri_of(topic)
+            assert sorted(d.topic for _, _, d in got) == [base + ".room1.humidity", base + ".room1.temp"]
             args, _, details = await wait(wildcard.get(), what="wildcard EVENT")
             assert (args, details.topic) == ([1], uri_of(topic) + ".room1.temp")
             assert wildcard.empty()

@@ -101,7 +101,8 @@ def test_unacknowledged_delivery_is_resent_with_dup_after_reconnect(raw, clients
     assert s2.connect(cid, **persistent(version)).fields["session_present"]
     again = s2.expect(r.PUBLISH)
     assert again.fields["dup"], "a redelivered PUBLISH must have DUP set"
-    assert (again.fields["pid"], again.fields["payload"], again.fields["qos"]) == (first.fields["pid"], b"redeliver me", qos)
+    assert (again.fields["pid"], again.fields["payload"], again.fields["qos"]) == (
+        first.fields["pid"], b"redeliver me", qos)
     if qos == 1:
         s2.send(r.ack(r.PUBACK, again.fields["pid"], version))
     else:

@@ -79,21 +79,24 @@ def test_retain_as_published(clients, topic, rap):
 
 
 def test_retain_handling(clients, topic):
+    on_subscribe = SubscribeOptions.RETAIN_SEND_ON_SUBSCRIBE
+    if_new_sub = SubscribeOptions.RETAIN_SEND_IF_NEW_SUB
+    never_send = SubscribeOptions.RETAIN_DO_NOT_SEND
     clients(5).publish(topic, b"kept", qos=1, retain=True)
     send_always = clients(5)
-    send_always.subscribe(topic, options=SubscribeOptions(qos=1, retainHandling=SubscribeOptions.RETAIN_SEND_ON_SUBSCRIBE))
+    send_always.subscribe(topic, options=SubscribeOptions(qos=1, retainHandling=on_subscribe))
     assert send_always.get().payload == b"kept"
-    send_always.subscribe(topic, options=SubscribeOptions(qos=1, retainHandling=SubscribeOptions.RETAIN_SEND_ON_SUBSCRIBE))
+    send_always.subscribe(topic, options=SubscribeOptions(qos=1, retainHandling=on_subscribe))
     assert send_always.get().payload == b"kept", "0: on every subscribe"
 
     if_new = clients(5)
-    if_new.subscribe(topic, options=SubscribeOptions(qos=1, retainHandling=SubscribeOptions.RETAIN_SEND_IF_NEW_SUB))
+    if_new.subscribe(topic, options=SubscribeOptions(qos=1, retainHandling=if_new_sub))
     assert if_new.get().payload == b"kept"
-    if_new.subscribe(topic, options=SubscribeOptions(qos=1, retainHandling=SubscribeOptions.RETAIN_SEND_IF_NEW_SUB))
+    if_new.subscribe(topic, options=SubscribeOptions(qos=1, retainHandling=if_new_sub))
     if_new.expect_nothing()
 
     never = clients(5)
-    never.subscribe(topic, options=SubscribeOptions(qos=1, retainHandling=SubscribeOptions.RETAIN_DO_NOT_SEND))
+    never.subscribe(topic, options=SubscribeOptions(qos=1, retainHandling=never_send))
     never.expect_nothing()
     clients(5).publish(topic, b"", qos=1, retain=True)
 

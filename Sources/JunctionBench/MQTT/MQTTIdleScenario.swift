@@ -12,7 +12,8 @@ struct MQTTIdleScenario {
     func run() throws -> BenchReport {
         let fdLimit = FileDescriptorLimit.raiseToMaximum()
         if fdLimit >= 0, fdLimit < self.connections + 64 {
-            throw BenchTargetError("open-file limit is \(fdLimit); \(self.connections) connections need more (ulimit -n)")
+            throw BenchTargetError(
+                "open-file limit is \(fdLimit); \(self.connections) connections need more (ulimit -n)")
         }
         let connector = try self.options.connector()
         let group = try LoadGroup(threads: self.options.threads)

@@ -33,7 +33,8 @@ struct MQTTPubSubScenario {
             let channel = connector.connect(
                 on: handle, clientIdentifier: MQTTConnector.clientIdentifier("s", index), established: established
             ) { state in
-                let role = MQTTSubscriberRole(filter: topic, qos: qos, subscribed: subscribed, flows: flows, state: state)
+                let role = MQTTSubscriberRole(
+                    filter: topic, qos: qos, subscribed: subscribed, flows: flows, state: state)
                 state.tallies.append(role)
                 return role
             }

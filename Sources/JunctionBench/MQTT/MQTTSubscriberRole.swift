@@ -29,10 +29,8 @@ final class MQTTSubscriberRole: MQTTSessionRole, DeliveryTallying {
     func connected(_ session: MQTTClientHandler, connack: MQTTConnAck) {
         self.pubackTemplate = MQTTPacket.puback(MQTTPublishAck(packetIdentifier: 1)).encoded(version: session.version)
         let options = MQTTSubscriptionOptions(maximumQoS: self.qos)
-        session.send(
-            .subscribe(
-                MQTTSubscribe(
-                    packetIdentifier: 1, subscriptions: [MQTTSubscription(topicFilter: self.filter, options: options)])))
+        let subscription = MQTTSubscription(topicFilter: self.filter, options: options)
+        session.send(.subscribe(MQTTSubscribe(packetIdentifier: 1, subscriptions: [subscription])))
         session.flushIfNeeded()
     }
 
