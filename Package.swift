@@ -171,7 +171,7 @@ let package = Package(
             name: "JunctionBenchTests",
             dependencies: [
                 "junction-bench", "WAMPCore", "MQTTCore", .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
         .testTarget(name: "WAMPCoreTests", dependencies: ["WAMPCore"]),
