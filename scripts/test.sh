@@ -12,6 +12,15 @@ if ! command -v redis-server >/dev/null 2>&1; then
     $sudo apt-get install -y redis-server || { $sudo apt-get update && $sudo apt-get install -y redis-server; }
 fi
 
+echo "== mosquitto and mosquitto-clients for the MQTT scenarios' and interop suite's tests (Debian packages)"
+if ! command -v mosquitto_pub >/dev/null 2>&1 || ! [ -x /usr/sbin/mosquitto ]; then
+    sudo=""
+    [ "$(id -u)" = 0 ] || sudo=sudo
+    export DEBIAN_FRONTEND=noninteractive
+    $sudo apt-get install -y mosquitto mosquitto-clients \
+        || { $sudo apt-get update && $sudo apt-get install -y mosquitto mosquitto-clients; }
+fi
+
 echo "== swift build (debug, with tests)"
 swift build --build-tests
 
