@@ -160,3 +160,34 @@ def test_oversized_connect_is_refused_before_it_is_read(raw, bystander):
     seen = c.wait_closed()
     assert all(p.type != r.CONNACK or p.body[1] != 0 for p in seen)
     bystander()
+
+
+def test_packet_id_reused_while_a_qos2_exchange_is_open(raw, clients, topic, version, bystander):
+    """A QoS 1 PUBLISH reusing the id of an unreleased QoS 2 one: the server may accept it (mosquitto
+    does), answer 5.0 PUBACK 0x91 (Packet Identifier in use), or close (5.0: DISCONNECT 0x82/0x91).
+    The client broke §2.2.1, so which message survives is the server's choice (mosquitto keeps the
+    QoS 1 one and drops the QoS 2 one); none may be delivered twice, and the id is usable again."""
+    sub = clients(version)
+    sub.subscribe(topic, 2)
+    c = connected(raw, version, topic, "reuse")
+    c.send(r.publish(topic, b"q2", qos=2, pid=6, version=version))
+    assert c.expect(r.PUBREC).fields["pid"] == 6
+    c.send(r.publish(topic, b"q1", qos=1, pid=6, version=version))
+    try:
+        ack = c.read(3)
+    except r.Closed:
+        ack = None
+    if ack is not None and ack.type == r.DISCONNECT:
+        assert version == 5 and ack.fields["reason"] in (0x82, 0x91)
+        c.wait_closed()
+    elif ack is not None:
+        assert ack.type == r.PUBACK and ack.fields["pid"] == 6
+        assert ack.fields["reason"] in (0x00, 0x10, 0x91)
+        c.send(r.ack(r.PUBREL, 6, version))
+        assert c.expect(r.PUBCOMP).fields["pid"] == 6
+        got = [m.payload for m in sub.drain(0.8)]
+        assert got.count(b"q1") <= 1 and got.count(b"q2") <= 1 and set(got) <= {b"q1", b"q2"}, got
+        c.send(r.publish(topic, b"again", qos=1, pid=6, version=version))
+        assert c.expect(r.PUBACK).fields["pid"] == 6
+        assert sub.get().payload == b"again"
+    bystander()

@@ -254,3 +254,19 @@ def test_username_password_is_a_ticket(clients, topic, version):
     bad = clients(version, connect=False, username=TICKET_USER, password="wrong")
     code = bad.connect_and_wait(expect_success=False)[0]
     assert code in ((4, 5) if version == 4 else (0x86, 0x87))
+
+
+def test_mqtt_will_reaches_wamp_subscribers(broker, raw, topic):
+    import mqtt_raw as r
+
+    async def main():
+        async with SessionPool(router_of(broker)) as pool:
+            s = await pool.connect("websocket", "json")
+            q = await subscribe_queue(s, uri_of(topic) + ".status")
+            c = raw(5)
+            await in_thread(c.connect, "it-testament-" + topic[-12:],
+                            will={"topic": topic + "/status", "payload": b'{"args": ["offline"]}'})
+            c.abort()
+            args, _, _ = await wait(q.get(), what="will as EVENT")
+            assert args == ["offline"]
+    run(main())
