@@ -124,7 +124,7 @@ listener $1 $HOST
 EOF2
 }
 
-# The MQTT listener as issue #13 describes it; keep in step with Tests/MQTTInterop/conftest.py.
+# The MQTT listener as issue #13 describes it; keep in step with Tests/MQTTInterop/broker_config.py.
 junction_config() {
     cat <<EOF2
 router:

@@ -43,7 +43,7 @@ MQTT_BROKER=mosquitto Tests/MQTTInterop/run.sh
 
 echo "== MQTT interop against Junction"
 mqtt_check_dir=$(mktemp -d)
-.venv/bin/python Tests/MQTTInterop/conftest.py "$mqtt_check_dir" > "$mqtt_check_dir/junction.yaml"
+.venv/bin/python Tests/MQTTInterop/broker_config.py "$mqtt_check_dir" > "$mqtt_check_dir/junction.yaml"
 if .build/debug/junction check --config "$mqtt_check_dir/junction.yaml" >/dev/null 2>&1; then
     MQTT_BROKER=junction JUNCTION_BIN="$PWD/.build/debug/junction" Tests/MQTTInterop/run.sh
 else

@@ -17,7 +17,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "Interop"))
 from autobahn.wamp.types import PublishOptions, SubscribeOptions  # noqa: E402
 from wamp_client import SessionPool, run, wait  # noqa: E402
 
-from conftest import DENIED_PREFIX, TICKET_SECRET, TICKET_USER  # noqa: E402
+from broker_config import DENIED_PREFIX, TICKET_SECRET, TICKET_USER  # noqa: E402
 
 pytestmark = pytest.mark.junction_only("the WAMP side, the meta API and realm security are Junction's")
 

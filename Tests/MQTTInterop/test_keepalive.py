@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 
 import mqtt_raw as r
-from conftest import LIMITS
+from broker_config import LIMITS
 
 
 def test_silent_connection_is_closed_after_one_and_a_half_keepalives(raw, clients, broker, topic, version):

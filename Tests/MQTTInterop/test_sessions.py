@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 
 import mqtt_raw as r
-from conftest import LIMITS
+from broker_config import LIMITS
 
 
 def reconnect(clients, version, cid, clean=False, expiry=300):

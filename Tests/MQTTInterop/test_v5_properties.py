@@ -9,7 +9,7 @@ import time
 import pytest
 
 import mqtt_raw as r
-from conftest import LIMITS
+from broker_config import LIMITS
 from mqtt_client import publish_props, props
 from paho.mqtt.packettypes import PacketTypes
 
