@@ -206,6 +206,7 @@ let package = Package(
             name: "junction-bench",
             dependencies: [
                 "WAMPCore",
+                "MQTTCore",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -220,7 +221,10 @@ let package = Package(
         // (scripts/check-imports.py checks it).
         .testTarget(
             name: "JunctionBenchTests",
-            dependencies: ["junction-bench", "WAMPCore", .product(name: "NIOCore", package: "swift-nio")]
+            dependencies: [
+                "junction-bench", "WAMPCore", "MQTTCore", .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+            ]
         ),
         .testTarget(name: "WAMPCoreTests", dependencies: ["WAMPCore"]),
         .testTarget(name: "HTTPBridgeCoreTests", dependencies: ["HTTPBridgeCore", "WAMPCore"]),

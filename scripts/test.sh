@@ -23,6 +23,15 @@ fi
 echo "== the embedded dashboard files are up to date (scripts/embed-dashboard.py)"
 scripts/embed-dashboard.py --check
 
+echo "== mosquitto and mosquitto-clients for the MQTT scenarios' and interop suite's tests (Debian packages)"
+if ! command -v mosquitto_pub >/dev/null 2>&1 || ! [ -x /usr/sbin/mosquitto ]; then
+    sudo=""
+    [ "$(id -u)" = 0 ] || sudo=sudo
+    export DEBIAN_FRONTEND=noninteractive
+    $sudo apt-get install -y mosquitto mosquitto-clients \
+        || { $sudo apt-get update && $sudo apt-get install -y mosquitto mosquitto-clients; }
+fi
+
 echo "== swift build (debug, with tests)"
 swift build --build-tests
 
@@ -45,6 +54,12 @@ JUNCTION_BIN="$PWD/.build/debug/junction" Tests/Dashboard/run.sh
 
 echo "== HTTP bridge against Crossbar's (the same tests; Junction's extras xfail there)"
 INTEROP_ROUTER=crossbar Tests/Interop/run.sh Tests/Interop/test_http_bridge.py
+
+echo "== MQTT interop (paho-mqtt, mosquitto_pub/mosquitto_sub): the suite checked against mosquitto"
+MQTT_BROKER=mosquitto Tests/MQTTInterop/run.sh
+
+echo "== MQTT interop against Junction"
+MQTT_BROKER=junction JUNCTION_BIN="$PWD/.build/debug/junction" Tests/MQTTInterop/run.sh
 
 echo "== micro-benchmark allocation thresholds (Benchmarks/)"
 # Allocation counts per operation are deterministic for a toolchain: a change is a finding.

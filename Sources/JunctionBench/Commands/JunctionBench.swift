@@ -6,13 +6,14 @@ import ArgumentParser
 struct JunctionBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "junction-bench",
-        abstract: "Load generator for WAMP routers (WebSocket or RawSocket; JSON, MessagePack or CBOR).",
+        abstract: "Load generator for WAMP routers (WebSocket, RawSocket; JSON, MessagePack, CBOR) and MQTT brokers.",
         discussion: """
             Closed loop (default) measures maximum throughput; --rate N/s runs open loop, with latency \
             measured from each request's intended send time. Only loopback targets are accepted.
             """,
         subcommands: [
             RPCCommand.self, PubSubCommand.self, ConnectCommand.self, IdleCommand.self, BaselineServerCommand.self,
+            MQTTPubSubCommand.self, MQTTConnectCommand.self, MQTTIdleCommand.self,
         ]
     )
 }

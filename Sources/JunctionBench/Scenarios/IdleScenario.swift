@@ -30,7 +30,8 @@ struct IdleScenario {
             return (channel, established.futureResult)
         }
         let openSeconds = Double(MonotonicClock.now() - started) / 1e9
-        let (after, settle) = self.settledResident()
+        let (after, settle) = ProcessMemory.settledResidentKiB(
+            pids: self.routerPIDs, maximumSeconds: self.maximumSettleSeconds)
         group.goodbyeAll(channels: channels, timeout: .seconds(30))
 
         var parameters = self.options.reportParameters
@@ -52,23 +53,5 @@ struct IdleScenario {
             scenario: "idle", label: self.options.label, parameters: parameters,
             primaryMetric: metrics["kib_per_session"] == nil ? "open_sessions_per_s" : "kib_per_session",
             metrics: metrics, latency: nil)
-    }
-
-    /// Samples RSS every 0.5 s until two consecutive samples differ by less than 0.5 %
-    /// (or `maximumSettleSeconds` pass); returns the last sample and how long it took.
-    private func settledResident() -> (Int?, Double) {
-        guard !self.routerPIDs.isEmpty else { return (nil, 0) }
-        let started = MonotonicClock.now()
-        var previous = ProcessMemory.residentKiB(pids: self.routerPIDs)
-        var stableSamples = 0
-        while true {
-            LoadGroup.sleep(seconds: 0.5)
-            let current = ProcessMemory.residentKiB(pids: self.routerPIDs)
-            let elapsed = Double(MonotonicClock.now() - started) / 1e9
-            guard let now = current, let last = previous else { return (current, elapsed) }
-            stableSamples = abs(now - last) * 200 < max(last, 1) ? stableSamples + 1 : 0
-            previous = current
-            if stableSamples >= 2 || elapsed >= self.maximumSettleSeconds { return (current, elapsed) }
-        }
     }
 }

@@ -21,4 +21,22 @@ enum ProcessMemory {
         }
         return total
     }
+
+    /// Samples RSS every 0.5 s until two consecutive samples differ by less than 0.5 %
+    /// (or `maximumSeconds` pass); returns the last sample and how long it took.
+    static func settledResidentKiB(pids: [Int32], maximumSeconds: Double) -> (Int?, Double) {
+        guard !pids.isEmpty else { return (nil, 0) }
+        let started = MonotonicClock.now()
+        var previous = Self.residentKiB(pids: pids)
+        var stableSamples = 0
+        while true {
+            Thread.sleep(forTimeInterval: 0.5)
+            let current = Self.residentKiB(pids: pids)
+            let elapsed = Double(MonotonicClock.now() - started) / 1e9
+            guard let now = current, let last = previous else { return (current, elapsed) }
+            stableSamples = abs(now - last) * 200 < max(last, 1) ? stableSamples + 1 : 0
+            previous = current
+            if stableSamples >= 2 || elapsed >= maximumSeconds { return (current, elapsed) }
+        }
+    }
 }
