@@ -27,11 +27,11 @@ LIMITS = {
 # How Junction's MQTT listener names each limit (the keys of its `limits:` section). Issue #13
 # names max_queued_messages / max_queued_bytes; the others follow MQTTSessionConfiguration.
 JUNCTION_LIMIT_KEYS = {
-    "max_packet_size": "maximum_packet_size",
+    "max_packet_size": "max_packet_size",
     "receive_maximum": "receive_maximum",
     "max_queued_messages": "max_queued_messages",
     "max_queued_bytes": "max_queued_bytes",
-    "max_keepalive": "maximum_keep_alive",
+    "max_keepalive": "max_keep_alive",
     "topic_alias_maximum": "topic_alias_maximum",
 }
 # A ticket principal (MQTT username/password) and a topic prefix anonymous clients may not use.
@@ -40,10 +40,11 @@ DENIED_PREFIX = "denied"
 
 
 def junction_config(host: str, mqtt_port: int, ws_port: int, tls_port: int, tls, limits: dict = LIMITS) -> str:
-    """Junction's configuration for the suite. The MQTT listener keys follow issue #13
-    (``type: mqtt``, ``realm``, ``host``, ``port``, limits); adjust here if the loader names them
-    differently."""
+    """Junction's configuration for the suite: WAMP at ``/ws`` and MQTT over WebSocket at
+    ``/mqtt`` of one HTTP listener, MQTT over TCP and over TLS, all on one realm with the same
+    limits as mosquitto's configuration."""
     limit_lines = "\n".join(f"      {JUNCTION_LIMIT_KEYS[key]}: {value}" for key, value in limits.items())
+    ws_limit_lines = "\n".join(f"          {JUNCTION_LIMIT_KEYS[key]}: {value}" for key, value in limits.items())
     return f"""\
 router:
   event_loops: 1
@@ -73,7 +74,13 @@ transports:
   - type: websocket
     host: {host}
     port: {ws_port}
-    path: /ws
+    paths:
+      /ws: {{type: wamp}}
+      /mqtt:
+        type: mqtt
+        realm: {REALM}
+        limits:
+{ws_limit_lines}
   - type: mqtt
     realm: {REALM}
     host: {host}
