@@ -22,6 +22,7 @@ let package = Package(
         .library(name: "RESPCore", targets: ["RESPCore"]),
         .library(name: "JunctionRedis", targets: ["JunctionRedis"]),
         .library(name: "JunctionMetrics", targets: ["JunctionMetrics"]),
+        .library(name: "JunctionCluster", targets: ["JunctionCluster"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -85,6 +86,7 @@ let package = Package(
             name: "JunctionServer",
             dependencies: [
                 "WAMPCore", "JunctionTransport", "JunctionRouter", "JunctionAuth", "JunctionMetrics",
+                "JunctionCluster",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -149,6 +151,18 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
+        // One realm across many nodes over Redis: membership, ordered cross-node pub/sub with gap
+        // repair, the cluster's Redis connections (timeouts, reconnect, self-probe).
+        .target(
+            name: "JunctionCluster",
+            dependencies: [
+                "JunctionRouter", "JunctionRedis", "RESPCore", "WAMPCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         // Load generator and bare WebSocket baseline server: drives any WAMP router (Junction, Crossbar).
         .executableTarget(
             name: "junction-bench",
@@ -185,6 +199,18 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
+            ]
+        ),
+        // Pure state machines, and three nodes against a real `redis-server` (skipped when absent).
+        .testTarget(
+            name: "JunctionClusterTests",
+            dependencies: [
+                "JunctionCluster", "JunctionServer", "JunctionRouter", "JunctionClient", "JunctionRedis", "RESPCore",
+                "WAMPCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .testTarget(

@@ -1,3 +1,4 @@
+import JunctionCluster
 import JunctionMetrics
 import JunctionRouter
 import JunctionTransport
@@ -21,6 +22,9 @@ public final class JunctionRuntime: Service, Sendable {
     public let statistics: ServerStatistics
     /// The Prometheus registry `/metrics` renders; every part of the router records into it.
     public let metrics: JunctionMetrics
+    /// This node's cluster membership, when the configuration has a `cluster` section; its
+    /// `isReady` is what `/ready` reports about Redis.
+    public let cluster: ClusterService?
     /// How long shutdown waits for sessions to answer GOODBYE before closing their connections.
     public let shutdownTimeout: Duration
     let logger: Logger
@@ -51,13 +55,19 @@ public final class JunctionRuntime: Service, Sendable {
         self.security = SessionSecurity.Shared(limits: configuration.limits)
         self.shutdownTimeout = shutdownTimeout
         self.logger = logger
+        let router = self.router
+        self.cluster = configuration.cluster.map {
+            ClusterService(configuration: $0, router: router, group: group, logger: logger)
+        }
     }
 
-    /// The runtime followed by one `ListenerService` per configured transport: the order a
+    /// The runtime followed by one `ListenerService` per configured transport (the cluster service, if any, in
+    /// between: it stops after the listeners and before the runtime): the order a
     /// `ServiceGroup` needs, as it shuts services down last first. Further listeners (MQTT, HTTP)
     /// and background workers go after the runtime too.
     public func services() -> [any Service] {
-        [self] + self.configuration.transports.map { ListenerService(transport: $0, runtime: self) }
+        [self] + (self.cluster.map { [$0] } ?? [])
+            + self.configuration.transports.map { ListenerService(transport: $0, runtime: self) }
     }
 
     /// Runs until graceful shutdown (or cancellation), then closes every session and stops the

@@ -49,7 +49,8 @@ public final class JunctionServer: Sendable {
         let listeners = configuration.transports.enumerated().map { index, transport in
             ListenerService(transport: transport, runtime: runtime) { sink.yield(.listening(index, $0)) }
         }
-        let services = ServiceGroup(services: [runtime] + listeners, logger: logger)
+        let cluster: [any Service] = runtime.cluster.map { [$0] } ?? []
+        let services = ServiceGroup(services: [runtime] + cluster + listeners, logger: logger)
         let running = Task {
             do {
                 try await services.run()

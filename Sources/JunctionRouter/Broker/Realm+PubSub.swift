@@ -114,6 +114,26 @@ extension Realm {
         let excludeMe = publisher != nil && (options["exclude_me"]?.boolValue ?? true)
         let filter = PublicationFilter(options: options, publisher: publisher?.id, excludeMe: excludeMe)
         let details = self.eventDetails(options: options, publisher: publisher, forceDisclosure: forceDisclosure)
+        self.deliverLocally(topic: topic, publication: publication, payload: payload, details: details, filter: filter)
+        if let publisher, let link = self.clusterLink {
+            link.realm(
+                self.name, published: topic, payload: payload, options: options, details: details,
+                publisher: RemotePublisher(session: publisher.id, authid: publisher.authid, authrole: publisher.authrole))
+        }
+        if options["retain"]?.boolValue == true {
+            self.retained[topic] = RetainedEvent(
+                topic: topic, publication: publication, details: details, payload: payload, filter: filter)
+        }
+        if self.history.isEnabled {
+            self.history.record(
+                topic: topic, publication: publication, details: details, payload: payload, filter: filter,
+                now: self.clock.now())
+        }
+        return publication
+    }
+
+    /// Sends one EVENT per matching subscription to the subscribers `filter` admits.
+    func deliverLocally(topic: String, publication: UInt64, payload: Payload, details: WAMPDict, filter: PublicationFilter) {
         self.broker.forEachSubscription(matching: topic) { subscription in
             var eventDetails = details
             if subscription.match != .exact { eventDetails["topic"] = .string(topic) }
@@ -130,16 +150,6 @@ extension Realm {
                 receiver.peer.send(event)
             }
         }
-        if options["retain"]?.boolValue == true {
-            self.retained[topic] = RetainedEvent(
-                topic: topic, publication: publication, details: details, payload: payload, filter: filter)
-        }
-        if self.history.isEnabled {
-            self.history.record(
-                topic: topic, publication: publication, details: details, payload: payload, filter: filter,
-                now: self.clock.now())
-        }
-        return publication
     }
 
     /// EVENT details shared by all receivers: publisher disclosure, trust level, ppt options.

@@ -34,6 +34,8 @@ public final class Realm: @unchecked Sendable {
     /// Verifies JWTs presented as tickets; `nil` when the realm accepts none (or its keys are
     /// unusable, which the configuration loader reports before the router starts).
     public let jwtVerifier: JWTVerifier?
+    /// The cluster this realm spans, if any (`Realm+Cluster.swift`).
+    var clusterLink: (any RealmClusterLink)?
 
     public init(
         configuration: RealmConfiguration, eventLoop: any EventLoop, logger: Logger, clock: WallClock = .system

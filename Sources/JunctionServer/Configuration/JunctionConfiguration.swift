@@ -1,3 +1,4 @@
+import JunctionCluster
 import JunctionRouter
 import WAMPCore
 
@@ -10,6 +11,8 @@ public struct JunctionConfiguration: Sendable, Hashable {
     public var realms: [RealmConfiguration]
     public var transports: [TransportConfiguration]
     public var limits = Limits()
+    /// `nil`: a single node; otherwise this node's place in a cluster (`cluster` section).
+    public var cluster: ClusterConfiguration?
 
     public init(realms: [RealmConfiguration], transports: [TransportConfiguration]) {
         self.realms = realms

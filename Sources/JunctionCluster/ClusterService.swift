@@ -1,0 +1,245 @@
+import JunctionRedis
+import JunctionRouter
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import RESPCore
+import ServiceLifecycle
+
+/// Joins this router's realms to a cluster of Junction nodes that meet at one Redis.
+///
+/// A `Service` in the router's `ServiceGroup`. While running it keeps two Redis connections (one
+/// for commands and the ordered publication path, one for pub/sub), heartbeats, watches the other
+/// nodes' heartbeats (`ClusterMembership`), forwards its sessions' publications that another node
+/// wants (`InterestIndex`) and delivers the other nodes' publications in per-source order
+/// (`SourceSequence`), repairing gaps from the sources' streams. When Redis is unreachable local
+/// routing goes on; the service reconnects with backoff and resynchronizes (`isReady` says which).
+public final class ClusterService: Service, Sendable {
+    public let configuration: ClusterConfiguration
+    /// This process's incarnation of the node, random at start (53 bits, like WAMP ids).
+    public let epoch: UInt64
+    let router: Router
+    let group: any EventLoopGroup
+    let logger: Logger
+    let keys: ClusterKeys
+    let state: NIOLockedValueBox<ClusterState>
+    /// Set by `crash()`: the next heartbeat round ends the service without saying goodbye.
+    private let crashed = NIOLockedValueBox(false)
+
+    public init(configuration: ClusterConfiguration, router: Router, group: any EventLoopGroup, logger: Logger) {
+        self.configuration = configuration
+        self.epoch = UInt64.random(in: 1...(1 << 53))
+        self.router = router
+        self.group = group
+        var logger = logger
+        logger[metadataKey: "node"] = .string(configuration.node)
+        self.logger = logger
+        self.keys = ClusterKeys(prefix: configuration.keyPrefix)
+        self.state = NIOLockedValueBox(
+            ClusterState(
+                membership: ClusterMembership(
+                    selfNode: configuration.node, evictAfterMilliseconds: configuration.evictAfterMilliseconds)))
+    }
+
+    /// Whether the node is connected to Redis and its pub/sub self-probe came back: what `/ready`
+    /// reports. Local routing works either way.
+    public var isReady: Bool { self.state.withLockedValue { $0.ready } }
+
+    public var counters: ClusterCounters { self.state.withLockedValue { $0.counters } }
+
+    /// The nodes this node knows, itself first.
+    public func status() -> [ClusterNodeStatus] {
+        let now = Self.now()
+        return self.state.withLockedValue { state in
+            [ClusterNodeStatus(node: self.configuration.node, epoch: self.epoch, sessions: state.localSessions,
+                lastHeartbeatAgoMilliseconds: 0)]
+                + state.membership.members.values.sorted { $0.node < $1.node }.map {
+                    ClusterNodeStatus(node: $0.node, epoch: $0.epoch, sessions: $0.sessions,
+                        lastHeartbeatAgoMilliseconds: now - $0.lastSeen)
+                }
+        }
+    }
+
+    /// Whether some other node has a subscriber for `topic` in `realm`, as this node knows it.
+    public func remoteInterest(realm: String, topic: String) -> Bool {
+        self.state.withLockedValue { $0.interest.wants(realm: realm, topic: topic) }
+    }
+
+    /// Ends the service as if the process died: no goodbye, connections dropped. For tests of
+    /// failure detection in one process.
+    public func crash() {
+        self.crashed.withLockedValue { $0 = true }
+        let connection = self.state.withLockedValue { state in
+            state.ready = false
+            defer { state.commands = nil }
+            return state.commands
+        }
+        if let connection { Task { await connection.close() } }
+    }
+
+    public func run() async throws {
+        let link = ClusterLink(service: self)
+        await self.forEachRealm { $0.attachCluster(link) }
+        var backoff = ReconnectBackoff()
+        await withGracefulShutdownHandler {
+            while !Task.isCancelled, !self.crashed.withLockedValue({ $0 }) {
+                do {
+                    try await self.connectedSession(onConnected: { backoff.reset() })
+                } catch is CancellationError {
+                    break
+                } catch {
+                    if self.crashed.withLockedValue({ $0 }) { break }
+                    self.logger.warning(
+                        "cluster: Redis connection lost, local routing continues",
+                        metadata: ["redis": "\(self.configuration.redis)", "error": "\(error)"])
+                }
+                self.state.withLockedValue { state in
+                    state.ready = false
+                    state.commands = nil
+                }
+                let delay = backoff.nextDelay()
+                try? await Task.sleep(for: delay)
+            }
+        } onGracefulShutdown: {
+            self.logger.debug("cluster: shutting down")
+        }
+        await self.forEachRealm { $0.attachCluster(nil) }
+        if !self.crashed.withLockedValue({ $0 }) { await self.leave() }
+    }
+
+    /// One connected period: connect both connections, resynchronize, then run the heartbeat and
+    /// receive loops until one of them fails (or the task is cancelled).
+    private func connectedSession(onConnected: () -> Void) async throws {
+        let redisConfiguration = RedisConnectionConfiguration(
+            host: self.configuration.redis.host, port: self.configuration.redis.port,
+            handshake: RedisHandshakeConfiguration(
+                username: self.configuration.redis.username, password: self.configuration.redis.password,
+                database: self.configuration.redis.database == 0 ? nil : self.configuration.redis.database),
+            connectTimeout: .milliseconds(self.configuration.commandTimeoutMilliseconds))
+        let commands = try await RedisConnection.connect(redisConfiguration, eventLoopGroup: self.group)
+        let subscriber: RedisConnection
+        do {
+            subscriber = try await RedisConnection.connect(redisConfiguration, eventLoopGroup: self.group)
+        } catch {
+            await commands.close()
+            throw error
+        }
+        defer {
+            Task {
+                await commands.close()
+                await subscriber.close()
+            }
+        }
+        let sha = try await self.send(commands, RESPCommand("SCRIPT", "LOAD", ClusterKeys.publishScript)).string ?? ""
+        let probeChannel = self.keys.probeChannel(node: self.configuration.node, epoch: self.epoch)
+        let messages = try await subscriber.subscribe(to: [
+            self.keys.heartbeatChannel, self.keys.interestChangedChannel, probeChannel,
+        ])
+        let events = try await subscriber.subscribe(toPatterns: [self.keys.eventChannelPattern])
+        self.state.withLockedValue { state in
+            state.commands = commands
+            state.scriptSHA = sha
+            state.lastProbe = Self.now()
+            state.counters.connects += 1
+        }
+        onConnected()
+        self.logger.info("cluster: connected to Redis", metadata: ["redis": "\(self.configuration.redis)"])
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await self.heartbeatLoop(commands) }
+            group.addTask { try await self.interestLoop(commands) }
+            group.addTask {
+                for await message in events { self.receiveEvent(message, commands: commands) }
+                throw RedisError(.connectionClosed, "the pub/sub connection closed")
+            }
+            group.addTask {
+                for await message in messages { self.receiveControl(message, commands: commands) }
+                throw RedisError(.connectionClosed, "the pub/sub connection closed")
+            }
+            defer { group.cancelAll() }
+            try await group.next()
+        }
+    }
+
+    /// Every interval: heartbeat on the ordered path, self-probe, evictions. Throws when Redis
+    /// does not answer in time or the probe did not come back (a wedged connection).
+    private func heartbeatLoop(_ commands: RedisConnection) async throws {
+        let interval = self.configuration.heartbeatIntervalMilliseconds
+        let probeChannel = self.keys.probeChannel(node: self.configuration.node, epoch: self.epoch)
+        while true {
+            if self.crashed.withLockedValue({ $0 }) { throw CancellationError() }
+            let sessions = await self.localSessionCount()
+            let now = Self.now()
+            let (reply, wedged, evicted) = self.state.withLockedValue { state in
+                state.localSessions = sessions
+                let heartbeat = NodeHeartbeat(
+                    node: self.configuration.node, epoch: self.epoch, sessions: sessions, sequence: state.sequence)
+                _ = commands.sendWithoutWaiting(
+                    RESPCommand(
+                        "SET", self.keys.nodeKey(self.configuration.node), heartbeat.encoded, "PX",
+                        "\(self.configuration.heartbeatTTLMilliseconds)"))
+                let reply = commands.sendWithoutWaiting(
+                    RESPCommand("PUBLISH", self.keys.heartbeatChannel, heartbeat.encoded))
+                let wedged = now - state.lastProbe > self.configuration.commandTimeoutMilliseconds + interval
+                state.ready = !wedged
+                let evicted = state.membership.tick(now: now)
+                return (reply, wedged, evicted)
+            }
+            for action in evicted { self.apply(action) }
+            if wedged {
+                throw RedisError(.connectionClosed, "the pub/sub self-probe did not come back: connection wedged")
+            }
+            _ = try await self.await(reply, on: commands)
+            _ = try await self.send(commands, RESPCommand("PUBLISH", probeChannel, "\(now)"))
+            try await Task.sleep(for: .milliseconds(interval))
+        }
+    }
+
+    /// Sends `command` and waits at most the command timeout; on timeout the connection is closed
+    /// (everything pending on it fails), which ends the connected period and reconnects.
+    func send(_ connection: RedisConnection, _ command: RESPCommand) async throws -> RESPValue {
+        try await self.await(connection.sendWithoutWaiting(command), on: connection)
+    }
+
+    func await(_ reply: EventLoopFuture<RESPValue>, on connection: RedisConnection) async throws -> RESPValue {
+        let timeout = reply.eventLoop.scheduleTask(in: .milliseconds(self.configuration.commandTimeoutMilliseconds)) {
+            Task { await connection.close() }
+        }
+        defer { timeout.cancel() }
+        return try await reply.get()
+    }
+
+    /// Clean shutdown: the other nodes evict this one at once instead of after `evictAfter`.
+    private func leave() async {
+        guard let commands = self.state.withLockedValue({ $0.commands }) else { return }
+        let heartbeat = NodeHeartbeat(
+            node: self.configuration.node, epoch: self.epoch, sessions: 0, sequence: 0, leaving: true)
+        _ = try? await self.send(commands, RESPCommand("PUBLISH", self.keys.heartbeatChannel, heartbeat.encoded))
+        _ = try? await self.send(commands, RESPCommand("DEL", self.keys.nodeKey(self.configuration.node)))
+        _ = try? await self.send(commands, RESPCommand("DEL", self.keys.interestKey(self.configuration.node)))
+        self.state.withLockedValue { $0.commands = nil }
+        await commands.close()
+    }
+
+    func forEachRealm(_ body: @escaping @Sendable (Realm) -> Void) async {
+        for realm in self.router.realms.values {
+            try? await realm.eventLoop.submit { body(realm) }.get()
+        }
+    }
+
+    private func localSessionCount() async -> Int {
+        var total = 0
+        for realm in self.router.realms.values {
+            total += (try? await realm.eventLoop.submit { realm.sessionCount }.get()) ?? 0
+        }
+        return total
+    }
+
+    /// Monotonic milliseconds.
+    static func now() -> Int64 {
+        Int64(NIODeadline.now().uptimeNanoseconds / 1_000_000)
+    }
+}
+
+extension ClusterService: CustomStringConvertible {
+    public var description: String { "ClusterService(\(self.configuration.node))" }
+}
