@@ -69,26 +69,30 @@ public final class ClusterService: Service, Sendable {
     /// failure detection in one process.
     public func crash() {
         self.crashed.withLockedValue { $0 = true }
-        let connection = self.state.withLockedValue { state in
+        let connections = self.state.withLockedValue { state in
             state.ready = false
-            defer { state.commands = nil }
-            return state.commands
+            defer {
+                state.commands = nil
+                state.subscriber = nil
+            }
+            return [state.commands, state.subscriber]
         }
-        if let connection { Task { await connection.close() } }
+        for case let connection? in connections { Task { await connection.close() } }
     }
 
     public func run() async throws {
         let link = ClusterLink(service: self)
         await self.forEachRealm { $0.attachCluster(link) }
-        var backoff = ReconnectBackoff()
-        await withGracefulShutdownHandler {
+        // Graceful shutdown cancels the loop (and whatever Redis call it waits on).
+        _ = try? await cancelWhenGracefulShutdown {
+            var backoff = ReconnectBackoff()
             while !Task.isCancelled, !self.crashed.withLockedValue({ $0 }) {
                 do {
                     try await self.connectedSession(onConnected: { backoff.reset() })
                 } catch is CancellationError {
                     break
                 } catch {
-                    if self.crashed.withLockedValue({ $0 }) { break }
+                    if self.crashed.withLockedValue({ $0 }) || Task.isCancelled { break }
                     self.logger.warning(
                         "cluster: Redis connection lost, local routing continues",
                         metadata: ["redis": "\(self.configuration.redis)", "error": "\(error)"])
@@ -97,45 +101,21 @@ public final class ClusterService: Service, Sendable {
                     state.ready = false
                     state.commands = nil
                 }
-                let delay = backoff.nextDelay()
-                try? await Task.sleep(for: delay)
+                try? await Task.sleep(for: backoff.nextDelay())
             }
-        } onGracefulShutdown: {
-            self.logger.debug("cluster: shutting down")
         }
         await self.forEachRealm { $0.attachCluster(nil) }
         if !self.crashed.withLockedValue({ $0 }) { await self.leave() }
     }
 
-    /// One connected period: connect both connections, resynchronize, then run the heartbeat and
-    /// receive loops until one of them fails (or the task is cancelled).
+    /// One connected period of the command connection: connect, load the publish script, then run
+    /// the heartbeat, interest and subscriber loops until the command connection fails (or the
+    /// task is cancelled). The subscriber connection reconnects on its own, so losing it never
+    /// interrupts the ordered publication path.
     private func connectedSession(onConnected: () -> Void) async throws {
-        let redisConfiguration = RedisConnectionConfiguration(
-            host: self.configuration.redis.host, port: self.configuration.redis.port,
-            handshake: RedisHandshakeConfiguration(
-                username: self.configuration.redis.username, password: self.configuration.redis.password,
-                database: self.configuration.redis.database == 0 ? nil : self.configuration.redis.database),
-            connectTimeout: .milliseconds(self.configuration.commandTimeoutMilliseconds))
-        let commands = try await RedisConnection.connect(redisConfiguration, eventLoopGroup: self.group)
-        let subscriber: RedisConnection
-        do {
-            subscriber = try await RedisConnection.connect(redisConfiguration, eventLoopGroup: self.group)
-        } catch {
-            await commands.close()
-            throw error
-        }
-        defer {
-            Task {
-                await commands.close()
-                await subscriber.close()
-            }
-        }
+        let commands = try await RedisConnection.connect(self.redisConfiguration, eventLoopGroup: self.group)
+        defer { Task { await commands.close() } }
         let sha = try await self.send(commands, RESPCommand("SCRIPT", "LOAD", ClusterKeys.publishScript)).string ?? ""
-        let probeChannel = self.keys.probeChannel(node: self.configuration.node, epoch: self.epoch)
-        let messages = try await subscriber.subscribe(to: [
-            self.keys.heartbeatChannel, self.keys.interestChangedChannel, probeChannel,
-        ])
-        let events = try await subscriber.subscribe(toPatterns: [self.keys.eventChannelPattern])
         self.state.withLockedValue { state in
             state.commands = commands
             state.scriptSHA = sha
@@ -147,16 +127,65 @@ public final class ClusterService: Service, Sendable {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await self.heartbeatLoop(commands) }
             group.addTask { try await self.interestLoop(commands) }
-            group.addTask {
-                for await message in events { self.receiveEvent(message, commands: commands) }
-                throw RedisError(.connectionClosed, "the pub/sub connection closed")
-            }
-            group.addTask {
-                for await message in messages { self.receiveControl(message, commands: commands) }
-                throw RedisError(.connectionClosed, "the pub/sub connection closed")
-            }
+            group.addTask { try await self.subscriberLoop(commands) }
             defer { group.cancelAll() }
             try await group.next()
+        }
+    }
+
+    private var redisConfiguration: RedisConnectionConfiguration {
+        RedisConnectionConfiguration(
+            host: self.configuration.redis.host, port: self.configuration.redis.port,
+            handshake: RedisHandshakeConfiguration(
+                username: self.configuration.redis.username, password: self.configuration.redis.password,
+                database: self.configuration.redis.database == 0 ? nil : self.configuration.redis.database),
+            connectTimeout: .milliseconds(self.configuration.commandTimeoutMilliseconds))
+    }
+
+    /// Keeps a subscriber connection on the heartbeat, interest, probe and event channels,
+    /// reconnecting it with backoff when it closes (`CLIENT KILL TYPE pubsub`, a wedge the probe
+    /// caught). What it missed meanwhile shows up as gaps, repaired from the sources' streams.
+    private func subscriberLoop(_ commands: RedisConnection) async throws {
+        var backoff = ReconnectBackoff()
+        let probeChannel = self.keys.probeChannel(node: self.configuration.node, epoch: self.epoch)
+        while true {
+            if self.crashed.withLockedValue({ $0 }) { throw CancellationError() }
+            do {
+                let subscriber = try await RedisConnection.connect(self.redisConfiguration, eventLoopGroup: self.group)
+                defer { Task { await subscriber.close() } }
+                let messages = try await subscriber.subscribe(to: [
+                    self.keys.heartbeatChannel, self.keys.interestChangedChannel, probeChannel,
+                ])
+                let events = try await subscriber.subscribe(toPatterns: [self.keys.eventChannelPattern])
+                self.state.withLockedValue { state in
+                    state.subscriber = subscriber
+                    state.lastProbe = Self.now()
+                }
+                backoff.reset()
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask {
+                        for await message in events { self.receiveEvent(message, commands: commands) }
+                        throw RedisError(.connectionClosed, "the pub/sub connection closed")
+                    }
+                    group.addTask {
+                        for await message in messages { self.receiveControl(message, commands: commands) }
+                        throw RedisError(.connectionClosed, "the pub/sub connection closed")
+                    }
+                    defer { group.cancelAll() }
+                    try await group.next()
+                }
+            } catch is CancellationError {
+                throw CancellationError()
+            } catch {
+                self.logger.warning(
+                    "cluster: Redis pub/sub connection lost; resubscribing, gaps will be repaired",
+                    metadata: ["error": "\(error)"])
+            }
+            self.state.withLockedValue { state in
+                state.subscriber = nil
+                state.ready = false
+            }
+            try await Task.sleep(for: backoff.nextDelay())
         }
     }
 
@@ -169,7 +198,7 @@ public final class ClusterService: Service, Sendable {
             if self.crashed.withLockedValue({ $0 }) { throw CancellationError() }
             let sessions = await self.localSessionCount()
             let now = Self.now()
-            let (reply, wedged, evicted) = self.state.withLockedValue { state in
+            let (reply, wedged, evicted, subscriber) = self.state.withLockedValue { state in
                 state.localSessions = sessions
                 let heartbeat = NodeHeartbeat(
                     node: self.configuration.node, epoch: self.epoch, sessions: sessions, sequence: state.sequence)
@@ -180,13 +209,16 @@ public final class ClusterService: Service, Sendable {
                 let reply = commands.sendWithoutWaiting(
                     RESPCommand("PUBLISH", self.keys.heartbeatChannel, heartbeat.encoded))
                 let wedged = now - state.lastProbe > self.configuration.commandTimeoutMilliseconds + interval
-                state.ready = !wedged
+                state.ready = !wedged && state.subscriber != nil
+                if wedged { state.lastProbe = now }
                 let evicted = state.membership.tick(now: now)
-                return (reply, wedged, evicted)
+                return (reply, wedged, evicted, state.subscriber)
             }
             for action in evicted { self.apply(action) }
-            if wedged {
-                throw RedisError(.connectionClosed, "the pub/sub self-probe did not come back: connection wedged")
+            if wedged, let subscriber {
+                // The subscriber loop sees the stream end and reconnects.
+                self.logger.warning("cluster: the pub/sub self-probe did not come back; reconnecting pub/sub")
+                Task { await subscriber.close() }
             }
             _ = try await self.await(reply, on: commands)
             _ = try await self.send(commands, RESPCommand("PUBLISH", probeChannel, "\(now)"))
@@ -208,15 +240,16 @@ public final class ClusterService: Service, Sendable {
         return try await reply.get()
     }
 
-    /// Clean shutdown: the other nodes evict this one at once instead of after `evictAfter`.
+    /// Clean shutdown: the other nodes evict this one at once instead of after `evictAfter`. Uses
+    /// a connection of its own: the service's were closed when its loop was cancelled.
     private func leave() async {
-        guard let commands = self.state.withLockedValue({ $0.commands }) else { return }
+        guard let commands = try? await RedisConnection.connect(self.redisConfiguration, eventLoopGroup: self.group)
+        else { return }
         let heartbeat = NodeHeartbeat(
             node: self.configuration.node, epoch: self.epoch, sessions: 0, sequence: 0, leaving: true)
         _ = try? await self.send(commands, RESPCommand("PUBLISH", self.keys.heartbeatChannel, heartbeat.encoded))
         _ = try? await self.send(commands, RESPCommand("DEL", self.keys.nodeKey(self.configuration.node)))
         _ = try? await self.send(commands, RESPCommand("DEL", self.keys.interestKey(self.configuration.node)))
-        self.state.withLockedValue { $0.commands = nil }
         await commands.close()
     }
 

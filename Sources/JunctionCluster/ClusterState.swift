@@ -8,6 +8,8 @@ struct ClusterState {
     /// while Redis is unreachable.
     var commands: RedisConnection?
     var scriptSHA: String?
+    /// The pub/sub connection, while subscribed.
+    var subscriber: RedisConnection?
     /// The last sequence number on this node's ordered path.
     var sequence: UInt64 = 0
     var membership: ClusterMembership

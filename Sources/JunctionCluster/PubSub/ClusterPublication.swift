@@ -31,11 +31,13 @@ public struct ClusterPublication: Sendable, Hashable {
     }
 
     public func encoded() -> [UInt8] {
-        let envelope: WAMPDict = [
+        var envelope: WAMPDict = [
             "realm": .string(self.realm), "o": .dict(self.options), "d": .dict(self.details),
             "p": .uint(self.publisher.session), "a": .string(self.publisher.authid),
             "r": .string(self.publisher.authrole),
         ]
+        // A transparent payload decodes as bytes only next to its `ppt_scheme`.
+        if case .transparent = self.payload { envelope["ppt_scheme"] = self.options["ppt_scheme"] ?? "x_junction" }
         let message = WAMPMessage.publish(
             .init(request: self.sequence, options: envelope, topic: self.topic, payload: self.payload))
         return message.encoded(with: MessagePackSerializer())
