@@ -109,6 +109,8 @@ struct ClusterPubSubTests {
             try await nodes.waitUntil("B received every event", seconds: 30) { await log.count >= count }
             #expect(await log.events.map(\.index) == Array(0..<count))
             #expect(nodes.node(1).counters.lost == 0)
+            // What B's subscriber missed while it reconnected came from A's stream.
+            #expect(nodes.node(1).counters.repaired > 0)
             await admin.close()
             await publisher.close()
             await subscriber.close()
