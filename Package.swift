@@ -158,6 +158,7 @@ let package = Package(
             dependencies: [
                 "JunctionRouter", "JunctionRedis", "RESPCore", "WAMPCore",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

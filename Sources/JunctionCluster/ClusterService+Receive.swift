@@ -87,8 +87,9 @@ extension ClusterService {
     }
 
     private func forget(_ member: ClusterMembership.Member) {
+        // The source's sequence tracking stays: a node evicted for being slow that comes back under
+        // the same epoch resumes where it was, with its gap repaired instead of silently skipped.
         self.state.withLockedValue { state in
-            state.sources[ClusterSource(node: member.node, epoch: member.epoch)] = nil
             state.interest.remove(node: member.node)
         }
         self.logger.warning(

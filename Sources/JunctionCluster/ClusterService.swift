@@ -3,8 +3,10 @@ import JunctionRouter
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
+import NIOPosix
 import RESPCore
 import ServiceLifecycle
+import Synchronization
 
 /// Joins this router's realms to a cluster of Junction nodes that meet at one Redis.
 ///
@@ -25,12 +27,16 @@ public final class ClusterService: Service, Sendable {
     let state: NIOLockedValueBox<ClusterState>
     /// Set by `crash()`: the next heartbeat round ends the service without saying goodbye.
     private let crashed = NIOLockedValueBox(false)
+    /// When the command connection last answered anything (monotonic ms).
+    let lastProgress = Atomic<Int64>(0)
 
-    public init(configuration: ClusterConfiguration, router: Router, group: any EventLoopGroup, logger: Logger) {
+    /// The Redis connections run on a loop of their own, so a busy realm loop never delays the
+    /// replies and probes the timeouts judge Redis by (nor Redis I/O the routing).
+    public init(configuration: ClusterConfiguration, router: Router, logger: Logger) {
         self.configuration = configuration
         self.epoch = UInt64.random(in: 1...(1 << 53))
         self.router = router
-        self.group = group
+        self.group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         var logger = logger
         logger[metadataKey: "node"] = .string(configuration.node)
         self.logger = logger
@@ -106,6 +112,7 @@ public final class ClusterService: Service, Sendable {
         }
         await self.forEachRealm { $0.attachCluster(nil) }
         if !self.crashed.withLockedValue({ $0 }) { await self.leave() }
+        try? await self.group.shutdownGracefully()
     }
 
     /// One connected period of the command connection: connect, load the publish script, then run
@@ -115,7 +122,9 @@ public final class ClusterService: Service, Sendable {
     private func connectedSession(onConnected: () -> Void) async throws {
         let commands = try await RedisConnection.connect(self.redisConfiguration, eventLoopGroup: self.group)
         defer { Task { await commands.close() } }
+        self.madeProgress()
         let sha = try await self.send(commands, RESPCommand("SCRIPT", "LOAD", ClusterKeys.publishScript)).string ?? ""
+        try await self.claimSessionSlot(commands)
         self.state.withLockedValue { state in
             state.commands = commands
             state.scriptSHA = sha
@@ -177,6 +186,7 @@ public final class ClusterService: Service, Sendable {
             } catch is CancellationError {
                 throw CancellationError()
             } catch {
+                if Task.isCancelled { throw CancellationError() }
                 self.logger.warning(
                     "cluster: Redis pub/sub connection lost; resubscribing, gaps will be repaired",
                     metadata: ["error": "\(error)"])
@@ -221,23 +231,48 @@ public final class ClusterService: Service, Sendable {
                 Task { await subscriber.close() }
             }
             _ = try await self.await(reply, on: commands)
+            try await self.claimSessionSlot(commands)
             _ = try await self.send(commands, RESPCommand("PUBLISH", probeChannel, "\(now)"))
             try await Task.sleep(for: .milliseconds(interval))
         }
     }
 
-    /// Sends `command` and waits at most the command timeout; on timeout the connection is closed
-    /// (everything pending on it fails), which ends the connected period and reconnects.
+    /// Sends `command` and waits for its reply; see `await(_:on:)` for the timeout.
     func send(_ connection: RedisConnection, _ command: RESPCommand) async throws -> RESPValue {
         try await self.await(connection.sendWithoutWaiting(command), on: connection)
     }
 
+    /// Waits for `reply`. When it takes longer than the command timeout and no other reply came
+    /// back in that time either, the connection is wedged: it is closed (everything pending on it
+    /// fails), which ends the connected period and reconnects. A connection that is merely busy
+    /// (thousands of publications queued before this command) keeps answering, so it is left alone:
+    /// closing it would lose the publications in flight.
     func await(_ reply: EventLoopFuture<RESPValue>, on connection: RedisConnection) async throws -> RESPValue {
-        let timeout = reply.eventLoop.scheduleTask(in: .milliseconds(self.configuration.commandTimeoutMilliseconds)) {
-            Task { await connection.close() }
+        let done = NIOLockedValueBox(false)
+        reply.whenComplete { _ in
+            done.withLockedValue { $0 = true }
+            self.madeProgress()
         }
-        defer { timeout.cancel() }
+        self.watch(done, connection: connection, on: reply.eventLoop)
         return try await reply.get()
+    }
+
+    private func watch(_ done: NIOLockedValueBox<Bool>, connection: RedisConnection, on loop: any EventLoop) {
+        let timeout = self.configuration.commandTimeoutMilliseconds
+        loop.scheduleTask(in: .milliseconds(timeout)) {
+            if done.withLockedValue({ $0 }) { return }
+            if Self.now() - self.lastProgress.load(ordering: .relaxed) < timeout {
+                self.watch(done, connection: connection, on: loop)
+            } else {
+                self.logger.warning("cluster: Redis did not answer in time; reconnecting")
+                Task { await connection.close() }
+            }
+        }
+    }
+
+    /// A reply came back on the command connection.
+    func madeProgress() {
+        self.lastProgress.store(Self.now(), ordering: .relaxed)
     }
 
     /// Clean shutdown: the other nodes evict this one at once instead of after `evictAfter`. Uses

@@ -20,6 +20,8 @@ struct ClusterState {
     var ready = false
     var counters = ClusterCounters()
     var localSessions = 0
+    /// The session-id slot this node holds in Redis.
+    var sessionSlot: UInt64?
 
     init(membership: ClusterMembership) {
         self.membership = membership

@@ -57,7 +57,7 @@ public final class JunctionRuntime: Service, Sendable {
         self.logger = logger
         let router = self.router
         self.cluster = configuration.cluster.map {
-            ClusterService(configuration: $0, router: router, group: group, logger: logger)
+            ClusterService(configuration: $0, router: router, logger: logger)
         }
     }
 

@@ -40,10 +40,15 @@ final class ClusterLink: RealmClusterLink {
                 ByteBuffer(string: "\(configuration.streamLength)"),
                 ByteBuffer(string: "\(configuration.evictAfterMilliseconds * 10)"),
             ])
-            commands.sendWithoutWaiting(command).whenFailure { error in
-                service.logger.warning(
-                    "cluster: a publication did not reach Redis; receivers will see a gap",
-                    metadata: ["sequence": "\(sequence)", "error": "\(error)"])
+            commands.sendWithoutWaiting(command).whenComplete { result in
+                switch result {
+                case .success:
+                    service.madeProgress()
+                case .failure(let error):
+                    service.logger.warning(
+                        "cluster: a publication did not reach Redis; receivers will see a gap",
+                        metadata: ["sequence": "\(sequence)", "error": "\(error)"])
+                }
             }
         }
     }

@@ -4,6 +4,8 @@ struct ClusterKeys: Sendable {
 
     /// Pub/sub channel every node announces its heartbeat on.
     var heartbeatChannel: String { "\(self.prefix):heartbeat" }
+    /// Who holds session-id slot `slot` (`node:epoch`), with a TTL.
+    func sessionSlot(_ slot: UInt64) -> String { "\(self.prefix):slot:\(slot)" }
     /// Pub/sub channel nodes announce a changed interest list on, so publishers re-read it at once.
     var interestChangedChannel: String { "\(self.prefix):interest-changed" }
     /// The heartbeat text of a node, with a TTL.

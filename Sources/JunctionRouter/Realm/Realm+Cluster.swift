@@ -25,6 +25,25 @@ public struct RemotePublisher: Sendable, Hashable {
 }
 
 extension Realm {
+    /// Session ids of a clustered node: the top 10 of WAMP's 53 id bits are the node's slot (one
+    /// of 1024, claimed in Redis), the low 43 bits random, so two nodes never hand out one id.
+    public static let clusterSessionSlots: UInt64 = 1024
+    static let clusterSessionLowBits: UInt64 = 43
+
+    /// Puts this realm's new session ids in `slot`'s range (`nil`: anywhere, unclustered).
+    public func setClusterSessionSlot(_ slot: UInt64?) {
+        precondition(slot.map { $0 < Self.clusterSessionSlots } ?? true, "slot out of range")
+        self.clusterSessionSlot.store(slot.map { $0 + 1 } ?? 0, ordering: .relaxed)
+    }
+
+    /// `random` (a WAMP id) moved into this node's slot range, or unchanged when not clustered.
+    func clusterSessionID(_ random: UInt64) -> UInt64 {
+        let slot = self.clusterSessionSlot.load(ordering: .relaxed)
+        guard slot != 0 else { return random }
+        let low = random & ((1 << Self.clusterSessionLowBits) - 1)
+        return ((slot - 1) << Self.clusterSessionLowBits) | max(1, low)
+    }
+
     /// Attaches (or with `nil` detaches) the cluster; must be called on the realm's loop.
     public func attachCluster(_ link: (any RealmClusterLink)?) {
         self.eventLoop.preconditionInEventLoop()

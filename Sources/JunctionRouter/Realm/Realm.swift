@@ -1,6 +1,7 @@
 import JunctionAuth
 import Logging
 import NIOCore
+import Synchronization
 import WAMPCore
 
 /// One routing realm: its sessions, broker and dealer.
@@ -36,6 +37,9 @@ public final class Realm: @unchecked Sendable {
     public let jwtVerifier: JWTVerifier?
     /// The cluster this realm spans, if any (`Realm+Cluster.swift`).
     var clusterLink: (any RealmClusterLink)?
+    /// The cluster's session-id slot of this node plus one (0: not clustered); read by
+    /// establishment on any loop, hence atomic.
+    let clusterSessionSlot = Atomic<UInt64>(0)
 
     public init(
         configuration: RealmConfiguration, eventLoop: any EventLoop, logger: Logger, clock: WallClock = .system
@@ -179,8 +183,8 @@ public final class Realm: @unchecked Sendable {
         authprovider: String, clientRoles: WAMPDict, transport: String, limits: SessionLimits? = nil,
         unlisted: Bool = false
     ) -> SessionRecord {
-        var id = preferredID ?? WAMPID.random()
-        while self.sessions[id] != nil { id = WAMPID.random() }
+        var id = preferredID ?? self.clusterSessionID(WAMPID.random())
+        while self.sessions[id] != nil { id = self.clusterSessionID(WAMPID.random()) }
         let record = SessionRecord(
             id: id, peer: peer, authid: authid, role: role, authmethod: authmethod, authprovider: authprovider,
             clientRoles: clientRoles, transport: transport, limits: limits ?? self.configuration.sessionLimits,

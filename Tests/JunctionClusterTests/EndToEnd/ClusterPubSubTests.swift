@@ -39,9 +39,16 @@ struct ClusterPubSubTests {
             for index in 0..<count {
                 try await publisher.publish(topics[index % 2], args: [.int(Int64(index))])
             }
-            try await nodes.waitUntil("B and C received every event", seconds: 60) {
+            do {
+                try await nodes.waitUntil("B and C received every event", seconds: 60) {
+                    let (b, c) = (await logB.count, await logC.count)
+                    return b >= count && c >= count
+                }
+            } catch {
                 let (b, c) = (await logB.count, await logC.count)
-                return b >= count && c >= count
+                let counters = (0..<3).map { "\(nodes.node($0).counters)" }.joined(separator: "; ")
+                Issue.record(Comment(rawValue: "B got \(b), C got \(c); counters A, B, C: \(counters)"))
+                throw error
             }
             let eventsB = await logB.events
             #expect(eventsB.map(\.index) == Array(0..<count))
