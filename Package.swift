@@ -129,6 +129,7 @@ let package = Package(
             name: "junction",
             dependencies: [
                 "JunctionServer",
+                "JunctionCluster",
                 "JunctionClient",
                 "JunctionTransport",
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -25,4 +25,18 @@ struct ClusterSessionIDTests {
             for client in clients { await client.close() }
         }
     }
+
+    @Test func theStatusReaderListsEveryLiveNodeWithItsSessions() async throws {
+        try await withCluster { nodes in
+            let client = try await nodes.client(1)
+            try await nodes.waitUntil("node B's heartbeat counts its session") {
+                let listed = try? await ClusterStatusReader.read(RedisEndpoint(host: "127.0.0.1", port: nodes.redis.port))
+                return listed?.first { $0.heartbeat.node == "node-b" }?.heartbeat.sessions == 1
+            }
+            let listed = try await ClusterStatusReader.read(RedisEndpoint(host: "127.0.0.1", port: nodes.redis.port))
+            #expect(listed.map(\.heartbeat.node) == ["node-a", "node-b", "node-c"])
+            #expect(listed.allSatisfy { $0.expiresInMilliseconds > 0 })
+            await client.close()
+        }
+    }
 }
