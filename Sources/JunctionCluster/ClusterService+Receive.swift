@@ -160,7 +160,8 @@ extension ClusterService {
             guard let realm = self.router.realm(named: publication.realm) else { continue }
             realm.eventLoop.execute {
                 realm.deliverRemotePublication(
-                    topic: publication.topic, payload: publication.payload, options: publication.options,
+                    topic: publication.topic, publication: publication.publication, payload: publication.payload,
+                    options: publication.options,
                     details: publication.details, publisher: publication.publisher)
             }
         }

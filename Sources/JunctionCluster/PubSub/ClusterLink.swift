@@ -14,8 +14,8 @@ final class ClusterLink: RealmClusterLink {
     }
 
     func realm(
-        _ realm: String, published topic: String, payload: Payload, options: WAMPDict, details: WAMPDict,
-        publisher: RemotePublisher
+        _ realm: String, published topic: String, publication: UInt64, payload: Payload, options: WAMPDict,
+        details: WAMPDict, publisher: RemotePublisher
     ) {
         let service = self.service
         let configuration = service.configuration
@@ -29,8 +29,8 @@ final class ClusterLink: RealmClusterLink {
             state.counters.published += 1
             let sequence = state.sequence
             let frame = ClusterPublication(
-                sequence: sequence, realm: realm, topic: topic, payload: payload, options: options, details: details,
-                publisher: publisher
+                sequence: sequence, realm: realm, topic: topic, publication: publication, payload: payload,
+                options: options, details: details, publisher: publisher
             ).encoded()
             let command = RESPCommand(arguments: [
                 ByteBuffer(string: "EVALSHA"), ByteBuffer(string: sha), ByteBuffer(string: "2"),

@@ -12,18 +12,21 @@ public struct ClusterPublication: Sendable, Hashable {
     public var sequence: UInt64
     public var realm: String
     public var topic: String
+    /// The publication id the publishing node gave it (the same on every node).
+    public var publication: UInt64
     public var payload: Payload
     public var options: WAMPDict
     public var details: WAMPDict
     public var publisher: RemotePublisher
 
     public init(
-        sequence: UInt64, realm: String, topic: String, payload: Payload, options: WAMPDict, details: WAMPDict,
-        publisher: RemotePublisher
+        sequence: UInt64, realm: String, topic: String, publication: UInt64, payload: Payload, options: WAMPDict,
+        details: WAMPDict, publisher: RemotePublisher
     ) {
         self.sequence = sequence
         self.realm = realm
         self.topic = topic
+        self.publication = publication
         self.payload = payload
         self.options = options
         self.details = details
@@ -32,7 +35,7 @@ public struct ClusterPublication: Sendable, Hashable {
 
     public func encoded() -> [UInt8] {
         var envelope: WAMPDict = [
-            "realm": .string(self.realm), "o": .dict(self.options), "d": .dict(self.details),
+            "realm": .string(self.realm), "id": .uint(self.publication), "o": .dict(self.options), "d": .dict(self.details),
             "p": .uint(self.publisher.session), "a": .string(self.publisher.authid),
             "r": .string(self.publisher.authrole),
         ]
@@ -54,13 +57,14 @@ public struct ClusterPublication: Sendable, Hashable {
         }
         guard case .publish(let publish) = message else { throw ClusterFrameError(reason: "not a PUBLISH") }
         let envelope = publish.options
-        guard let realm = envelope["realm"]?.stringValue, let options = envelope["o"]?.dictValue,
+        guard let realm = envelope["realm"]?.stringValue, let publication = envelope["id"]?.unsignedInteger,
+            let options = envelope["o"]?.dictValue,
             let details = envelope["d"]?.dictValue, let session = envelope["p"]?.unsignedInteger,
             let authid = envelope["a"]?.stringValue, let authrole = envelope["r"]?.stringValue
         else { throw ClusterFrameError(reason: "the envelope misses realm, options, details or publisher") }
         self.init(
-            sequence: publish.request, realm: realm, topic: publish.topic, payload: publish.payload, options: options,
-            details: details, publisher: RemotePublisher(session: session, authid: authid, authrole: authrole))
+            sequence: publish.request, realm: realm, topic: publish.topic, publication: publication,
+            payload: publish.payload, options: options, details: details, publisher: RemotePublisher(session: session, authid: authid, authrole: authrole))
     }
 }
 

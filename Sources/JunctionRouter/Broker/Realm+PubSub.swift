@@ -117,7 +117,8 @@ extension Realm {
         self.deliverLocally(topic: topic, publication: publication, payload: payload, details: details, filter: filter)
         if let publisher, let link = self.clusterLink {
             link.realm(
-                self.name, published: topic, payload: payload, options: options, details: details,
+                self.name, published: topic, publication: publication, payload: payload, options: options,
+                details: details,
                 publisher: RemotePublisher(session: publisher.id, authid: publisher.authid, authrole: publisher.authrole))
         }
         if options["retain"]?.boolValue == true {

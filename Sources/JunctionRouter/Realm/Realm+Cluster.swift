@@ -6,8 +6,9 @@ import WAMPCore
 /// (never for the router's own meta events and testaments, which every node raises itself). The
 /// implementation must not block: it queues the publication on its ordered path and returns.
 public protocol RealmClusterLink: AnyObject, Sendable {
-    func realm(_ realm: String, published topic: String, payload: Payload, options: WAMPDict, details: WAMPDict,
-        publisher: RemotePublisher)
+    func realm(
+        _ realm: String, published topic: String, publication: UInt64, payload: Payload, options: WAMPDict,
+        details: WAMPDict, publisher: RemotePublisher)
 }
 
 /// The publishing session, as the receiving node's filters need it (exclusion and black/white
@@ -53,13 +54,16 @@ extension Realm {
     /// Delivers a publication that a session on another node made to this node's matching
     /// subscribers, filtered here as the publishing node would have: `details` are the EVENT
     /// details the publishing realm computed (disclosure, trust level, ppt options).
+    /// `publication` is the id the publishing node gave it, so every subscriber in the cluster
+    /// sees the same id.
     public func deliverRemotePublication(
-        topic: String, payload: Payload, options: WAMPDict, details: WAMPDict, publisher: RemotePublisher
+        topic: String, publication: UInt64, payload: Payload, options: WAMPDict, details: WAMPDict,
+        publisher: RemotePublisher
     ) {
         self.eventLoop.preconditionInEventLoop()
         let excludeMe = options["exclude_me"]?.boolValue ?? true
         let filter = PublicationFilter(options: options, publisher: publisher.session, excludeMe: excludeMe)
-        self.deliverLocally(topic: topic, publication: WAMPID.random(), payload: payload, details: details, filter: filter)
+        self.deliverLocally(topic: topic, publication: publication, payload: payload, details: details, filter: filter)
     }
 
     /// Whether any local subscription matches `topic` (what the cluster's interest index says).

@@ -70,7 +70,9 @@ struct ClusterPubSubTests {
             let second = try await nodes.client(1)
             let logFirst = EventLog()
             let logSecond = EventLog()
-            try await first.subscribe(topic) { await logFirst.append(topic: topic, index: Self.index(of: $0)) }
+            try await first.subscribe(topic) {
+                await logFirst.append(topic: topic, index: Self.index(of: $0), publication: $0.publication)
+            }
             try await second.subscribe(topic) { await logSecond.append(topic: topic, index: Self.index(of: $0)) }
             try await nodes.waitUntil("node A knows B's interest") {
                 nodes.node(0).remoteInterest(realm: "realm1", topic: topic)
@@ -81,13 +83,15 @@ struct ClusterPubSubTests {
             try await publisher.publish(topic, args: [1], options: PublishOptions(extra: ["exclude": [.uint(secondSession)]]))
             try await publisher.publish(
                 topic, args: [2], options: PublishOptions(extra: ["eligible_authid": [.string(firstAuthid)]]))
-            try await publisher.publish(topic, args: [3])
+            let published = try await publisher.publish(topic, args: [3], options: PublishOptions(acknowledge: true))
             try await nodes.waitUntil("both got the last event") {
                 let (first, second) = (await logFirst.count, await logSecond.count)
                 return first == 3 && second == 1
             }
             #expect(await logFirst.events.map(\.index) == [1, 2, 3])
             #expect(await logSecond.events.map(\.index) == [3])
+            // The publication id is the publishing node's, on every node.
+            #expect(await logFirst.publications.last == published)
             await publisher.close()
             await first.close()
             await second.close()

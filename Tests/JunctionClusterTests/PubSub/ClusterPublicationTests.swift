@@ -8,7 +8,7 @@ struct ClusterPublicationTests {
         let publisher = RemotePublisher(session: 77, authid: "alice", authrole: "user")
         for payload in [Payload(args: [1, "x"], kwargs: ["k": true]), .transparent([0, 1, 2, 255]), .empty] {
             let publication = ClusterPublication(
-                sequence: 12, realm: "realm1", topic: "com.example.t", payload: payload,
+                sequence: 12, realm: "realm1", topic: "com.example.t", publication: 4_000_000_001, payload: payload,
                 options: ["exclude": [5], "eligible_authrole": ["user"]], details: ["publisher": 77],
                 publisher: publisher)
             #expect(try ClusterPublication(bytes: publication.encoded()) == publication)

@@ -107,7 +107,11 @@ func withCluster(_ names: [String] = ["node-a", "node-b", "node-c"], _ body: (Cl
 /// Collects events in arrival order.
 actor EventLog {
     private(set) var events: [(topic: String, index: Int)] = []
+    private(set) var publications: [UInt64] = []
 
-    func append(topic: String, index: Int) { self.events.append((topic, index)) }
+    func append(topic: String, index: Int, publication: UInt64 = 0) {
+        self.events.append((topic, index))
+        self.publications.append(publication)
+    }
     var count: Int { self.events.count }
 }
