@@ -42,10 +42,11 @@ import WAMPCore
     }
 
     @Test func everyTopLevelKeyHasItsSection() throws {
-        #expect(ConfigurationLoader.sections.map { $0.key } == ["router", "limits", "realms", "transports"])
+        #expect(
+            ConfigurationLoader.sections.map { $0.key } == ["router", "limits", "realms", "transports", "cluster"])
         let error = try #require(
             #expect(throws: ConfigurationError.self) { try ConfigurationLoader.load(yaml: "realms: []\nmqtt: {}") })
-        #expect(error.description == "mqtt (line 2): unknown key (allowed: limits, realms, router, transports)")
+        #expect(error.description == "mqtt (line 2): unknown key (allowed: cluster, limits, realms, router, transports)")
     }
 
     /// The realms section starts from what the limits section read, wherever `limits` is in the file.
