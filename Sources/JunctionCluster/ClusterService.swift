@@ -1,5 +1,6 @@
 import JunctionRedis
 import JunctionRouter
+import CoreMetrics
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
@@ -29,10 +30,18 @@ public final class ClusterService: Service, Sendable {
     private let crashed = NIOLockedValueBox(false)
     /// When the command connection last answered anything (monotonic ms).
     let lastProgress = Atomic<Int64>(0)
+    let metrics: ClusterMetrics?
+    /// The counters as last recorded into `metrics`.
+    private let recorded = NIOLockedValueBox(ClusterCounters())
 
     /// The Redis connections run on a loop of their own, so a busy realm loop never delays the
     /// replies and probes the timeouts judge Redis by (nor Redis I/O the routing).
-    public init(configuration: ClusterConfiguration, router: Router, logger: Logger) {
+    /// `metricsFactory`: where the `junction_cluster_*` series go (the router's registry).
+    public init(
+        configuration: ClusterConfiguration, router: Router, metricsFactory: (any MetricsFactory)? = nil,
+        logger: Logger
+    ) {
+        self.metrics = metricsFactory.map { ClusterMetrics(factory: $0) }
         self.configuration = configuration
         self.epoch = UInt64.random(in: 1...(1 << 53))
         self.router = router
@@ -107,6 +116,7 @@ public final class ClusterService: Service, Sendable {
                     state.ready = false
                     state.commands = nil
                 }
+                self.recordMetrics()
                 try? await Task.sleep(for: backoff.nextDelay())
             }
         }
@@ -225,6 +235,7 @@ public final class ClusterService: Service, Sendable {
                 return (reply, wedged, evicted, state.subscriber)
             }
             for action in evicted { self.apply(action) }
+            self.recordMetrics()
             if wedged, let subscriber {
                 // The subscriber loop sees the stream end and reconnects.
                 self.logger.warning("cluster: the pub/sub self-probe did not come back; reconnecting pub/sub")
@@ -268,6 +279,26 @@ public final class ClusterService: Service, Sendable {
                 Task { await connection.close() }
             }
         }
+    }
+
+    /// Adds what the counters gained since the last call to the metrics, and sets the gauges: once
+    /// per heartbeat, so the data path never touches the registry.
+    func recordMetrics() {
+        guard let metrics = self.metrics else { return }
+        let (now, ready, nodes) = self.state.withLockedValue { ($0.counters, $0.ready, $0.membership.members.count + 1) }
+        let before = self.recorded.withLockedValue { recorded in
+            defer { recorded = now }
+            return recorded
+        }
+        metrics.published.increment(by: Int64(now.published - before.published))
+        metrics.received.increment(by: Int64(now.received - before.received))
+        metrics.repaired.increment(by: Int64(now.repaired - before.repaired))
+        metrics.lost.increment(by: Int64(now.lost - before.lost))
+        metrics.dropped.increment(by: Int64(now.droppedWhileDisconnected - before.droppedWhileDisconnected))
+        metrics.rejected.increment(by: Int64(now.rejectedFrames - before.rejectedFrames))
+        metrics.connects.increment(by: Int64(now.connects - before.connects))
+        metrics.ready.record(ready ? 1 : 0)
+        metrics.nodes.record(nodes)
     }
 
     /// A reply came back on the command connection.

@@ -55,9 +55,9 @@ public final class JunctionRuntime: Service, Sendable {
         self.security = SessionSecurity.Shared(limits: configuration.limits)
         self.shutdownTimeout = shutdownTimeout
         self.logger = logger
-        let router = self.router
+        let (router, metrics) = (self.router, self.metrics)
         self.cluster = configuration.cluster.map {
-            ClusterService(configuration: $0, router: router, logger: logger)
+            ClusterService(configuration: $0, router: router, metricsFactory: metrics.factory, logger: logger)
         }
     }
 

@@ -92,6 +92,12 @@ struct ClusterPubSubTests {
             #expect(await logSecond.events.map(\.index) == [3])
             // The publication id is the publishing node's, on every node.
             #expect(await logFirst.publications.last == published)
+            // Recorded into the router's registry at the next heartbeat.
+            try await nodes.waitUntil("B's /metrics counts the received publications") {
+                let text = String(decoding: nodes.servers[1].runtime.metrics.exposition(), as: UTF8.self)
+                return text.contains("junction_cluster_publications_received_total 3")
+                    && text.contains("junction_cluster_ready 1")
+            }
             await publisher.close()
             await first.close()
             await second.close()
