@@ -25,6 +25,7 @@ let package = Package(
         .library(name: "JunctionMetrics", targets: ["JunctionMetrics"]),
         .library(name: "JunctionComponents", targets: ["JunctionComponents"]),
         .library(name: "JunctionServer", targets: ["JunctionServer"]),
+        .library(name: "JunctionCluster", targets: ["JunctionCluster"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -105,7 +106,7 @@ let package = Package(
             name: "JunctionServer",
             dependencies: [
                 "WAMPCore", "JunctionTransport", "JunctionRouter", "JunctionAuth", "JunctionMetrics", "HTTPBridgeCore",
-                "JunctionComponents", "JunctionMQTT", "JunctionStorage",
+                "JunctionComponents", "JunctionMQTT", "JunctionStorage", "JunctionCluster",
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -179,6 +180,7 @@ let package = Package(
             dependencies: [
                 "JunctionServer",
                 "JunctionStorage",
+                "JunctionCluster",
                 "JunctionClient",
                 "JunctionTransport",
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -199,6 +201,20 @@ let package = Package(
                 "RESPCore",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+        // One realm across many nodes over Redis: membership, ordered cross-node pub/sub with gap
+        // repair, the cluster's Redis connections (timeouts, reconnect, self-probe).
+        .target(
+            name: "JunctionCluster",
+            dependencies: [
+                "JunctionRouter", "JunctionRedis", "RESPCore", "WAMPCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
             ]
         ),
         // Load generator and bare WebSocket baseline server: drives any WAMP router (Junction, Crossbar).
@@ -245,6 +261,18 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
+            ]
+        ),
+        // Pure state machines, and three nodes against a real `redis-server` (skipped when absent).
+        .testTarget(
+            name: "JunctionClusterTests",
+            dependencies: [
+                "JunctionCluster", "JunctionServer", "JunctionRouter", "JunctionClient", "JunctionRedis", "RESPCore",
+                "WAMPCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .testTarget(

@@ -67,6 +67,22 @@ public final class RedisConnection: Sendable {
         return try await reply.futureResult.get()
     }
 
+    /// Writes `command` now and returns its reply's future without suspending. Commands written
+    /// one after another from one thread (or under one lock) reach Redis in that order, which an
+    /// ordered stream of writes (the cluster's per-node publication path) relies on.
+    /// The write is always queued on the connection's loop, also when called on that loop, so
+    /// callers on several loops that serialize their calls get that order on the wire.
+    public func sendWithoutWaiting(_ command: RESPCommand) -> EventLoopFuture<RESPValue> {
+        let reply = self.channel.eventLoop.makePromise(of: RESPValue.self)
+        let channel = self.channel
+        channel.eventLoop.execute {
+            channel.writeAndFlush(RedisTask.command(command, reply)).whenFailure { _ in
+                reply.fail(RedisError(.connectionClosed, "the connection is closed"))
+            }
+        }
+        return reply.futureResult
+    }
+
     /// `send(RESPCommand(name, arguments...))`.
     @discardableResult
     public func send(_ name: String, _ arguments: String...) async throws -> RESPValue {

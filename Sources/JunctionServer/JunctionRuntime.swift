@@ -1,4 +1,5 @@
 import JunctionComponents
+import JunctionCluster
 import JunctionMetrics
 import JunctionMQTT
 import JunctionRouter
@@ -39,6 +40,9 @@ public final class JunctionRuntime: Service, Sendable {
     public let listeners: ListenerSupervisor
     /// Whether every listener is bound (the `ready` probe).
     public let readiness: ListenerReadiness
+    /// This node's cluster membership, when the configuration has a `cluster` section; its
+    /// `isReady` is what `/ready` reports about Redis.
+    public let cluster: ClusterService?
     /// How long shutdown waits for sessions to answer GOODBYE before closing their connections.
     public let shutdownTimeout: Duration
     /// The realms' durable stores and the key/value namespaces (MQTT sessions); nil when the
@@ -115,6 +119,10 @@ public final class JunctionRuntime: Service, Sendable {
         self.security = SessionSecurity.Shared(limits: configuration.limits)
         self.shutdownTimeout = shutdownTimeout
         self.logger = logger
+        let router = self.router
+        self.cluster = configuration.cluster.map {
+            ClusterService(configuration: $0, router: router, metricsFactory: metrics.factory, logger: logger)
+        }
         self.listeners.attach(self)
         let routerMetrics = RouterMetrics(metrics: metrics, router: self.router, statistics: self.statistics)
         metrics.addCollector { await routerMetrics.collect() }
@@ -130,7 +138,8 @@ public final class JunctionRuntime: Service, Sendable {
 
     /// `services` without the components, for a caller that keeps hold of those.
     func coreServices(reloadOnSIGHUP: Bool? = nil) -> [any Service] {
-        var services: [any Service] = [self, self.listeners]
+        // The cluster service stops after the listeners and before the runtime.
+        var services: [any Service] = [self] + (self.cluster.map { [$0] } ?? []) + [self.listeners]
         if reloadOnSIGHUP ?? (self.configurationFile != nil) { services.append(ReloadSignalService(runtime: self)) }
         return services + self.configuration.forwarders.map { EventForwarder(configuration: $0, runtime: self) }
     }

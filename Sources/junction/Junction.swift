@@ -10,7 +10,8 @@ struct Junction: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "junction",
         abstract: "A fast WAMP v2 router: routed RPC and publish/subscribe over WebSocket and RawSocket.",
-        subcommands: [Serve.self, Reload.self, Init.self, Check.self, WebSocketEcho.self] + clientSubcommands,
+        subcommands: [Serve.self, Reload.self, Init.self, Check.self, WebSocketEcho.self, ClusterCommand.self]
+            + clientSubcommands,
         defaultSubcommand: Serve.self
     )
 }

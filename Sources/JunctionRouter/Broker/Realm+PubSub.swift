@@ -175,22 +175,12 @@ extension Realm {
             details["_epoch"] = .string(next.epoch)
             position = next
         }
-        self.broker.forEachSubscription(matching: topic) { subscription in
-            var eventDetails = details
-            if subscription.match != .exact { eventDetails["topic"] = .string(topic) }
-            let event = SharedMessage(
-                .event(
-                    .init(
-                        subscription: subscription.id, publication: publication, details: eventDetails,
-                        payload: payload)))
-            for subscriber in subscription.subscribers {
-                guard let receiver = self.sessions[subscriber],
-                    filter.isOpen
-                        || filter.admits(session: subscriber, authid: receiver.authid, authrole: receiver.authrole)
-                else { continue }
-                self.counters.deliveries += 1
-                receiver.peer.send(event)
-            }
+        self.deliverLocally(topic: topic, publication: publication, payload: payload, details: details, filter: filter)
+        if let publisher, let link = self.clusterLink {
+            link.realm(
+                self.name, published: topic, publication: publication, payload: payload, options: options,
+                details: details,
+                publisher: RemotePublisher(session: publisher.id, authid: publisher.authid, authrole: publisher.authrole))
         }
         var changes: [RealmChange] = []
         if options["retain"]?.boolValue == true {
@@ -218,6 +208,27 @@ extension Realm {
             store.write(change, whenDurable: index == changes.count - 1 ? whenDurable : nil)
         }
         return (publication, whenDurable != nil)
+    }
+
+    /// Sends one EVENT per matching subscription to the subscribers `filter` admits.
+    func deliverLocally(topic: String, publication: UInt64, payload: Payload, details: WAMPDict, filter: PublicationFilter) {
+        self.broker.forEachSubscription(matching: topic) { subscription in
+            var eventDetails = details
+            if subscription.match != .exact { eventDetails["topic"] = .string(topic) }
+            let event = SharedMessage(
+                .event(
+                    .init(
+                        subscription: subscription.id, publication: publication, details: eventDetails,
+                        payload: payload)))
+            for subscriber in subscription.subscribers {
+                guard let receiver = self.sessions[subscriber],
+                    filter.isOpen
+                        || filter.admits(session: subscriber, authid: receiver.authid, authrole: receiver.authrole)
+                else { continue }
+                self.counters.deliveries += 1
+                receiver.peer.send(event)
+            }
+        }
     }
 
     /// EVENT details shared by all receivers: publisher disclosure, trust level, ppt options.

@@ -42,6 +42,11 @@ public final class Realm: @unchecked Sendable {
     let admissionBox: Mutex<RealmAdmission>
     /// Ticket principals granted at run time (one per hosted component instance start).
     public let runtimeTickets = RuntimeTicketPrincipals()
+    /// The cluster this realm spans, if any (`Realm+Cluster.swift`).
+    var clusterLink: (any RealmClusterLink)?
+    /// The cluster's session-id slot of this node plus one (0: not clustered); read by
+    /// establishment on any loop, hence atomic.
+    let clusterSessionSlot = Atomic<UInt64>(0)
 
     /// Creates the realm; with a `store`, its history, stream offsets, epoch and retained events
     /// start from the store's snapshot.
@@ -208,8 +213,8 @@ public final class Realm: @unchecked Sendable {
         authprovider: String, clientRoles: WAMPDict, transport: String, transportDetails: WAMPDict? = nil,
         limits: SessionLimits? = nil, unlisted: Bool = false
     ) -> SessionRecord {
-        var id = preferredID ?? WAMPID.random()
-        while self.sessions[id] != nil { id = WAMPID.random() }
+        var id = preferredID ?? self.clusterSessionID(WAMPID.random())
+        while self.sessions[id] != nil { id = self.clusterSessionID(WAMPID.random()) }
         let record = SessionRecord(
             id: id, peer: peer, authid: authid, role: role, authmethod: authmethod, authprovider: authprovider,
             clientRoles: clientRoles, transport: transport, limits: limits ?? self.configuration.sessionLimits,

@@ -9,7 +9,7 @@ public enum ConfigurationLoader {
     /// (realms start from the `limits` section's per-session limits).
     static let sections: [any ConfigurationSection.Type] = [
         RouterSection.self, LimitsSection.self, RealmsSection.self, TransportsSection.self, StorageSection.self,
-        ForwardersSection.self, ComponentsSection.self,
+        ForwardersSection.self, ComponentsSection.self, ClusterSection.self,
     ]
 
     public static func load(yaml text: String) throws(ConfigurationError) -> JunctionConfiguration {

@@ -1,4 +1,5 @@
 import JunctionComponents
+import JunctionCluster
 import JunctionRouter
 import JunctionStorage
 import WAMPCore
@@ -23,6 +24,8 @@ public struct JunctionConfiguration: Sendable, Hashable {
     public var forwarders: [EventForwarderConfiguration] = []
     /// Where history, stream epochs and retained events are kept; memory by default.
     public var storage = StorageConfiguration.memory
+    /// `nil`: a single node; otherwise this node's place in a cluster (`cluster` section).
+    public var cluster: ClusterConfiguration?
 
     public init(realms: [RealmConfiguration], transports: [TransportConfiguration]) {
         self.realms = realms

@@ -47,7 +47,10 @@ extension HTTPRoutes {
                 exact[path] = .service(bridge(.webhook(configuration), configuration.bridge))
             case .metrics: exact[path] = .service(MetricsService(metrics: runtime.metrics))
             case .health: exact[path] = .service(ProbeService(kind: .health))
-            case .ready: exact[path] = .service(ProbeService(kind: .ready(runtime.readiness)))
+            case .ready:
+                var joined: (@Sendable () -> Bool)?
+                if let cluster = runtime.cluster { joined = { cluster.isReady } }
+                exact[path] = .service(ProbeService(kind: .ready(runtime.readiness, clusterJoined: joined)))
             case .dashboard(nil): subtrees[path] = DashboardService()
             case .dashboard(let directory?): subtrees[path] = StaticFileService(directory: directory, fileIO: fileIO)
             case .static(let directory): subtrees[path] = StaticFileService(directory: directory, fileIO: fileIO)

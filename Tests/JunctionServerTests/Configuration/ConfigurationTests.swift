@@ -44,12 +44,12 @@ import WAMPCore
     @Test func everyTopLevelKeyHasItsSection() throws {
         #expect(
             ConfigurationLoader.sections.map { $0.key }
-                == ["router", "limits", "realms", "transports", "storage", "forwarders", "components"])
+                == ["router", "limits", "realms", "transports", "storage", "forwarders", "components", "cluster"])
         let error = try #require(
             #expect(throws: ConfigurationError.self) { try ConfigurationLoader.load(yaml: "realms: []\nmqtt: {}") })
         #expect(
             error.description
-                == "mqtt (line 2): unknown key (allowed: components, forwarders, limits, realms, router, storage, transports)")
+                == "mqtt (line 2): unknown key (allowed: cluster, components, forwarders, limits, realms, router, storage, transports)")
     }
 
     /// The realms section starts from what the limits section read, wherever `limits` is in the file.

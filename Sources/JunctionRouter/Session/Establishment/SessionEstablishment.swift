@@ -141,7 +141,7 @@ public struct SessionEstablishment: Sendable {
         let authentication = admission.authentication
         let offered = hello.details["authmethods"]?.listValue ?? []
         var generator = self.environment.random.generator
-        let sessionID = WAMPID.random(using: &generator)
+        let sessionID = realm.clusterSessionID(WAMPID.random(using: &generator))
         // The certificate is parsed and the transport described only when a method can use them.
         let offersTLS = offered.contains(.string(AuthMethod.tls.rawValue))
         let request = AuthenticationRequest(

@@ -4,12 +4,14 @@ import NIOHTTP1
 /// `health` and `ready`, for load balancers and Kubernetes probes (GET and HEAD).
 ///
 /// `health` answers 200 whenever the process serves HTTP at all. `ready` answers 200 once every
-/// configured listener is bound and 503 before that and from the start of shutdown, so traffic
-/// is sent only to a router that takes it.
+/// configured listener is bound (and, on a cluster node, Redis is reachable and the node joined)
+/// and 503 before that and from the start of shutdown, so traffic is sent only to a router that
+/// takes it.
 struct ProbeService: HTTPService {
     enum Kind: Sendable {
         case health
-        case ready(ListenerReadiness)
+        /// `clusterJoined`: `nil` on a single node.
+        case ready(ListenerReadiness, clusterJoined: (@Sendable () -> Bool)?)
     }
 
     let kind: Kind
@@ -28,8 +30,11 @@ struct ProbeService: HTTPService {
         switch self.kind {
         case .health:
             return Self.json(.ok, #"{"status":"ok"}"#)
-        case .ready(let readiness):
+        case .ready(let readiness, let clusterJoined):
             let state = readiness.state
+            if state.isReady, let clusterJoined, !clusterJoined() {
+                return Self.json(.serviceUnavailable, #"{"status":"cluster_unavailable"}"#)
+            }
             if state.isReady {
                 return Self.json(.ok, #"{"status":"ready","listeners":\#(state.listeners)}"#)
             }

@@ -1,0 +1,29 @@
+import JunctionRedis
+
+/// What the cluster service shares between its tasks and the realms' publish path, behind one
+/// lock: the ordered path's sequence and connection, membership, the per-source trackers, the
+/// interest index and the counters.
+struct ClusterState {
+    /// The connection publications and heartbeats go out on, and the publish script's SHA; `nil`
+    /// while Redis is unreachable.
+    var commands: RedisConnection?
+    var scriptSHA: String?
+    /// The pub/sub connection, while subscribed.
+    var subscriber: RedisConnection?
+    /// The last sequence number on this node's ordered path.
+    var sequence: UInt64 = 0
+    var membership: ClusterMembership
+    var sources: [ClusterSource: SourceSequence<ClusterPublication>] = [:]
+    var interest = InterestIndex()
+    /// When the self-probe last came back (monotonic ms).
+    var lastProbe: Int64 = 0
+    var ready = false
+    var counters = ClusterCounters()
+    var localSessions = 0
+    /// The session-id slot this node holds in Redis.
+    var sessionSlot: UInt64?
+
+    init(membership: ClusterMembership) {
+        self.membership = membership
+    }
+}

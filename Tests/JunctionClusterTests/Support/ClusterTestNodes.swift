@@ -1,0 +1,117 @@
+import JunctionClient
+import JunctionCluster
+import JunctionRouter
+import JunctionServer
+import Logging
+import NIOCore
+
+/// Junction nodes in this process, each a `JunctionServer` on a WebSocket port 0 with a `cluster`
+/// section pointing at the test's Redis, with short timings (heartbeat 200 ms, eviction after
+/// 3 s) so failure tests stay within seconds.
+final class ClusterTestNodes: Sendable {
+    let servers: [JunctionServer]
+    let redis: RedisTestServer
+
+    private init(servers: [JunctionServer], redis: RedisTestServer) {
+        self.servers = servers
+        self.redis = redis
+    }
+
+    static func start(_ names: [String], redis: RedisTestServer) async throws -> ClusterTestNodes {
+        var servers: [JunctionServer] = []
+        for name in names {
+            var configuration = JunctionConfiguration(
+                realms: [.openRealm(named: "realm1")],
+                transports: [.webSocket(.init(host: "127.0.0.1", port: 0, path: "/ws"))])
+            configuration.eventLoops = 2
+            var cluster = ClusterConfiguration(redis: RedisEndpoint(host: "127.0.0.1", port: redis.port), node: name)
+            cluster.heartbeatIntervalMilliseconds = 200
+            cluster.heartbeatTTLMilliseconds = 600
+            cluster.evictAfterMilliseconds = 3000
+            // Generous: the test machine's cores are shared, and a stalled Redis reply under the
+            // 10 000-event load must not look like a wedged connection.
+            cluster.commandTimeoutMilliseconds = 5000
+            configuration.cluster = cluster
+            var logger = Logger(label: "cluster-test-\(name)")
+            logger.logLevel = .error
+            servers.append(try await JunctionServer.start(configuration: configuration, logger: logger))
+        }
+        let nodes = ClusterTestNodes(servers: servers, redis: redis)
+        try await nodes.waitUntil("every node sees every other") {
+            nodes.servers.allSatisfy { $0.cluster.isReady && $0.cluster.status().count == names.count }
+        }
+        return nodes
+    }
+
+    func node(_ index: Int) -> ClusterService { self.servers[index].cluster }
+
+    func url(_ index: Int) -> String {
+        "ws://127.0.0.1:\(self.servers[index].boundAddresses[0].port ?? 0)/ws"
+    }
+
+    func client(_ index: Int) async throws -> WAMPClient {
+        try await WAMPClient.connect(try ClientConfiguration(url: self.url(index), realm: "realm1"))
+    }
+
+    func shutdown() async {
+        for server in self.servers { await server.shutdown() }
+    }
+
+    /// Polls `condition` every 20 ms for at most `seconds` (these conditions depend on other
+    /// connections and a separate Redis process: there is no clock of ours to advance).
+    func waitUntil(
+        _ what: String, seconds: Double = 10, _ condition: @Sendable () async -> Bool
+    ) async throws {
+        let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
+        while ContinuousClock.now < deadline {
+            if await condition() { return }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        throw ClusterTestTimeout(what: what)
+    }
+}
+
+struct ClusterTestTimeout: Error, CustomStringConvertible {
+    var what: String
+    var description: String { "timed out waiting until \(self.what)" }
+}
+
+extension JunctionServer {
+    /// The configured cluster service (every test node has one).
+    var cluster: ClusterService { self.runtime.cluster! }
+}
+
+/// Runs `body` with a fresh Redis and three nodes, and always stops them.
+func withCluster(_ names: [String] = ["node-a", "node-b", "node-c"], _ body: (ClusterTestNodes) async throws -> Void)
+    async throws
+{
+    let redis = try await RedisTestServer.start()
+    let nodes: ClusterTestNodes
+    do {
+        nodes = try await ClusterTestNodes.start(names, redis: redis)
+    } catch {
+        redis.stop()
+        throw error
+    }
+    do {
+        try await body(nodes)
+    } catch {
+        await nodes.shutdown()
+        redis.stop()
+        throw error
+    }
+    await nodes.shutdown()
+    redis.stop()
+}
+
+/// Collects events in arrival order.
+actor EventLog {
+    private(set) var events: [(topic: String, index: Int)] = []
+    private(set) var publications: [UInt64] = []
+
+    func append(topic: String, index: Int, publication: UInt64 = 0) {
+        self.events.append((topic, index))
+        self.publications.append(publication)
+    }
+    var count: Int { self.events.count }
+}
