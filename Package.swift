@@ -106,7 +106,7 @@ let package = Package(
             name: "JunctionServer",
             dependencies: [
                 "WAMPCore", "JunctionTransport", "JunctionRouter", "JunctionAuth", "JunctionMetrics", "HTTPBridgeCore",
-                "JunctionComponents", "JunctionMQTT", "JunctionStorage", "JunctionCluster",
+                "JunctionComponents", "JunctionMQTT", "MQTTCore", "JunctionStorage", "JunctionCluster",
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -151,6 +151,7 @@ public final class MQTTConnectionHandler: ChannelInboundHandler, DeliveryTarget 
             case .success(.continueParsing):
                 continue
             case .success(.result(let packet)):
+                self.shared.packets.count(.inbound, packet.type)
                 self.received(packet)
             }
         }
@@ -219,6 +220,7 @@ public final class MQTTConnectionHandler: ChannelInboundHandler, DeliveryTarget 
             )
             return
         }
+        self.shared.packets.count(.outbound, packet.type)
         var bytes: [UInt8] = []
         packet.encode(version: self.machine.version, into: &bytes)
         var buffer = context.channel.allocator.buffer(capacity: bytes.count)

@@ -33,6 +33,8 @@ public struct MQTTConnectionContext: Sendable {
     public let clientCertificate: @Sendable (any Channel) -> ClientCertificate?
     public let isTLS: @Sendable (any Channel) -> Bool
     public let logger: Logger
+    /// Counts every packet read and written (`junction_mqtt_packets_total`).
+    public var packets = MQTTPacketCounting.none
 
     public init(
         endpoint: MQTTEndpoint,

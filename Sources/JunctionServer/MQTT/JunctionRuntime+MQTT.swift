@@ -1,4 +1,6 @@
 import JunctionMQTT
+import MQTTCore
+import Prometheus
 import JunctionRouter
 import JunctionTransport
 import NIOCore
@@ -11,7 +13,7 @@ extension JunctionRuntime {
         let limits = self.configuration.limits
         let security = self.security.forListener(authMethods: authMethods, limits: limits, router: self.router)
         let failures = security.failures
-        return MQTTConnectionContext(
+        var context = MQTTConnectionContext(
             endpoint: endpoint,
             broker: self.mqttBroker,
             mailboxes: self.mailboxes,
@@ -22,6 +24,28 @@ extension JunctionRuntime {
             isTLS: { $0.isTLSProtected() },
             logger: self.logger
         )
+        context.packets = self.mqttPacketCounting()
+        return context
+    }
+
+    /// `junction_mqtt_packets_total{direction, type}`: every counter resolved once (per listener),
+    /// so a packet costs one atomic increment.
+    func mqttPacketCounting() -> MQTTPacketCounting {
+        let types = MQTTPacketType.allCases
+        let slots = Int(types.map(\.rawValue).max() ?? 0) + 1
+        var inbound = [Counter?](repeating: nil, count: slots)
+        var outbound = [Counter?](repeating: nil, count: slots)
+        for type in types {
+            let name = "\(type)".lowercased()
+            inbound[Int(type.rawValue)] = self.metrics.mqttPacketCounter(direction: "in", type: name)
+            outbound[Int(type.rawValue)] = self.metrics.mqttPacketCounter(direction: "out", type: name)
+        }
+        return MQTTPacketCounting { [inbound, outbound] direction, type in
+            switch direction {
+            case .inbound: inbound[Int(type.rawValue)]?.increment()
+            case .outbound: outbound[Int(type.rawValue)]?.increment()
+            }
+        }
     }
 
     /// The `/mqtt` endpoint of a WebSocket listener.
