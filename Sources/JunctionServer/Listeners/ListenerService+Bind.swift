@@ -30,7 +30,7 @@ extension ListenerService {
             let http = HTTPListenerContext(
                 table: self.httpTable ?? HTTPServiceTable(HTTPRoutes(exact: [:], subtrees: [:])),
                 webSocket: configuration,
-                requestMetrics: HTTPRequestMetrics(factory: runtime.metrics.factory),
+                requestMetrics: HTTPRequestMetrics(metrics: runtime.metrics),
                 isTLS: listener.tls != nil,
                 logger: runtime.logger
             )

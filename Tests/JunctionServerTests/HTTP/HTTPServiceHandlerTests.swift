@@ -17,7 +17,7 @@ import Testing
                 HTTPRoutes(exact: ["/health": .service(ProbeService(kind: .health))], subtrees: [:])
             ),
             webSocket: WebSocketConfiguration(),
-            requestMetrics: HTTPRequestMetrics(factory: JunctionMetrics().factory),
+            requestMetrics: HTTPRequestMetrics(metrics: JunctionMetrics()),
             isTLS: false,
             idleTimeout: .seconds(30),
             logger: logger

@@ -1,10 +1,11 @@
 import AsyncHTTPClient
-import CoreMetrics
+import JunctionMetrics
 import JunctionRouter
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
+import Prometheus
 import ServiceLifecycle
 import WAMPCore
 
@@ -54,7 +55,7 @@ public struct EventForwarder: Service, CustomStringConvertible {
         )
         let queue = NIOLockedValueBox(ForwarderQueue<Forwarded>(capacity: configuration.queueSize))
         let (wakeups, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
-        let counters = ForwarderCounters(factory: self.runtime.metrics.factory)
+        let counters = ForwarderCounters(metrics: self.runtime.metrics)
         var options: WAMPDict = [:]
         if configuration.match != .exact { options["match"] = .string(configuration.match.rawValue) }
         try await session.subscribe(configuration.topic, options: options) { event in
@@ -140,17 +141,17 @@ struct Forwarded: Sendable {
     }
 }
 
-/// `junction_forwarder_events_total{result}`.
+/// `junction_forwarder_events_total{result}`, in the registry directly so it has HELP text.
 final class ForwarderCounters: Sendable {
-    private let counters: [String: Counter]
+    private let counters: [String: Prometheus.Counter]
 
-    init(factory: any MetricsFactory) {
-        var counters: [String: Counter] = [:]
+    init(metrics: JunctionMetrics) {
+        var counters: [String: Prometheus.Counter] = [:]
         for result in ["delivered", "failed", "queue_full"] {
-            counters[result] = Counter(
-                label: "junction_forwarder_events_total",
-                dimensions: [("result", result)],
-                factory: factory
+            counters[result] = metrics.registry.makeCounter(
+                name: "junction_forwarder_events_total",
+                labels: [("result", result)],
+                help: "Events the forwarders POSTed (delivered), gave up on (failed) or dropped (queue_full)"
             )
         }
         self.counters = counters
