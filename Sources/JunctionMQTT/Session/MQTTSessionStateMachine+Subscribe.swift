@@ -117,6 +117,7 @@ extension MQTTSessionStateMachine {
                 !self.session.subscriptions.values.contains(where: { $0.realmSubscription == realm })
             {
                 actions.append(.unsubscribe(realmSubscription: realm))
+                self.forgetMergedDeliveries(of: realm)
             }
         }
         let ack = MQTTUnsubAck(
@@ -207,6 +208,14 @@ extension MQTTSessionStateMachine {
     }
 
     static var mergedPublicationsLimit: Int { 1024 }
+
+    /// `realm` is unsubscribed: its EVENTs of publications already delivered will not come.
+    private mutating func forgetMergedDeliveries(of realm: UInt64) {
+        guard !self.mergedPublications.isEmpty else { return }
+        for (publication, var pending) in self.mergedPublications where pending.remove(realm) != nil {
+            self.mergedPublications[publication] = pending.isEmpty ? nil : pending
+        }
+    }
 
     /// The session ends: the messages of shared subscriptions the client has not received (in
     /// flight and not yet PUBREC'd, or queued), taken out to go to another member of their group.

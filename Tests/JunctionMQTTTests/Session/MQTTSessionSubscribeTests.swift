@@ -159,6 +159,18 @@ import Testing
         #expect(machine.mergedPublications.isEmpty)
     }
 
+    @Test func unsubscribingForgetsTheEventsStillExpected() {
+        var (machine, _) = MQTTSessionStateMachine.connected()
+        _ = subscribe(&machine, "a/#", id: 1, realm: 7)
+        _ = subscribe(&machine, "a/+", id: 2, realm: 8)
+        _ = machine.eventReceived(subscription: 7, publication: 5, message: message("a/b"), retained: false, now: 0)
+        #expect(machine.mergedPublications == [5: [8]])
+        let unsubscribe = MQTTUnsubscribe(packetIdentifier: 3, topicFilters: ["a/+"])
+        let actions = machine.packetReceived(.unsubscribe(unsubscribe), now: 0)
+        #expect(actions.contains { if case .unsubscribe(8) = $0 { return true } else { return false } })
+        #expect(machine.mergedPublications.isEmpty)
+    }
+
     @Test func mergedPublicationsStayBounded() {
         var (machine, _) = MQTTSessionStateMachine.connected()
         _ = subscribe(&machine, "a/#", id: 1, realm: 7)
