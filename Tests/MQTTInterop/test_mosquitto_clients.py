@@ -24,10 +24,13 @@ class Sub:
 
     def __init__(self, broker, version, *args, count=1, wait=10):
         # stdbuf: line-buffered stdout, so SUBACK is seen when it happens, not at exit.
+        # bufsize=0: readline() below must not read past SUBACK into a buffer communicate()
+        # never looks at (a retained PUBLISH often follows SUBACK in the same read).
         self.proc = subprocess.Popen(
             [*STDBUF, SUB, "-h", broker.host, "-p", str(broker.port), "-V", VERSIONS[version], "-d", "-C", str(count),
              "-W", str(wait), *args],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
+            bufsize=0,
         )
         self.lines: list[str] = []
         deadline = time.monotonic() + 5

@@ -114,7 +114,26 @@ def test_wildcards(clients, topic, version):
     assert sorted(set(got)) == ["a", "a/b", "a/b/c", "x/c"]
 
 
-def test_dollar_topics_are_not_matched_by_leading_wildcards(clients, topic, version):
+def publish_dollar_topic(broker, clients, version, name: str, payload: bytes) -> None:
+    """Publishes on a `$` topic. Junction keeps MQTT clients off `$` topics, as MQTT 3.1.1 and 5.0
+    §4.7.2 ask (the Server SHOULD prevent Clients from using such Topic Names to exchange
+    messages with other Clients), so there it comes from a WAMP client on the realm's URI;
+    mosquitto lets an MQTT client publish it."""
+    if not broker.is_junction():
+        clients(version).publish(name, payload, qos=1)
+        return
+    from test_junction_wamp import router_of, uri_of
+    from autobahn.wamp.types import PublishOptions
+    from wamp_client import SessionPool, run, wait
+
+    async def main():
+        async with SessionPool(router_of(broker)) as pool:
+            s = await pool.connect("websocket", "msgpack")
+            await wait(s.publish(uri_of(name), payload, options=PublishOptions(acknowledge=True)), what="PUBLISHED")
+    run(main())
+
+
+def test_dollar_topics_are_not_matched_by_leading_wildcards(broker, clients, topic, version):
     leaf = topic.split("/")[1]
     dollar = f"$it{leaf}/x"
     hash_sub = clients(version)
@@ -123,10 +142,20 @@ def test_dollar_topics_are_not_matched_by_leading_wildcards(clients, topic, vers
     plus_sub.subscribe("+/x", 0)
     exact = clients(version)
     exact.subscribe(f"$it{leaf}/#", 0)
-    clients(version).publish(dollar, b"dollar", qos=1)
+    publish_dollar_topic(broker, clients, version, dollar, b"dollar")
     assert exact.get().payload == b"dollar"
     assert all(m.topic != dollar for m in hash_sub.drain(0.8))
     assert all(m.topic != dollar for m in plus_sub.drain(0.3))
+
+
+@pytest.mark.junction_only("mosquitto lets clients publish on $ topics other than $SYS")
+def test_mqtt_clients_may_not_publish_on_dollar_topics(raw, topic, version):
+    c = raw(version)
+    c.connect("it-dollarpub-" + topic[-12:])
+    c.send(r.publish(f"$it{topic[-12:]}/x", b"x", qos=1, pid=1))
+    seen = c.wait_closed()
+    if version == 5 and seen:
+        assert seen[-1].type == r.DISCONNECT and seen[-1].fields["reason"] == 0x90  # Topic Name invalid
 
 
 def test_zero_length_client_id_v311_clean_session(raw):

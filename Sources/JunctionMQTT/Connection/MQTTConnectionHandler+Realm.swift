@@ -34,7 +34,9 @@ extension MQTTConnectionHandler {
     }
 
     func publication(of message: MQTTApplicationMessage, request: UInt64, acknowledge: Bool) -> WAMPMessage {
-        var options: WAMPDict = [MQTTMessageOptions.key: MQTTMessageOptions.value(for: message)]
+        var options: WAMPDict = [
+            MQTTMessageOptions.key: MQTTMessageOptions.value(for: message, publishedAt: WallClock.system.now())
+        ]
         if acknowledge { options["acknowledge"] = true }
         if message.retain { options["retain"] = true }
         return .publish(
@@ -117,7 +119,8 @@ extension MQTTConnectionHandler {
         let message = MQTTMessageOptions.message(
             topic: topic,
             payload: MQTTPayloadMapping.mqttPayload(from: event.payload),
-            details: event.details
+            details: event.details,
+            now: WallClock.system.now()
         )
         let retained = event.details["retained"]?.boolValue ?? false
         let (broker, realm, member, publication) = (
@@ -126,6 +129,7 @@ extension MQTTConnectionHandler {
         self.run(
             self.machine.eventReceived(
                 subscription: event.subscription,
+                publication: event.publication,
                 message: message,
                 retained: retained,
                 now: now,

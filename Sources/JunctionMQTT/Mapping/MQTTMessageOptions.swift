@@ -7,14 +7,19 @@ import WAMPCore
 public enum MQTTMessageOptions {
     public static let key = "x_mqtt"
 
-    /// The `x_mqtt` value for `message`.
-    public static func value(for message: MQTTApplicationMessage) -> WAMPValue {
+    /// The `x_mqtt` value for `message`. A message with an expiry interval also carries when it
+    /// was published (`publishedAt`, milliseconds since the Unix epoch): a retained copy sent
+    /// later must count its age from there (MQTT 5.0 §3.3.2.3.3), even after a restart.
+    public static func value(for message: MQTTApplicationMessage, publishedAt: Int64? = nil) -> WAMPValue {
         var dict: WAMPDict = ["qos": .uint(UInt64(message.qos.rawValue))]
         if message.retain { dict["retain"] = true }
         let properties = message.properties
         guard !properties.isEmpty else { return .dict(dict) }
         if let format = properties.payloadFormatIndicator { dict["payload_format"] = .uint(UInt64(format.rawValue)) }
-        if let expiry = properties.messageExpiryInterval { dict["message_expiry"] = .uint(UInt64(expiry)) }
+        if let expiry = properties.messageExpiryInterval {
+            dict["message_expiry"] = .uint(UInt64(expiry))
+            if let publishedAt { dict["published_at"] = .int(publishedAt) }
+        }
         if let contentType = properties.contentType { dict["content_type"] = .string(contentType) }
         if let responseTopic = properties.responseTopic { dict["response_topic"] = .string(responseTopic) }
         if let correlation = properties.correlationData { dict["correlation_data"] = .binary(correlation) }
@@ -25,8 +30,15 @@ public enum MQTTMessageOptions {
     }
 
     /// The message an EVENT on `topic` delivers. A publication without `x_mqtt` (from a WAMP
-    /// client) counts as QoS 2: it is delivered at the QoS the subscription granted.
-    public static func message(topic: String, payload: [UInt8], details: WAMPDict) -> MQTTApplicationMessage {
+    /// client) counts as QoS 2: it is delivered at the QoS the subscription granted. `now`
+    /// (milliseconds since the Unix epoch) takes the time since publication off the message
+    /// expiry interval; 0 left means expired, and the session drops it.
+    public static func message(
+        topic: String,
+        payload: [UInt8],
+        details: WAMPDict,
+        now: Int64? = nil
+    ) -> MQTTApplicationMessage {
         guard let dict = details[Self.key]?.dictValue else {
             return MQTTApplicationMessage(topic: topic, payload: payload, qos: .exactlyOnce)
         }
@@ -37,7 +49,12 @@ public enum MQTTMessageOptions {
             properties.payloadFormatIndicator = MQTTPayloadFormat(rawValue: UInt8(truncatingIfNeeded: format))
         }
         if let expiry = dict["message_expiry"]?.unsignedInteger {
-            properties.messageExpiryInterval = UInt32(truncatingIfNeeded: expiry)
+            var left = UInt32(truncatingIfNeeded: expiry)
+            if let now, let publishedAt = dict["published_at"]?.signedInteger, now > publishedAt {
+                let elapsed = UInt64(now - publishedAt) / 1000
+                left = elapsed >= UInt64(left) ? 0 : left - UInt32(elapsed)
+            }
+            properties.messageExpiryInterval = left
         }
         if let contentType = dict["content_type"]?.stringValue { properties.contentType = contentType }
         if let responseTopic = dict["response_topic"]?.stringValue { properties.responseTopic = responseTopic }

@@ -117,6 +117,7 @@ extension MQTTSessionStateMachine {
                 !self.session.subscriptions.values.contains(where: { $0.realmSubscription == realm })
             {
                 actions.append(.unsubscribe(realmSubscription: realm))
+                self.forgetMergedDeliveries(of: realm)
             }
         }
         let ack = MQTTUnsubAck(
@@ -131,8 +132,13 @@ extension MQTTSessionStateMachine {
     /// (`message.qos`/`retain`: as published; `retained`: sent because the subscription asked
     /// for retained events). `deliverShared(shareName, filter)` decides whether this member of
     /// a shared subscription is the one that gets it.
+    ///
+    /// A live publication (`publication` ≠ 0) matching several of the client's filters arrives
+    /// once per realm subscription, but goes out as one PUBLISH: at the highest granted QoS with
+    /// every matching subscription identifier (MQTT 5.0 §3.3.4); the later EVENTs are skipped.
     public mutating func eventReceived(
         subscription: UInt64,
+        publication: UInt64 = 0,
         message: MQTTApplicationMessage,
         retained: Bool,
         now: UInt64,
@@ -141,14 +147,22 @@ extension MQTTSessionStateMachine {
         guard self.phase == .connected || self.phase == .detached else { return [] }
         // A retained message with an empty payload only deleted the retained message.
         if retained && message.payload.isEmpty { return [] }
+        let merge = !retained && publication != 0
+        var alreadyDelivered = false
+        if merge, var pending = self.mergedPublications[publication], pending.remove(subscription) != nil {
+            alreadyDelivered = true
+            self.mergedPublications[publication] = pending.isEmpty ? nil : pending
+        }
         var best: (qos: MQTTQoS, ids: [Int], retain: Bool)?
+        var others: Set<UInt64> = []
         var actions: [Action] = []
         for entry in self.session.subscriptions.values
-        where entry.realmSubscription == subscription && MQTTTopic.matches(filter: entry.filter, topic: message.topic) {
+        where MQTTTopic.matches(filter: entry.filter, topic: message.topic) {
+            guard let realmSubscription = entry.realmSubscription else { continue }
             let qos = min(message.qos, entry.options.maximumQoS)
             let retain = retained || (entry.options.retainAsPublished && message.retain)
             if let shareName = entry.shareName {
-                guard deliverShared(shareName, entry.filter) else { continue }
+                guard realmSubscription == subscription, deliverShared(shareName, entry.filter) else { continue }
                 var shared = message
                 shared.qos = qos
                 shared.retain = retain
@@ -162,11 +176,22 @@ extension MQTTSessionStateMachine {
                 )
                 continue
             }
+            guard !alreadyDelivered else { continue }
+            if realmSubscription != subscription {
+                // A retained message is for the new subscription alone.
+                guard merge else { continue }
+                others.insert(realmSubscription)
+            }
             var current = best ?? (.atMostOnce, [], false)
             current.qos = max(current.qos, qos)
             if let id = entry.identifier { current.ids.append(id) }
             current.retain = current.retain || retain
             best = current
+        }
+        if !others.isEmpty {
+            // Bounded: an EVENT that never comes (its subscription went away) must not pile up.
+            if self.mergedPublications.count >= Self.mergedPublicationsLimit { self.mergedPublications.removeAll() }
+            self.mergedPublications[publication] = others
         }
         if let best {
             var delivered = message
@@ -180,6 +205,16 @@ extension MQTTSessionStateMachine {
             )
         }
         return actions
+    }
+
+    static var mergedPublicationsLimit: Int { 1024 }
+
+    /// `realm` is unsubscribed: its EVENTs of publications already delivered will not come.
+    private mutating func forgetMergedDeliveries(of realm: UInt64) {
+        guard !self.mergedPublications.isEmpty else { return }
+        for (publication, var pending) in self.mergedPublications where pending.remove(realm) != nil {
+            self.mergedPublications[publication] = pending.isEmpty ? nil : pending
+        }
     }
 
     /// The session ends: the messages of shared subscriptions the client has not received (in

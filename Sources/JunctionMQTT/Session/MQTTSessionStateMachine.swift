@@ -81,6 +81,10 @@ public struct MQTTSessionStateMachine: Sendable {
     var outboundAliases: [String: UInt16] = [:]
     /// QoS ≥ 1 publications handed to the realm, by packet id, not yet answered.
     var awaitingRealm: [UInt16: MQTTApplicationMessage] = [:]
+    /// Publications already delivered in one PUBLISH for all of this client's matching
+    /// subscriptions, with the realm subscriptions whose EVENT for it is still to come (and to be
+    /// skipped): the realm sends one EVENT per subscription, MQTT wants one PUBLISH per client.
+    var mergedPublications: [UInt64: Set<UInt64>] = [:]
     /// The reason codes of SUBSCRIBEs waiting for the realm, by packet id.
     var pendingSubAcks: [UInt16: [MQTTReasonCode?]] = [:]
 

@@ -144,6 +144,17 @@ import Testing
         #expect(actions.packets == [.disconnect(MQTTDisconnect(reasonCode: .topicNameInvalid))])
     }
 
+    @Test func anExpiredRetainedMessageIsNotDelivered() {
+        var (machine, _) = MQTTSessionStateMachine.connected()
+        _ = subscribe(&machine, "t")
+        var expired = message("t", qos: .atLeastOnce, retain: true)
+        expired.properties.messageExpiryInterval = 0  // what MQTTMessageOptions leaves of it
+        let actions = machine.eventReceived(subscription: 7, message: expired, retained: true, now: 0)
+        #expect(actions.publishes.isEmpty)
+        #expect(actions.contains { if case .dropped = $0 { return true } else { return false } })
+        #expect(machine.session.inflight.isEmpty)
+    }
+
     @Test func outboundQoS1And2Handshakes() {
         var (machine, _) = MQTTSessionStateMachine.connected()
         _ = subscribe(&machine, "t/#")

@@ -99,6 +99,95 @@ import Testing
         #expect(viaPrefix.publishes[0].qos == .atMostOnce)
     }
 
+    @Test func onePublicationThroughSeveralRealmSubscriptionsIsOnePublish() {
+        var (machine, _) = MQTTSessionStateMachine.connected()
+        // `a/#` is a prefix subscription in the realm, `a/+` a wildcard one, `a/c` an exact one.
+        _ = subscribe(&machine, "a/#", qos: .atMostOnce, id: 1, realm: 7, identifier: 11)
+        _ = subscribe(&machine, "a/+", qos: .atLeastOnce, id: 2, realm: 8, identifier: 12)
+        _ = subscribe(&machine, "a/c", qos: .exactlyOnce, id: 3, realm: 9, identifier: 13)
+        let first = machine.eventReceived(
+            subscription: 7,
+            publication: 100,
+            message: message("a/b", qos: .exactlyOnce),
+            retained: false,
+            now: 0
+        )
+        #expect(first.publishes.count == 1)
+        #expect(first.publishes.first?.properties.subscriptionIdentifiers == [11, 12])
+        #expect(first.publishes.first?.qos == .atLeastOnce)
+        let second = machine.eventReceived(
+            subscription: 8,
+            publication: 100,
+            message: message("a/b", qos: .exactlyOnce),
+            retained: false,
+            now: 0
+        )
+        #expect(second.publishes.isEmpty)
+        #expect(machine.mergedPublications.isEmpty)
+        // Whichever EVENT comes first delivers; the next publication is delivered again.
+        let third = machine.eventReceived(
+            subscription: 8,
+            publication: 101,
+            message: message("a/b", qos: .atMostOnce),
+            retained: false,
+            now: 0
+        )
+        #expect(third.publishes.first?.properties.subscriptionIdentifiers == [11, 12])
+        #expect(
+            machine.eventReceived(
+                subscription: 7,
+                publication: 101,
+                message: message("a/b"),
+                retained: false,
+                now: 0
+            ).publishes.isEmpty
+        )
+    }
+
+    @Test func aRetainedMessageIsForTheNewSubscriptionAlone() {
+        var (machine, _) = MQTTSessionStateMachine.connected()
+        _ = subscribe(&machine, "a/#", qos: .atMostOnce, id: 1, realm: 7, identifier: 11)
+        _ = subscribe(&machine, "a/+", qos: .atMostOnce, id: 2, realm: 8, identifier: 12)
+        let retained = machine.eventReceived(
+            subscription: 8,
+            publication: 100,
+            message: message("a/b", retain: true),
+            retained: true,
+            now: 0
+        )
+        #expect(retained.publishes.first?.properties.subscriptionIdentifiers == [12])
+        #expect(machine.mergedPublications.isEmpty)
+    }
+
+    @Test func unsubscribingForgetsTheEventsStillExpected() {
+        var (machine, _) = MQTTSessionStateMachine.connected()
+        _ = subscribe(&machine, "a/#", id: 1, realm: 7)
+        _ = subscribe(&machine, "a/+", id: 2, realm: 8)
+        _ = machine.eventReceived(subscription: 7, publication: 5, message: message("a/b"), retained: false, now: 0)
+        #expect(machine.mergedPublications == [5: [8]])
+        let unsubscribe = MQTTUnsubscribe(packetIdentifier: 3, topicFilters: ["a/+"])
+        let actions = machine.packetReceived(.unsubscribe(unsubscribe), now: 0)
+        #expect(actions.contains { if case .unsubscribe(8) = $0 { return true } else { return false } })
+        #expect(machine.mergedPublications.isEmpty)
+    }
+
+    @Test func mergedPublicationsStayBounded() {
+        var (machine, _) = MQTTSessionStateMachine.connected()
+        _ = subscribe(&machine, "a/#", id: 1, realm: 7)
+        _ = subscribe(&machine, "a/+", id: 2, realm: 8)
+        // The second EVENT never comes (say realm subscription 8 went away meanwhile).
+        for publication in 1...UInt64(MQTTSessionStateMachine.mergedPublicationsLimit + 10) {
+            _ = machine.eventReceived(
+                subscription: 7,
+                publication: publication,
+                message: message("a/b"),
+                retained: false,
+                now: 0
+            )
+        }
+        #expect(machine.mergedPublications.count <= MQTTSessionStateMachine.mergedPublicationsLimit)
+    }
+
     @Test func noLocalAppliesToTheClientsOwnPublications() {
         var (machine, _) = MQTTSessionStateMachine.connected()
         _ = subscribe(&machine, "own/#", id: 1, realm: 1, options: .init(maximumQoS: .atMostOnce, noLocal: true))
