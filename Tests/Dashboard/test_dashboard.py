@@ -193,10 +193,12 @@ def test_lists_subscriptions_and_registrations_with_counts(harness):
             news_row = find("subscriptions", "com.dashboard.test.news")
             news = await devtools.wait_until(f"({news_row} || [])[3] === '2' && {news_row}", "news with 2 subscribers")
             assert news[2] == "exact", news
-            prefix = await devtools.wait_until(find("subscriptions", "com.dashboard.test."), "the prefix subscription")
+            prefix_row = find("subscriptions", "com.dashboard.test.")
+            # A row appears on on_create; its count follows on on_subscribe / on_register.
+            prefix = await devtools.wait_until(f"({prefix_row} || [])[3] === '1' && {prefix_row}", "the prefix subscription")
             assert prefix[2:] == ["prefix", "1"], prefix
             sum_row = find("registrations", "com.dashboard.test.sum")
-            registration = await devtools.wait_until(sum_row, "the registration")
+            registration = await devtools.wait_until(f"({sum_row} || [])[4] === '1' && {sum_row}", "the registration")
             assert registration[2:] == ["exact", "single", "1"], registration
             # The page's own meta and probe subscriptions are not listed.
             uris = await devtools.evaluate(f"{rows('subscriptions')}.map(r => r[1])")
