@@ -110,6 +110,9 @@ wait_port() {  # wait_port PID SECONDS PORT
 
 pin() { [[ -n $1 ]] && echo "taskset -c $1"; }
 
+# set_tcp_nodelay: Junction's sockets have TCP_NODELAY; mosquitto's default leaves Nagle on, which
+# caps its QoS 0 1 -> 1 rate at a few thousand messages/s (40 ms delayed ACKs). The reference is
+# measured at its best.
 mosquitto_config() {
     cat <<EOF2
 per_listener_settings false
@@ -120,6 +123,7 @@ log_type error
 log_type warning
 max_inflight_messages $INFLIGHT
 max_queued_messages 10000
+set_tcp_nodelay true
 listener $1 $HOST
 EOF2
 }

@@ -29,7 +29,7 @@ public struct BridgeRequestValidator: Sendable {
     public let defaultBodyLimit: Int
     private var nonces: NonceReplayGuard
 
-    public init(options: BridgeOptions, decodesJSON: Bool, defaultBodyLimit: Int, nonceCapacity: Int = 100_000) {
+    public init(options: BridgeOptions, decodesJSON: Bool, defaultBodyLimit: Int, nonceCapacity: Int = 1_000_000) {
         self.options = options
         self.decodesJSON = decodesJSON
         self.defaultBodyLimit = defaultBodyLimit
@@ -190,7 +190,9 @@ public struct BridgeRequestValidator: Sendable {
         switch self.nonces.admit(
             key: key,
             nonce: nonce,
-            timestamp: timestampSeconds ?? now,
+            // With a delta limit, a request is acceptable until `timestamp + limit`; without one
+            // any timestamp is, and the nonce is remembered for the default window from now.
+            timestamp: self.options.timestampDeltaLimit > 0 ? (timestampSeconds ?? now) : now,
             now: now,
             window: self.options.replayWindowSeconds
         ) {
