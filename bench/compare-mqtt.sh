@@ -12,6 +12,7 @@
 #                                    Junction is skipped when it has no MQTT listener
 #                MOSQUITTO_BIN       default: mosquitto on PATH or /usr/sbin/mosquitto (apt-get
 #                                    install mosquitto when missing)
+#                MOSQUITTO_TCP_NODELAY  true (default) | false: mosquitto's set_tcp_nodelay
 #
 # Each broker is pinned to CPU 0 and the generator to CPU 1 (taskset), as bench/compare.sh does.
 # Only 127.0.0.1 and free ports found at run time are used. Results go to
@@ -111,8 +112,8 @@ wait_port() {  # wait_port PID SECONDS PORT
 pin() { [[ -n $1 ]] && echo "taskset -c $1"; }
 
 # set_tcp_nodelay: Junction's sockets have TCP_NODELAY; mosquitto's default leaves Nagle on, which
-# caps its QoS 0 1 -> 1 rate at a few thousand messages/s (40 ms delayed ACKs). The reference is
-# measured at its best.
+# caps its QoS 0 1 -> 1 rate at a few thousand messages/s (40 ms delayed ACKs) but lets it coalesce
+# fan-out writes. MOSQUITTO_TCP_NODELAY=false measures mosquitto's default instead.
 mosquitto_config() {
     cat <<EOF2
 per_listener_settings false
@@ -123,7 +124,7 @@ log_type error
 log_type warning
 max_inflight_messages $INFLIGHT
 max_queued_messages 10000
-set_tcp_nodelay true
+set_tcp_nodelay ${MOSQUITTO_TCP_NODELAY:-true}
 listener $1 $HOST
 EOF2
 }
@@ -222,7 +223,7 @@ fi
     echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
     echo "cores: $(nproc)  pinning: broker cpu ${BROKER_CPU:-none}, generator cpu ${GEN_CPU:-none}"
     echo "mode: $MODE  reps: $REPS  duration: ${DURATION}s  warmup: ${WARMUP}s  idle connections: $IDLE"
-    echo "mosquitto: $("$MOSQUITTO" -h 2>&1 | head -1)"
+    echo "mosquitto: $("$MOSQUITTO" -h 2>&1 | head -1), set_tcp_nodelay ${MOSQUITTO_TCP_NODELAY:-true}"
     echo "junction: $([[ $BROKERS == *junction* ]] && echo "$JUNCTION" || echo "not measured")"
     echo "generator: $GEN"
     echo "command: bench/compare-mqtt.sh $*"
