@@ -22,8 +22,10 @@ import Testing
     }
 
     /// Lines of the router's log that say a listener was bound.
+    /// The configured listeners' "listening" lines (not the private components socket, which a
+    /// router started from a file always has, so a reload can add components).
     static func listening(_ runner: CommandRunner) -> Int {
-        runner.stderr.split(separator: "\n").filter { $0.hasSuffix(" listening") }.count
+        runner.stderr.split(separator: "\n").filter { $0.hasSuffix(" listening") && !$0.contains("[UDS]") }.count
     }
 
     static func occurrences(_ text: String, in runner: CommandRunner) -> Int {

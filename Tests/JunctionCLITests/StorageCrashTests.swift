@@ -42,7 +42,7 @@ import Testing
     }
 
     static func listeningPort(_ log: String) -> Int? {
-        guard let line = log.split(separator: "\n").first(where: { $0.contains("listening") }),
+        guard let line = log.split(separator: "\n").first(where: { $0.contains("listening") && !$0.contains("[UDS]") }),
             let colon = line.lastIndex(of: ":")
         else { return nil }
         return Int(line[line.index(after: colon)...].prefix { $0.isNumber })

@@ -1,6 +1,7 @@
 import JunctionComponents
 import JunctionRouter
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import ServiceLifecycle
 
@@ -15,18 +16,20 @@ import ServiceLifecycle
 /// instance's `JUNCTION_URL` names, then the `ComponentsService`, which starts the instances once
 /// that listener is bound.
 extension JunctionRuntime {
-    /// The listener and service that host `configuration.components` and `inProcess`; none when
-    /// there are no components.
+    /// The listener and service that host `configuration.components` and `inProcess`. A router
+    /// started from a configuration file always has them, so a reload can add its first component;
+    /// otherwise none when there are no components.
     public func componentServices(
         inProcess: [any Component] = [],
         onListening: @escaping @Sendable (SocketAddress?) async -> Void = { _ in }
     ) -> [any Service] {
         let hosted = self.configuration.components
-        guard !hosted.isEmpty || !inProcess.isEmpty else { return [] }
+        let reloadable = self.configurationFile != nil
+        guard !hosted.isEmpty || !inProcess.isEmpty || reloadable else { return [] }
         let (bound, signal) = AsyncStream.makeStream(of: Void.self)
         var services: [any Service] = []
         var url = ""
-        if !hosted.isEmpty {
+        if !hosted.isEmpty || reloadable {
             let path = self.componentSocketPath
             url = "unix://\(path)"
             // Stopped after the listener (services stop last first): removes what the listener left.
@@ -59,16 +62,24 @@ extension JunctionRuntime {
         return services
     }
 
-    /// `router.components_socket`, or `$TMPDIR/junction-<pid>/components.sock` (`/tmp` without
-    /// `TMPDIR`), its directory created with mode 0700.
+    /// `JunctionConfiguration.componentsSocket`, or `$TMPDIR/junction-<pid>/components.sock` (`/tmp` without
+    /// `TMPDIR`), its directory created with mode 0700; a second runtime in the same process gets
+    /// `components-2.sock`, and so on.
     var componentSocketPath: String {
         if let path = self.configuration.componentsSocket { return path }
         let base = getenv("TMPDIR").map { String(cString: $0) } ?? "/tmp"
         let directory = "\(base)/junction-\(getpid())"
         mkdir(directory, 0o700)
-        return "\(directory)/components.sock"
+        let number = componentSocketCount.withLockedValue { count in
+            count += 1
+            return count
+        }
+        return number == 1 ? "\(directory)/components.sock" : "\(directory)/components-\(number).sock"
     }
 }
+
+/// How many default component socket paths this process has handed out.
+private let componentSocketCount = NIOLockedValueBox(0)
 
 /// Removes the components' socket file (and the directory the router made for it) at shutdown,
 /// once the listener is closed.

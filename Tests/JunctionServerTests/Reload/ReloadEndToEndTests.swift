@@ -214,6 +214,44 @@ import WAMPCore
         await fixture.stop()
     }
 
+    /// A router started from a file without any component hosts the first one a reload adds:
+    /// the component listener and supervisor exist from the start.
+    @Test func aReloadAddsTheFirstComponentToARouterStartedWithoutAny() async throws {
+        let fixture = try await Fixture()
+        defer { Task { await fixture.stop() } }
+        let withComponent =
+            Self.before + """
+
+            components:
+              - name: sleeper
+                realm: old
+                role: anonymous
+                exec: [/bin/sh, -c, "exec sleep 60"]
+                restart: never
+                stop_timeout: 2
+            """
+        try fixture.write(withComponent)
+        _ = try await fixture.server.reload()
+
+        let client = try await fixture.webSocket()
+        _ = try await client.join(realm: "old")
+        var summary: WAMPDict = [:]
+        for attempt in 1...100 {
+            try await client.send(.call(.init(request: UInt64(attempt), procedure: "junction.component.list")))
+            if case .result(let result) = try await client.receive(),
+                case .list(let components)? = result.payload.args?.first,
+                case .dict(let first)? = components.first
+            {
+                summary = first
+                if first["running"] == .int(1) { break }
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(summary["name"] == .string("sleeper"))
+        #expect(summary["running"] == .int(1))
+        await fixture.stop()
+    }
+
     @Test func anInvalidFileIsRefusedLikeJunctionCheckAndTheRunningConfigurationStays() async throws {
         let fixture = try await Fixture()
         let server = fixture.server
