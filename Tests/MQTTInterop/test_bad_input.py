@@ -191,3 +191,22 @@ def test_packet_id_reused_while_a_qos2_exchange_is_open(raw, clients, topic, ver
         assert c.expect(r.PUBACK).fields["pid"] == 6
         assert sub.get().payload == b"again"
     bystander()
+
+
+def test_enhanced_authentication_is_refused_with_0x8c(raw, topic, bystander):
+    """An authentication method neither broker supports (Junction supports none, on purpose):
+    CONNACK 0x8C (Bad authentication method), then close (MQTT 5.0 §4.12)."""
+    c = raw(5)
+    c.send(r.connect("it-auth", version=5, properties={"auth_method": "SCRAM-SHA-256",
+                                                       "auth_data": b"n,,n=user,r=nonce"}))
+    seen = c.wait_closed()
+    assert seen and seen[0].type == r.CONNACK, seen
+    assert seen[0].fields["reason"] == 0x8C, f"CONNACK {seen[0].fields['reason']:#x}"
+    bystander()
+
+
+def test_auth_packet_without_an_authentication_method_is_a_protocol_error(raw, topic, bystander):
+    c = connected(raw, 5, topic, "auth")
+    c.send(r.packet(r.AUTH, 0, bytes([0x18]) + r.props({"auth_method": "SCRAM-SHA-256"})))
+    assert_refused(c.wait_closed(), 5, 0x82)
+    bystander()

@@ -274,3 +274,26 @@ def test_mqtt_will_reaches_wamp_subscribers(broker, raw, topic):
             args, _, _ = await wait(q.get(), what="will as EVENT")
             assert args == ["offline"]
     run(main())
+
+
+@pytest.mark.parametrize("transport", ["tcp", "tls", "websockets"])
+@pytest.mark.parametrize("version", [4, 5], ids=["v311", "v5"])
+def test_mqtt_and_wamp_both_ways_over_every_mqtt_transport(broker, clients, topic, transport, version):
+    """MQTT over TCP, TLS and WebSocket (`/mqtt`) against autobahn over WebSocket: an MQTT
+    publication reaches the WAMP subscriber, a WAMP publication the MQTT subscriber."""
+    kwargs = {"tls": True} if transport == "tls" else ({"transport": "websockets"} if transport == "websockets" else {})
+    device = clients(version, **kwargs)
+    device.subscribe(topic + "/cmd", 1)
+
+    async def main():
+        async with SessionPool(router_of(broker)) as pool:
+            s = await pool.connect("websocket", "cbor")
+            q = await subscribe_queue(s, uri_of(topic) + ".data")
+            await in_thread(device.publish, topic + "/data", b'{"args": [1, "' + transport.encode() + b'"]}', 1)
+            args, _, _ = await wait(q.get(), what="EVENT from MQTT")
+            assert args == [1, transport]
+            await wait(s.publish(uri_of(topic) + ".cmd", "on", options=PublishOptions(acknowledge=True)),
+                       what="PUBLISHED")
+    run(main())
+    message = device.get()
+    assert (message.topic, json.loads(message.payload)) == (topic + "/cmd", {"args": ["on"]})

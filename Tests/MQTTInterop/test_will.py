@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 import mqtt_raw as r
 
 
@@ -104,3 +106,45 @@ def test_v5_will_is_published_when_the_session_ends_before_the_delay(raw, client
               will={"topic": topic + "/will", "payload": b"session over", "properties": {"will_delay": 30}})
     c.abort()
     assert watcher.get(timeout=6).payload == b"session over"
+
+
+def _persistent(version: int) -> dict:
+    """CONNECT arguments of a persistent session (3.1.1 clean session 0, 5.0 expiry 30 s)."""
+    return {"clean": False, "properties": {"session_expiry": 30}} if version == 5 else {"clean": False}
+
+
+# (old session persistent, new connection clean) -> the old will is published
+TAKEOVERS = [(False, True, True), (False, False, True), (True, False, False), (True, True, True)]
+
+
+@pytest.mark.parametrize("old_persistent,new_clean,published", TAKEOVERS,
+                         ids=["clean-then-clean", "clean-then-resume", "persistent-resumed", "persistent-then-clean"])
+def test_takeover_publishes_the_old_will_when_its_session_ends(raw, clients, topic, version, old_persistent,
+                                                                new_clean, published):
+    """A second connection with the same client id closes the first (5.0: DISCONNECT 0x8E). The
+    first one's will goes out when its session ends there — it was not persistent, or the new
+    connection starts clean — and not when the new connection continues the session (mosquitto's
+    rule; MQTT 5.0 §3.1.3.2.2)."""
+    cid = "it-take-" + topic[-12:]
+    watcher = will_watcher(clients, topic, version)
+    old = raw(version)
+    args = _persistent(version) if old_persistent else {}
+    assert old.connect(cid, will={"topic": topic + "/will", "payload": b"taken", "qos": 1}, **args) \
+        .fields["reason"] == 0
+    new = raw(version)
+    new_args = {} if new_clean else _persistent(version)
+    assert new.connect(cid, **new_args).fields["reason"] == 0
+    old.wait_closed()
+    if published:
+        assert watcher.get().payload == b"taken"
+    else:
+        watcher.expect_nothing(1.0)
+    new.send(r.disconnect(version))
+    new.wait_closed()
+    watcher.expect_nothing(0.5)
+    if not new_clean:
+        # End the session the test left behind.
+        end = raw(version)
+        end.connect(cid)
+        end.send(r.disconnect(version))
+

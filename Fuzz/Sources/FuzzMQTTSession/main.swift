@@ -103,7 +103,7 @@ struct FakeRealm {
                     break
                 }
                 preconditionFailure("the machine sent a packet that does not decode: \(packet)")
-            case .unsubscribe, .dropped, .close, .ended:
+            case .unsubscribe, .dropped, .close, .ended, .armWill, .discardWill:
                 break
             }
             queue.append(contentsOf: more)

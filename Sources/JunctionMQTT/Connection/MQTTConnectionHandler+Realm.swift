@@ -16,6 +16,16 @@ extension MQTTConnectionHandler {
         }
     }
 
+    /// Arms or drops the will's testament, in order with the session's messages.
+    func changeTestament(_ change: TestamentChange) {
+        guard let realm = self.realm, let session = self.sessionID else { return }
+        if let mailbox = self.realmMailbox {
+            mailbox.post(.testament(realm, session: session, change))
+        } else {
+            realm.changeTestament(session: session, change)
+        }
+    }
+
     func leaveRealm() {
         guard let realm = self.realm, let session = self.sessionID else { return }
         self.sessionID = nil
@@ -113,16 +123,19 @@ extension MQTTConnectionHandler {
     }
 
     private func eventReceived(_ event: WAMPMessage.Event, now: UInt64) {
-        guard let uri = event.details["topic"]?.stringValue ?? self.exactURIs[event.subscription],
-            let topic = MQTTTopicMapping.topic(forURI: uri)
-        else { return }
-        let message = MQTTMessageOptions.message(
-            topic: topic,
-            payload: MQTTPayloadMapping.mqttPayload(from: event.payload),
-            details: event.details,
-            now: WallClock.system.now()
-        )
+        guard let uri = event.details["topic"]?.stringValue ?? self.exactURIs[event.subscription] else { return }
         let retained = event.details["retained"]?.boolValue ?? false
+        let message: MQTTApplicationMessage
+        if !retained, let memo = self.deliveries {
+            // Shared by every MQTT subscriber of this loop: converted once per publication.
+            message = memo.message(publication: event.publication, uri: uri) { Self.message(of: event, uri: uri) }
+            self.delivering = event.publication
+        } else {
+            // A retained copy's expiry counts from now, not from when it was fanned out.
+            message = Self.message(of: event, uri: uri)
+        }
+        defer { self.delivering = nil }
+        guard !message.topic.isEmpty else { return }
         let (broker, realm, member, publication) = (
             self.shared.broker, self.shared.endpoint.realm, self.memberToken, event.publication
         )
@@ -141,6 +154,16 @@ extension MQTTConnectionHandler {
                     )
                 }
             )
+        )
+    }
+
+    /// The MQTT message an EVENT on `uri` delivers (an empty topic: the URI has no MQTT topic).
+    static func message(of event: WAMPMessage.Event, uri: String) -> MQTTApplicationMessage {
+        MQTTMessageOptions.message(
+            topic: MQTTTopicMapping.topic(forURI: uri) ?? "",
+            payload: MQTTPayloadMapping.mqttPayload(from: event.payload),
+            details: event.details,
+            now: WallClock.system.now()
         )
     }
 
@@ -203,8 +226,9 @@ extension MQTTConnectionHandler {
             self.resume(previous: nil)
             return
         }
+        let cleanStart = connect.cleanStart
         previous.bound.eventLoop.execute {
-            let state = previous.bound.value.handOver()
+            let state = previous.bound.value.handOver(newCleanStart: cleanStart)
             bound.eventLoop.execute { bound.value.resume(previous: state) }
         }
     }
@@ -227,13 +251,14 @@ extension MQTTConnectionHandler {
         self.startKeepAlive()
     }
 
-    /// A newer connection takes this session: returns its state and lets the realm session go.
-    func handOver() -> MQTTSessionState {
+    /// A newer connection takes this session: returns its state and lets the realm session go
+    /// (which publishes the will's testament unless the machine discarded it).
+    func handOver(newCleanStart: Bool) -> MQTTSessionState {
         self.willTimer?.cancel()
         self.willTimer = nil
         self.expiryTimer?.cancel()
         self.expiryTimer = nil
-        let (state, actions) = self.machine.handOver()
+        let (state, actions) = self.machine.handOver(newCleanStart: newCleanStart)
         self.run(actions)
         self.leaveGroups()
         self.leaveRealm()
@@ -241,19 +266,32 @@ extension MQTTConnectionHandler {
         return state
     }
 
+    /// The connection is gone. The will is the realm session's testament: when the session
+    /// ends with the connection (or when its delay ends a non-persistent session) leaving the
+    /// realm publishes it; a persistent session that outlives the will's delay publishes it
+    /// itself.
     func sessionEnded(_ end: MQTTSessionEnd) {
         self.leaveGroups()
         guard let bound = self.loopBoundSelf, let loop = self.loop?.eventLoop else { return }
         if let will = end.will {
             let delay = end.sessionExpiry > 0 ? min(end.willDelay, end.sessionExpiry) : end.willDelay
-            if delay == 0 {
+            if delay == 0, end.sessionExpiry > 0 {
                 self.publishWill(will)
+            } else if delay == 0 {
+                self.logger.info(
+                    "the MQTT will goes out as the session's testament",
+                    metadata: ["topic": "\(will.topic)"]
+                )
             } else {
                 self.willTimer = loop.scheduleTask(in: .seconds(Int64(delay))) {
                     let handler = bound.value
                     handler.willTimer = nil
-                    handler.publishWill(will)
-                    if !handler.machine.isDetached { handler.endSession() }
+                    if handler.machine.isDetached {
+                        handler.publishWill(will)
+                    } else {
+                        handler.logger.info("the will delay passed", metadata: ["topic": "\(will.topic)"])
+                        handler.endSession()
+                    }
                 }
             }
         }
@@ -271,16 +309,43 @@ extension MQTTConnectionHandler {
         }
     }
 
+    /// The will's delay passed while the session lives on: its testament is dropped and the
+    /// session publishes it.
     func publishWill(_ will: MQTTWill) {
-        let message = MQTTApplicationMessage(
+        self.logger.info("publishing the MQTT will", metadata: ["topic": "\(will.topic)"])
+        self.machine.willPublished()
+        self.changeTestament(.flush)
+        self.route(self.publication(of: Self.willMessage(will), request: self.makeRequestID(), acknowledge: false))
+    }
+
+    static func willMessage(_ will: MQTTWill) -> MQTTApplicationMessage {
+        MQTTApplicationMessage(
             topic: will.topic,
             payload: will.payload,
             qos: will.qos,
             retain: will.retain,
             properties: MQTTApplicationMessage.messageProperties(of: will.properties)
         )
-        self.logger.info("publishing the MQTT will", metadata: ["topic": "\(will.topic)"])
-        self.route(self.publication(of: message, request: self.makeRequestID(), acknowledge: false))
+    }
+
+    /// Leaves the will with the realm as this session's testament.
+    func armWill(_ will: MQTTWill) {
+        let uri = MQTTTopicMapping.uri(forTopic: will.topic)
+        self.changeTestament(.add(topic: uri, payload: self.willPayload(will), options: self.willOptions(will)))
+    }
+
+    /// The testament's payload: the will's, mapped as a publication's would be.
+    func willPayload(_ will: MQTTWill) -> Payload {
+        self.shared.endpoint.payload.payload(fromMQTT: will.payload, topic: will.topic)
+    }
+
+    /// The testament's PUBLISH options: those of the will's publication, without a publication
+    /// time (a message expiry counts from when the realm publishes it).
+    func willOptions(_ will: MQTTWill) -> WAMPDict {
+        let message = Self.willMessage(will)
+        var options: WAMPDict = [MQTTMessageOptions.key: MQTTMessageOptions.value(for: message)]
+        if message.retain { options["retain"] = true }
+        return options
     }
 
     /// The session is over: out of the realm and the broker.

@@ -58,6 +58,10 @@ public final class MQTTConnectionHandler: ChannelInboundHandler, DeliveryTarget 
     var reading = false
     var flushDue = false
     var peerAddress = "?"
+    /// This loop's memo of the publication being fanned out.
+    var deliveries: MQTTDeliveryMemo?
+    /// The publication whose EVENT is being delivered (its PUBLISH comes from `deliveries`).
+    var delivering: UInt64?
 
     public init(context shared: MQTTConnectionContext) {
         self.shared = shared
@@ -89,6 +93,7 @@ public final class MQTTConnectionHandler: ChannelInboundHandler, DeliveryTarget 
         self.loopBoundSelf = bound
         let loop = self.shared.mailboxes.mailbox(for: context.eventLoop) ?? LoopMailbox(eventLoop: context.eventLoop)
         self.loop = loop
+        self.deliveries = self.shared.deliveries.memo(for: context.eventLoop)
         self.peer = PeerHandle(target: self, mailbox: loop)
         self.connectTimer = context.eventLoop.scheduleTask(in: self.shared.establishment.helloTimeout) {
             let handler = bound.value
@@ -208,6 +213,10 @@ public final class MQTTConnectionHandler: ChannelInboundHandler, DeliveryTarget 
             context.close(promise: nil)
         case .ended(let end):
             self.sessionEnded(end)
+        case .armWill(let will):
+            self.armWill(will)
+        case .discardWill:
+            self.changeTestament(.flush)
         }
     }
 
@@ -221,10 +230,21 @@ public final class MQTTConnectionHandler: ChannelInboundHandler, DeliveryTarget 
             return
         }
         self.shared.packets.count(.outbound, packet.type)
-        var bytes: [UInt8] = []
-        packet.encode(version: self.machine.version, into: &bytes)
-        var buffer = context.channel.allocator.buffer(capacity: bytes.count)
-        buffer.writeBytes(bytes)
+        let buffer: ByteBuffer
+        if case .publish(let publish) = packet, let publication = self.delivering, let memo = self.deliveries {
+            buffer = memo.encoded(
+                publish,
+                version: self.machine.version,
+                publication: publication,
+                allocator: context.channel.allocator
+            )
+        } else {
+            var bytes: [UInt8] = []
+            packet.encode(version: self.machine.version, into: &bytes)
+            var encoded = context.channel.allocator.buffer(capacity: bytes.count)
+            encoded.writeBytes(bytes)
+            buffer = encoded
+        }
         context.write(self.wrapOutboundOut(buffer), promise: nil)
         if !self.flushDue {
             self.flushDue = true

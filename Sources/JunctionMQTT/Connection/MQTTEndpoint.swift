@@ -35,6 +35,8 @@ public struct MQTTConnectionContext: Sendable {
     public let logger: Logger
     /// Counts every packet read and written (`junction_mqtt_packets_total`).
     public var packets = MQTTPacketCounting.none
+    /// Per event loop: the publication being fanned out, converted and encoded once.
+    public let deliveries = MQTTDeliveryMemos()
 
     public init(
         endpoint: MQTTEndpoint,

@@ -32,6 +32,13 @@ public struct MQTTSessionStateMachine: Sendable {
         case close(reason: String)
         /// The connection ended: publish the will, keep or end the session.
         case ended(MQTTSessionEnd)
+        /// Leave the will with the realm as the session's testament: the realm publishes it when
+        /// the session goes away (connection lost, router shutdown, the session ended by the
+        /// router or a dead cluster node) unless `discardWill` or `willPublished` came first.
+        case armWill(MQTTWill)
+        /// Drop the testament of `armWill` unpublished (a normal DISCONNECT, a takeover that
+        /// continues the session).
+        case discardWill
     }
 
     /// A realm subscription to make for one filter of a SUBSCRIBE (or a restored session).
@@ -68,7 +75,9 @@ public struct MQTTSessionStateMachine: Sendable {
     /// Seconds; 0: off.
     public private(set) var keepAlive: UInt16 = 0
     var lastPacketAt: UInt64 = 0
-    var will: MQTTWill?
+    /// The will armed with the realm and neither published nor discarded yet (it outlives the
+    /// connection while its delay runs).
+    public private(set) var will: MQTTWill?
     var sessionExpiry: UInt32 = 0
     /// The state that survives the connection when the session is persistent.
     public internal(set) var session = MQTTSessionState()
@@ -116,11 +125,16 @@ public struct MQTTSessionStateMachine: Sendable {
             connect.clientIdentifier = assignedIdentifier
             self.assignedIdentifier = true
         }
-        if connect.properties.authenticationMethod != nil {
+        if let method = connect.properties.authenticationMethod {
+            // Enhanced authentication (AUTH exchanges) is refused on purpose, see docs/mqtt.md:
+            // 0x8C is what MQTT 5.0 §4.12 gives a server for a method it does not support.
             self.phase = .closed
             return [
                 .send(.connack(MQTTConnAck(reasonCode: .badAuthenticationMethod))),
-                .close(reason: "extended authentication is not supported"),
+                .close(
+                    reason: "enhanced authentication method '\(method)' refused: only user name and password "
+                        + "(ticket, JWT, dynamic authenticator) and TLS client certificates are supported"
+                ),
             ]
         }
         self.clientIdentifier = connect.clientIdentifier
@@ -174,6 +188,7 @@ public struct MQTTSessionStateMachine: Sendable {
             connack.properties = properties
         }
         var actions: [Action] = [.send(.connack(connack))]
+        if let will = self.will { actions.append(.armWill(will)) }
         guard let resumed else { return actions }
         self.session = resumed
         for key in resumed.subscriptions.keys.sorted() {
@@ -301,7 +316,6 @@ public struct MQTTSessionStateMachine: Sendable {
                 willDelay: self.will?.properties.willDelayInterval ?? 0,
                 sessionExpiry: self.sessionExpiry
             )
-            self.will = nil
             self.resetConnectionState()
             self.phase = self.sessionExpiry > 0 ? .detached : .closed
             return [.ended(end)]
@@ -315,8 +329,15 @@ public struct MQTTSessionStateMachine: Sendable {
 
     /// A new connection of the same client id takes the session: an online one is told (5.0:
     /// DISCONNECT 0x8E) and closed. Returns the state to carry over and the actions.
-    public mutating func handOver() -> (state: MQTTSessionState, actions: [Action]) {
+    ///
+    /// The will (armed, or waiting for its delay) is published when the session ends here: it
+    /// was not persistent, or the new connection starts clean (`newCleanStart`). A persistent
+    /// session continued by the new connection discards it (MQTT 5.0 §3.1.3.2.2: a connection
+    /// to the session made before the will delay passed; mosquitto does the same for 3.1.1).
+    public mutating func handOver(newCleanStart: Bool = false) -> (state: MQTTSessionState, actions: [Action]) {
         var actions: [Action] = []
+        // Before the close: closing may end the realm session, which would publish the testament.
+        if self.will != nil, self.sessionExpiry > 0, !newCleanStart { actions.append(.discardWill) }
         if self.phase == .connected {
             if self.version == .v5 {
                 actions.append(.send(.disconnect(MQTTDisconnect(reasonCode: .sessionTakenOver))))
@@ -331,8 +352,15 @@ public struct MQTTSessionStateMachine: Sendable {
         return (state, actions)
     }
 
+    /// The handler published the will itself (its delay passed while the session lives on), or
+    /// the realm did (the session ended).
+    public mutating func willPublished() {
+        self.will = nil
+    }
+
     /// A detached session expired.
     public mutating func expired() {
+        self.will = nil
         self.phase = .closed
         self.session = MQTTSessionState()
     }
@@ -346,8 +374,11 @@ public struct MQTTSessionStateMachine: Sendable {
                 self.sessionExpiry = min(expiry, self.configuration.maximumSessionExpiry)
             }
         }
-        if disconnect.reasonCode != .disconnectWithWillMessage { self.will = nil }
-        return [.close(reason: "client disconnected")]
+        guard disconnect.reasonCode != .disconnectWithWillMessage, self.will != nil else {
+            return [.close(reason: "client disconnected")]
+        }
+        self.will = nil
+        return [.discardWill, .close(reason: "client disconnected")]
     }
 
     /// Ends the connection for a protocol failure: 5.0 DISCONNECT with `reason`, 3.1.1 just closes.

@@ -24,6 +24,8 @@ public final class LoopMailbox: Sendable {
         /// A session's message for a realm on this loop.
         case route(Realm, WAMPMessage, session: UInt64)
         case leave(Realm, session: UInt64)
+        /// A session's transport changes its testament (an MQTT will), in order with its messages.
+        case testament(Realm, session: UInt64, TestamentChange)
     }
 
     private struct Queue {
@@ -111,6 +113,8 @@ public final class LoopMailbox: Sendable {
             realm.receive(message, from: session)
         case .leave(let realm, let session):
             realm.leave(session: session)
+        case .testament(let realm, let session, let change):
+            realm.changeTestament(session: session, change)
         }
     }
 }

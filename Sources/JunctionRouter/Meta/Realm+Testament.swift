@@ -27,7 +27,7 @@ extension Realm {
         }
         let testament = Testament(
             topic: topic, payload: .init(args: args?.listValue ?? [], kwargs: kwargs?.dictValue), options: options)
-        caller.testaments[scope, default: []].append(testament)
+        self.addTestament(testament, scope: scope, to: caller)
         return .empty
     }
 
@@ -35,8 +35,46 @@ extension Realm {
         guard let scope = Self.testamentScope(call) else {
             return Self.invalidArgument("scope must be 'detached' or 'destroyed'")
         }
-        let flushed = caller.testaments.removeValue(forKey: scope)?.count ?? 0
+        let flushed = self.flushTestaments(scope: scope, of: caller)
         return .value(.uint(UInt64(flushed)))
+    }
+
+    /// The one place a testament is recorded (the meta API and other transports' own testaments,
+    /// such as MQTT wills, come through here).
+    func addTestament(_ testament: Testament, scope: TestamentScope, to record: SessionRecord) {
+        record.testaments[scope, default: []].append(testament)
+    }
+
+    /// The one place testaments are dropped unpublished; returns how many.
+    @discardableResult
+    func flushTestaments(scope: TestamentScope, of record: SessionRecord) -> Int {
+        record.testaments.removeValue(forKey: scope)?.count ?? 0
+    }
+
+    /// A transport's own testament (an MQTT will), on the realm's loop: published with
+    /// `options` when the session goes away, like `wamp.session.add_testament` with scope
+    /// `destroyed`, and authorized the same way (the role must allow publishing to `topic`
+    /// now). `.flush` drops the session's `destroyed` testaments.
+    public func changeTestament(session id: UInt64, _ change: TestamentChange) {
+        self.eventLoop.preconditionInEventLoop()
+        guard let record = self.sessions[id] else { return }
+        switch change {
+        case .add(let topic, let payload, let options):
+            guard self.isValidURI(topic), !URIValidation.isReserved(topic) else {
+                self.logger.warning(
+                    "testament refused: invalid topic", metadata: ["session": "\(id)", "topic": "\(topic)"])
+                return
+            }
+            guard self.immediateDecision(record, .publish, topic).allowed else {
+                self.logger.warning(
+                    "testament refused: not allowed to publish", metadata: ["session": "\(id)", "topic": "\(topic)"])
+                return
+            }
+            let testament = Testament(topic: topic, payload: payload, options: options)
+            self.addTestament(testament, scope: .destroyed, to: record)
+        case .flush:
+            self.flushTestaments(scope: .destroyed, of: record)
+        }
     }
 
     private static func testamentScope(_ call: WAMPMessage.Call) -> TestamentScope? {
@@ -44,9 +82,9 @@ extension Realm {
         return value.stringValue.flatMap(TestamentScope.init(rawValue:))
     }
 
-    /// Publishes a departing session's testaments; the session is already out of `sessions`.
+    /// Publishes a departing session's testaments (at shutdown too: a retained testament is kept,
+    /// and subscribers still connected get it before their GOODBYE).
     func publishTestaments(of record: SessionRecord) {
-        guard !self.closed else { return }
         for scope in [TestamentScope.detached, .destroyed] {
             for testament in record.testaments[scope] ?? [] {
                 var options = testament.options
@@ -56,4 +94,12 @@ extension Realm {
         }
         record.testaments = [:]
     }
+}
+
+/// A change to a session's testament made by its transport rather than through the meta API.
+public indirect enum TestamentChange: Sendable {
+    /// Publish `payload` to `topic` with `options` (PUBLISH options) when the session goes away.
+    case add(topic: String, payload: Payload, options: WAMPDict)
+    /// Forget the testaments added so far.
+    case flush
 }

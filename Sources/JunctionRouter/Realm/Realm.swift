@@ -311,11 +311,17 @@ public final class Realm: @unchecked Sendable {
         }
     }
 
-    /// Ends every session with GOODBYE `wamp.close.system_shutdown` and refuses new ones.
+    /// Ends every session with GOODBYE `wamp.close.system_shutdown` (after publishing every
+    /// session's testaments) and refuses new ones.
     public func shutdown() {
         self.eventLoop.preconditionInEventLoop()
         self.closed = true
-        for id in self.sessions.keys.sorted() {
+        let ids = self.sessions.keys.sorted()
+        // Testaments first, while every subscriber is still here to receive them.
+        for id in ids {
+            if let record = self.sessions[id] { self.publishTestaments(of: record) }
+        }
+        for id in ids {
             guard let record = self.sessions[id] else { continue }
             self.leave(session: id, reason: "router shutdown")
             record.peer.goodbye(reason: WAMPErrorURI.systemShutdown, message: "the router is shutting down")

@@ -71,6 +71,23 @@ import Testing
             now: 0
         )
         #expect(actions.packets == [.connack(MQTTConnAck(reasonCode: .badAuthenticationMethod))])
+        // The log line (the close reason) names the method and what is supported instead.
+        #expect(
+            actions.contains(
+                .close(
+                    reason: "enhanced authentication method 'SCRAM-SHA-1' refused: only user name and password "
+                        + "(ticket, JWT, dynamic authenticator) and TLS client certificates are supported"
+                )
+            )
+        )
+        #expect(machine.packetReceived(.auth(MQTTAuth()), now: 0).isEmpty)
+    }
+
+    @Test func authWithoutAnAuthenticationMethodIsAProtocolError() {
+        var (machine, _) = MQTTSessionStateMachine.connected(.v5)
+        let actions = machine.packetReceived(.auth(MQTTAuth()), now: 0)
+        #expect(actions.packets == [.disconnect(MQTTDisconnect(reasonCode: .protocolError))])
+        #expect(actions.closes)
     }
 
     @Test func serverKeepAliveIsAnnouncedAndEnforced() {
