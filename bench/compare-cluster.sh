@@ -116,7 +116,7 @@ REDIS_PID=""
 start_redis() {
     REDIS_PORT=$(free_port)
     taskset -c $ROUTER_CPU redis-server --port "$REDIS_PORT" --bind $HOST --save '' --appendonly no \
-        --protected-mode no --loglevel warning >> "$OUT/redis.log" 2>&1 &
+        --protected-mode no --loglevel warning --dir "$WORK" >> "$OUT/redis.log" 2>&1 &
     REDIS_PID=$!
     PIDS+=("$REDIS_PID")
     wait_port "$REDIS_PID" 20 "$REDIS_PORT" || { log "redis-server did not start"; exit 1; }
@@ -298,7 +298,7 @@ def table(title, single, cluster, unit):
                      f"| {fmt(r['router_cpu'])} | {fmt(r['redis_us'], 1)} |")
     if single and cluster and single["rate"] and cluster["rate"]:
         lines += ["", f"Cluster throughput: {cluster['rate'] / single['rate'] * 100:.0f}% of one node's "
-                      f"({(1 - cluster['rate'] / single['rate']) * 100:+.0f}% overhead)."]
+                      f"({(1 - cluster['rate'] / single['rate']) * 100:.0f}% less)."]
     if cluster and cluster["errors"] and not cluster["rate"]:
         lines += ["", "Every cross-node call failed: this binary has no RPC across nodes."]
     return lines

@@ -93,7 +93,7 @@ class RedisServer:
         log = open(self.log_path, "ab")
         self.process = subprocess.Popen(
             [redis_server_binary(), "--port", str(self.port), "--bind", self.host, "--save", "",
-             "--appendonly", "no", "--protected-mode", "no", "--loglevel", "notice"],
+             "--appendonly", "no", "--protected-mode", "no", "--loglevel", "notice", "--dir", str(self.log_path.parent)],
             stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
         )
         log.close()

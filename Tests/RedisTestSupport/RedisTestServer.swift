@@ -70,9 +70,13 @@ public final class RedisTestServer: @unchecked Sendable {
         port: Int, tls: RedisTestCertificates?, requireClientCertificate: Bool, namedCertificateOnly: Bool,
         replicaOf: Int?
     ) async throws -> RedisTestServer {
+        // A directory of its own: redis-server loads `dump.rdb` from its directory at start, and a
+        // replica writes the RDB it receives there (the working directory by default: the repo).
+        let directory = NSTemporaryDirectory() + "junction-redis-\(port)-\(UInt32.random(in: 0...UInt32.max))"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         var arguments = [
             "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "no",
-            "--loglevel", "warning",
+            "--loglevel", "warning", "--dir", directory,
         ]
         if let tls {
             arguments += [
