@@ -107,6 +107,7 @@ let package = Package(
             dependencies: [
                 "WAMPCore", "JunctionTransport", "JunctionRouter", "JunctionAuth", "JunctionMetrics", "HTTPBridgeCore",
                 "JunctionComponents", "JunctionMQTT", "MQTTCore", "JunctionStorage", "JunctionCluster",
+                "JunctionRedis",
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -181,6 +182,7 @@ let package = Package(
                 "JunctionServer",
                 "JunctionStorage",
                 "JunctionCluster",
+                "JunctionRedis",
                 "JunctionClient",
                 "JunctionTransport",
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -201,6 +203,7 @@ let package = Package(
                 "RESPCore",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
         // One realm across many nodes over Redis: membership, ordered cross-node pub/sub with gap
@@ -261,7 +264,7 @@ let package = Package(
         .testTarget(
             name: "JunctionRedisTests",
             dependencies: [
-                "JunctionRedis", "RESPCore",
+                "JunctionRedis", "RESPCore", "RedisTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
@@ -272,7 +275,7 @@ let package = Package(
             name: "JunctionClusterTests",
             dependencies: [
                 "JunctionCluster", "JunctionServer", "JunctionRouter", "JunctionClient", "JunctionRedis", "RESPCore",
-                "WAMPCore",
+                "WAMPCore", "RedisTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -287,6 +290,19 @@ let package = Package(
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "JWTKit", package: "jwt-kit"),
             ]
+        ),
+        // Throwaway redis-server processes (plain, TLS with generated certificates, a replica, a
+        // sentinel) for the Redis client's and the cluster's tests.
+        .target(
+            name: "RedisTestSupport",
+            dependencies: [
+                "JunctionRedis", "RESPCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+            ],
+            path: "Tests/RedisTestSupport"
         ),
         // An in-process router and client sessions for the client and CLI tests.
         .target(

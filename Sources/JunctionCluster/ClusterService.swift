@@ -25,6 +25,9 @@ public final class ClusterService: Service, Sendable {
     let group: any EventLoopGroup
     let logger: Logger
     let keys: ClusterKeys
+    /// Opens every Redis connection of the service: to the configured server, or (Sentinel) to
+    /// wherever the master is at that moment.
+    let redisConnector: RedisConnector
     let state: NIOLockedValueBox<ClusterState>
     /// Set by `crash()`: the next heartbeat round ends the service without saying goodbye.
     private let crashed = NIOLockedValueBox(false)
@@ -50,6 +53,7 @@ public final class ClusterService: Service, Sendable {
         logger[metadataKey: "node"] = .string(configuration.node)
         self.logger = logger
         self.keys = ClusterKeys(prefix: configuration.keyPrefix)
+        self.redisConnector = configuration.redisConnector(eventLoopGroup: self.group)
         self.state = NIOLockedValueBox(
             ClusterState(
                 membership: ClusterMembership(
@@ -110,7 +114,7 @@ public final class ClusterService: Service, Sendable {
                     if self.crashed.withLockedValue({ $0 }) || Task.isCancelled { break }
                     self.logger.warning(
                         "cluster: Redis connection lost, local routing continues",
-                        metadata: ["redis": "\(self.configuration.redis)", "error": "\(error)"])
+                        metadata: ["redis": "\(self.redisConnector)", "error": "\(error)"])
                 }
                 self.state.withLockedValue { state in
                     state.ready = false
@@ -130,7 +134,7 @@ public final class ClusterService: Service, Sendable {
     /// task is cancelled). The subscriber connection reconnects on its own, so losing it never
     /// interrupts the ordered publication path.
     private func connectedSession(onConnected: () -> Void) async throws {
-        let commands = try await RedisConnection.connect(self.redisConfiguration, eventLoopGroup: self.group)
+        let commands = try await self.connectRedis()
         defer { Task { await commands.close() } }
         self.madeProgress()
         let sha = try await self.send(commands, RESPCommand("SCRIPT", "LOAD", ClusterKeys.publishScript)).string ?? ""
@@ -142,23 +146,17 @@ public final class ClusterService: Service, Sendable {
             state.counters.connects += 1
         }
         onConnected()
-        self.logger.info("cluster: connected to Redis", metadata: ["redis": "\(self.configuration.redis)"])
+        self.logger.info("cluster: connected to Redis", metadata: ["redis": "\(self.redisConnector)"])
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await self.heartbeatLoop(commands) }
             group.addTask { try await self.interestLoop(commands) }
             group.addTask { try await self.subscriberLoop(commands) }
+            if let master = self.redisConnector.lastMaster {
+                group.addTask { try await self.followMasterSwitch(from: master) }
+            }
             defer { group.cancelAll() }
             try await group.next()
         }
-    }
-
-    private var redisConfiguration: RedisConnectionConfiguration {
-        RedisConnectionConfiguration(
-            host: self.configuration.redis.host, port: self.configuration.redis.port,
-            handshake: RedisHandshakeConfiguration(
-                username: self.configuration.redis.username, password: self.configuration.redis.password,
-                database: self.configuration.redis.database == 0 ? nil : self.configuration.redis.database),
-            connectTimeout: .milliseconds(self.configuration.commandTimeoutMilliseconds))
     }
 
     /// Keeps a subscriber connection on the heartbeat, interest, probe and event channels,
@@ -170,7 +168,7 @@ public final class ClusterService: Service, Sendable {
         while true {
             if self.crashed.withLockedValue({ $0 }) { throw CancellationError() }
             do {
-                let subscriber = try await RedisConnection.connect(self.redisConfiguration, eventLoopGroup: self.group)
+                let subscriber = try await self.connectRedis()
                 defer { Task { await subscriber.close() } }
                 let messages = try await subscriber.subscribe(to: [
                     self.keys.heartbeatChannel, self.keys.interestChangedChannel, probeChannel,
@@ -309,7 +307,7 @@ public final class ClusterService: Service, Sendable {
     /// Clean shutdown: the other nodes evict this one at once instead of after `evictAfter`. Uses
     /// a connection of its own: the service's were closed when its loop was cancelled.
     private func leave() async {
-        guard let commands = try? await RedisConnection.connect(self.redisConfiguration, eventLoopGroup: self.group)
+        guard let commands = try? await self.connectRedis()
         else { return }
         let heartbeat = NodeHeartbeat(
             node: self.configuration.node, epoch: self.epoch, sessions: 0, sequence: 0, leaving: true)

@@ -15,13 +15,15 @@ public enum ClusterStatusReader {
     public static func read(
         _ endpoint: RedisEndpoint, keyPrefix: String = "junction", timeout: TimeAmount = .seconds(5)
     ) async throws -> [Node] {
-        let connection = try await RedisConnection.connect(
-            RedisConnectionConfiguration(
-                host: endpoint.host, port: endpoint.port,
-                handshake: RedisHandshakeConfiguration(
-                    username: endpoint.username, password: endpoint.password,
-                    database: endpoint.database == 0 ? nil : endpoint.database),
-                connectTimeout: timeout))
+        var cluster = ClusterConfiguration(redis: endpoint, node: "status")
+        cluster.commandTimeoutMilliseconds = timeout.nanoseconds / 1_000_000
+        return try await Self.read(cluster.redisConnector(eventLoopGroup: MultiThreadedEventLoopGroup.singleton),
+            keyPrefix: keyPrefix)
+    }
+
+    /// Reads through `connector`: a configured cluster's, with its TLS and sentinels.
+    public static func read(_ connector: RedisConnector, keyPrefix: String = "junction") async throws -> [Node] {
+        let connection = try await connector.connect()
         do {
             let keys = ClusterKeys(prefix: keyPrefix)
             var cursor = "0"

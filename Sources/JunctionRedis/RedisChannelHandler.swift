@@ -65,6 +65,9 @@ final class RedisChannelHandler: ChannelDuplexHandler {
         if let parsing = error as? RESPParsingError {
             self.run(self.state.parsingFailed(parsing), context: context, flush: false)
         } else {
+            // A TLS or socket error during the handshake is the reason `connect` reports (a no-op
+            // once the handshake completed).
+            self.ready.fail(error)
             context.close(promise: nil)
         }
     }

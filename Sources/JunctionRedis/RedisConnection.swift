@@ -1,5 +1,6 @@
 import NIOCore
 import NIOPosix
+import NIOSSL
 import RESPCore
 import Synchronization
 
@@ -22,11 +23,13 @@ public final class RedisConnection: Sendable {
         self.hello = ready.hello
     }
 
-    /// Opens a TCP connection and completes the handshake (HELLO/AUTH/SELECT) before returning.
+    /// Opens a TCP connection (with TLS when `configuration.tls` is set) and completes the
+    /// handshake (HELLO/AUTH/SELECT) before returning.
     public static func connect(
         _ configuration: RedisConnectionConfiguration,
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) async throws -> RedisConnection {
+        let tls = try configuration.tls.map { (try $0.makeContext(), $0.sniName(dialling: configuration.host)) }
         let eventLoop = eventLoopGroup.next()
         let ready = eventLoop.makePromise(of: RedisConnectionReady.self)
         let limits = configuration.limits
@@ -39,6 +42,9 @@ public final class RedisConnection: Sendable {
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
                         let sync = channel.pipeline.syncOperations
+                        if let (context, serverName) = tls {
+                            try sync.addHandler(NIOSSLClientHandler(context: context, serverHostname: serverName))
+                        }
                         try sync.addHandler(ByteToMessageHandler(RESPValueDecoder(limits: limits)))
                         try sync.addHandler(RedisChannelHandler(handshake: handshake, ready: ready))
                     }

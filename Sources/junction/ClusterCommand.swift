@@ -1,6 +1,8 @@
 import ArgumentParser
 import JunctionCluster
+import JunctionRedis
 import JunctionServer
+import NIOPosix
 
 /// `junction cluster status`: the nodes of a cluster, read from its Redis.
 struct ClusterCommand: AsyncParsableCommand {
@@ -22,20 +24,25 @@ struct ClusterCommand: AsyncParsableCommand {
 
         func run() async throws {
             let cluster = try self.config.map { try loadConfiguration(path: $0) }?.cluster
-            let endpoint: RedisEndpoint
+            let connector: RedisConnector
             if let redis = self.redis {
                 switch RedisEndpoint.parse(redis) {
-                case .success(let parsed): endpoint = parsed
+                case .success(let parsed):
+                    connector = ClusterConfiguration(redis: parsed, node: "status")
+                        .redisConnector(eventLoopGroup: MultiThreadedEventLoopGroup.singleton)
                 case .failure(let problem): throw ValidationError("--redis: \(problem)")
                 }
-            } else if let configured = cluster?.redis {
-                endpoint = configured
+            } else if let cluster {
+                // The configured TLS files and sentinels apply too.
+                var settings = cluster
+                settings.commandTimeoutMilliseconds = max(settings.commandTimeoutMilliseconds, 5000)
+                connector = settings.redisConnector(eventLoopGroup: MultiThreadedEventLoopGroup.singleton)
             } else {
                 throw ValidationError("give --redis or a --config with a cluster section")
             }
             let prefix = self.keyPrefix ?? cluster?.keyPrefix ?? "junction"
             let ttl = cluster?.heartbeatTTLMilliseconds ?? 3000
-            let nodes = try await ClusterStatusReader.read(endpoint, keyPrefix: prefix)
+            let nodes = try await ClusterStatusReader.read(connector, keyPrefix: prefix)
             print(pad("NODE", 24) + "SESSIONS  LAST HEARTBEAT")
             for node in nodes {
                 let ago = max(0, ttl - node.expiresInMilliseconds)
@@ -43,7 +50,7 @@ struct ClusterCommand: AsyncParsableCommand {
                 let sessions = pad("\(node.heartbeat.sessions)", 10)
                 print("\(name)\(sessions)\(ago) ms ago")
             }
-            if nodes.isEmpty { print("(no live nodes at \(endpoint))") }
+            if nodes.isEmpty { print("(no live nodes at \(connector))") }
         }
     }
 }

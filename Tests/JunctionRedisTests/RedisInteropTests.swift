@@ -1,6 +1,7 @@
 import JunctionRedis
 import NIOCore
 import RESPCore
+import RedisTestSupport
 import Testing
 
 /// The client against a real `redis-server` started by each test on a free loopback port.

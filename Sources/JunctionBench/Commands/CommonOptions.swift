@@ -7,6 +7,14 @@ struct CommonOptions: ParsableArguments {
     @Option(help: "Router URL: ws://host:port/path, rs://host:port or rs+unix:///path (loopback only).")
     var url = "ws://127.0.0.1:8080/ws"
 
+    @Option(
+        name: .customLong("peer-url"),
+        help: """
+            Where subscribers and callees connect instead of --url (repeat to spread them round robin \
+            over several nodes of a cluster); publishers and callers stay on --url.
+            """)
+    var peerURLs: [String] = []
+
     @Option(help: "Serializer: json, msgpack or cbor.")
     var serializer = "json"
 
@@ -49,6 +57,7 @@ struct CommonOptions: ParsableArguments {
         guard (1...64).contains(self.threads) else { throw ValidationError("--threads must be 1...64") }
         if self.rate != nil, self.ratePerSecond == nil { throw ValidationError("bad --rate \(self.rate!)") }
         _ = try BenchTarget(self.url)
+        for url in self.peerURLs { _ = try BenchTarget(url) }
     }
 
     var serializerKind: SerializerKind { SerializerKind(name: self.serializer)! }
@@ -70,6 +79,21 @@ struct CommonOptions: ParsableArguments {
             target: try self.target(), setup: SessionSetup(serializer: self.serializerKind, realm: self.realm))
     }
 
+    /// The connector of subscriber or callee `index`: round robin over `--peer-url`, else `--url`.
+    func peerConnector(_ index: Int) throws -> ClientConnector {
+        guard !self.peerURLs.isEmpty else { return try self.connector() }
+        return ClientConnector(
+            target: try BenchTarget(self.peerURLs[index % self.peerURLs.count]),
+            setup: SessionSetup(serializer: self.serializerKind, realm: self.realm))
+    }
+
+    /// With peers on other cluster nodes, their subscriptions and registrations take a moment to be
+    /// announced across the cluster (about 50 ms); the load starts after that, so nothing published
+    /// before a subscriber's node was known counts as lost.
+    func settleAcrossNodes() {
+        if !self.peerURLs.isEmpty { LoadGroup.sleep(seconds: 1) }
+    }
+
     /// Parameters common to every report.
     var reportParameters: [String: String] {
         var parameters = [
@@ -78,6 +102,7 @@ struct CommonOptions: ParsableArguments {
             "mode": self.ratePerSecond == nil ? "closed-loop" : "open-loop",
         ]
         if let rate = self.ratePerSecond { parameters["rate_per_s"] = "\(rate)" }
+        if !self.peerURLs.isEmpty { parameters["peer_urls"] = self.peerURLs.joined(separator: " ") }
         return parameters
     }
 }

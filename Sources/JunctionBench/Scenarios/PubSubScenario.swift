@@ -15,6 +15,7 @@ struct PubSubScenario {
 
     func run() throws -> BenchReport {
         let connector = try self.options.connector()
+        let peers = try (0..<self.subscribers).map { try self.options.peerConnector($0) }
         let kind = self.options.serializerKind
         let group = try LoadGroup(threads: self.options.threads)
         defer { group.shutdown() }
@@ -32,7 +33,7 @@ struct PubSubScenario {
             let handle = group.handle(index)
             let established = handle.loop.makePromise(of: Void.self)
             let subscribed = handle.loop.makePromise(of: Void.self)
-            let channel = connector.connect(on: handle, track: true, established: established) { state in
+            let channel = peers[index].connect(on: handle, track: true, established: established) { state in
                 let role = SubscriberRole(subscribe: subscribe, subscribed: subscribed, flows: flows, state: state)
                 state.tallies.append(role)
                 return role
@@ -67,6 +68,7 @@ struct PubSubScenario {
             return (channel, established.futureResult)
         }
 
+        self.options.settleAcrossNodes()
         try group.startLoad()
         if let rate = self.options.ratePerSecond {
             try group.startPacing(rate: rate, tick: self.options.tick, control: control)

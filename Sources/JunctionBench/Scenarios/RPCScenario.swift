@@ -13,6 +13,7 @@ struct RPCScenario {
 
     func run() throws -> BenchReport {
         let connector = try self.options.connector()
+        let peers = try (0..<self.callees).map { try self.options.peerConnector($0) }
         let kind = self.options.serializerKind
         let padding = WAMPValue.string(String(repeating: "x", count: self.payload))
         let group = try LoadGroup(threads: self.options.threads)
@@ -30,7 +31,7 @@ struct RPCScenario {
             let register = MessageTemplate(
                 kind, [.constant(64), .constant(1), .constant([:]), .constant(.string("bench.rpc.\(index)"))]
             ).bytes()
-            let channel = connector.connect(on: handle, track: true, established: established) { _ in
+            let channel = peers[index].connect(on: handle, track: true, established: established) { _ in
                 CalleeRole(register: register, yield: yield, registered: registered)
             }
             return (channel, established.futureResult.and(registered.futureResult).map { _ in })
@@ -57,6 +58,7 @@ struct RPCScenario {
             return (channel, established.futureResult)
         }
 
+        self.options.settleAcrossNodes()
         try group.startLoad()
         if let rate = self.options.ratePerSecond {
             try group.startPacing(rate: rate, tick: self.options.tick, control: control)

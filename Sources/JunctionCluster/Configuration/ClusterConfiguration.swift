@@ -1,7 +1,18 @@
+import JunctionRedis
+import NIOCore
+import RESPCore
+
 /// The `cluster` section: which Redis the nodes meet at, this node's name, and the timings of
 /// membership and of the Redis connection's health checks.
 public struct ClusterConfiguration: Sendable, Hashable {
+    /// The Redis server, or with `sentinel` only its credentials and database (host and port then
+    /// come from the sentinels).
     public var redis: RedisEndpoint
+    /// Certificates and checks for TLS to Redis (and to the sentinels); `nil` for plain TCP.
+    /// `rediss://` without a `tls` key is TLS against the system's CAs.
+    public var tls: RedisTLSConfiguration?
+    /// Ask these sentinels where the master is, on every (re)connect.
+    public var sentinel: RedisSentinelConfiguration?
     /// This node's name, unique in the cluster (`node-a`).
     public var node: String
     /// Milliseconds between heartbeats.
@@ -21,29 +32,51 @@ public struct ClusterConfiguration: Sendable, Hashable {
     public init(redis: RedisEndpoint, node: String) {
         self.redis = redis
         self.node = node
+        self.tls = redis.tls ? RedisTLSConfiguration() : nil
+    }
+
+    /// How this node opens its Redis connections (a command that gets no answer within the
+    /// command timeout treats the connection as wedged; connecting gets the same bound).
+    public func redisConnector(eventLoopGroup: any EventLoopGroup) -> RedisConnector {
+        RedisConnector(
+            master: RedisConnectionConfiguration(
+                host: self.redis.host, port: self.redis.port,
+                handshake: RedisHandshakeConfiguration(
+                    username: self.redis.username, password: self.redis.password,
+                    database: self.redis.database == 0 ? nil : self.redis.database),
+                connectTimeout: .milliseconds(self.commandTimeoutMilliseconds),
+                tls: self.tls),
+            sentinel: self.sentinel, eventLoopGroup: eventLoopGroup)
     }
 }
 
-/// Where Redis is: parsed from `redis://[user:password@]host[:port][/db]`.
+/// Where Redis is: parsed from `redis://[user:password@]host[:port][/db]` (`rediss://` for TLS).
 public struct RedisEndpoint: Sendable, Hashable, CustomStringConvertible {
     public var host: String
     public var port: Int
     public var username: String?
     public var password: String?
     public var database: Int
+    /// `rediss://`: the connection is TLS.
+    public var tls: Bool
 
-    public init(host: String, port: Int = 6379, username: String? = nil, password: String? = nil, database: Int = 0) {
+    public init(
+        host: String, port: Int = 6379, username: String? = nil, password: String? = nil, database: Int = 0,
+        tls: Bool = false
+    ) {
         self.host = host
         self.port = port
         self.username = username
         self.password = password
         self.database = database
+        self.tls = tls
     }
 
-    /// Parses a `redis://` URL; `nil` with the reason in `problem` when it is not one.
+    /// Parses a `redis://` or `rediss://` URL; the reason when it is neither.
     public static func parse(_ url: String) -> Result<RedisEndpoint, URLProblem> {
-        let scheme = "redis://"
-        guard url.hasPrefix(scheme) else { return .failure(.init("must start with redis:// (rediss:// is not supported)")) }
+        let tls = url.hasPrefix("rediss://")
+        let scheme = tls ? "rediss://" : "redis://"
+        guard url.hasPrefix(scheme) else { return .failure(.init("must start with redis:// or rediss:// (TLS)")) }
         var rest = Substring(url.dropFirst(scheme.count))
         var database = 0
         if let slash = rest.firstIndex(of: "/") {
@@ -90,10 +123,10 @@ public struct RedisEndpoint: Sendable, Hashable, CustomStringConvertible {
         }
         guard !host.isEmpty else { return .failure(.init("the host is missing")) }
         return .success(RedisEndpoint(
-            host: String(host), port: port, username: username, password: password, database: database))
+            host: String(host), port: port, username: username, password: password, database: database, tls: tls))
     }
 
-    public var description: String { "redis://\(self.host):\(self.port)/\(self.database)" }
+    public var description: String { "\(self.tls ? "rediss" : "redis")://\(self.host):\(self.port)/\(self.database)" }
 
     public struct URLProblem: Error, Sendable, Hashable, CustomStringConvertible {
         public var description: String

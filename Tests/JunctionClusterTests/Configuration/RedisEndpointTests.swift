@@ -1,4 +1,5 @@
 import JunctionCluster
+import JunctionRedis
 import Testing
 
 struct RedisEndpointTests {
@@ -14,11 +15,21 @@ struct RedisEndpointTests {
 
     @Test(arguments: [
         "http://h", "redis://", "redis://h:0", "redis://h:99999", "redis://h:x", "redis://h/16", "redis://[::1",
-        "rediss://h",
+        "rediss://", "redis:/h", "redisss://h",
     ])
     func refusesWhatIsNotARedisURL(_ url: String) {
         if case .success(let endpoint) = RedisEndpoint.parse(url) {
             Issue.record("accepted \(url) as \(endpoint)")
         }
+    }
+
+    @Test func redissIsTLS() throws {
+        let endpoint = try RedisEndpoint.parse("rediss://:pw@cache.internal:6380/1").get()
+        #expect(endpoint == RedisEndpoint(host: "cache.internal", port: 6380, password: "pw", database: 1, tls: true))
+        #expect(endpoint.description == "rediss://cache.internal:6380/1")
+        #expect(try RedisEndpoint.parse("redis://cache").get().tls == false)
+        // A rediss:// endpoint is TLS against the system's CAs unless a `tls` section says more.
+        #expect(ClusterConfiguration(redis: endpoint, node: "a").tls == RedisTLSConfiguration())
+        #expect(ClusterConfiguration(redis: RedisEndpoint(host: "h"), node: "a").tls == nil)
     }
 }

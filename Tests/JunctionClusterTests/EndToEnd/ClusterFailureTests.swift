@@ -1,5 +1,6 @@
 import JunctionClient
 import JunctionCluster
+import RedisTestSupport
 import Testing
 import WAMPCore
 

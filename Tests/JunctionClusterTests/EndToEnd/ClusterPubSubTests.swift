@@ -2,6 +2,7 @@ import JunctionClient
 import JunctionCluster
 import JunctionRedis
 import RESPCore
+import RedisTestSupport
 import Testing
 import WAMPCore
 

@@ -1,5 +1,6 @@
 import JunctionClient
 import JunctionCluster
+import RedisTestSupport
 import Testing
 
 /// Session ids are unique cluster-wide: each node claims its own slot (the top bits of the id).

@@ -4,6 +4,7 @@ import JunctionRouter
 import JunctionServer
 import Logging
 import NIOCore
+import RedisTestSupport
 
 /// Junction nodes in this process, each a `JunctionServer` on a WebSocket port 0 with a `cluster`
 /// section pointing at the test's Redis, with short timings (heartbeat 200 ms, eviction after
@@ -17,7 +18,12 @@ final class ClusterTestNodes: Sendable {
         self.redis = redis
     }
 
-    static func start(_ names: [String], redis: RedisTestServer) async throws -> ClusterTestNodes {
+    /// `connection` adjusts how each node reaches Redis (TLS, Sentinel); by default plain TCP to `redis`.
+    /// `waitUntilFormed: false` returns as soon as the nodes listen, for nodes that cannot reach Redis.
+    static func start(
+        _ names: [String], redis: RedisTestServer, waitUntilFormed: Bool = true,
+        connection: @Sendable (inout ClusterConfiguration) -> Void = { _ in }
+    ) async throws -> ClusterTestNodes {
         var servers: [JunctionServer] = []
         for name in names {
             var configuration = JunctionConfiguration(
@@ -31,12 +37,14 @@ final class ClusterTestNodes: Sendable {
             // Generous: the test machine's cores are shared, and a stalled Redis reply under the
             // 10 000-event load must not look like a wedged connection.
             cluster.commandTimeoutMilliseconds = 5000
+            connection(&cluster)
             configuration.cluster = cluster
             var logger = Logger(label: "cluster-test-\(name)")
             logger.logLevel = .error
             servers.append(try await JunctionServer.start(configuration: configuration, logger: logger))
         }
         let nodes = ClusterTestNodes(servers: servers, redis: redis)
+        guard waitUntilFormed else { return nodes }
         try await nodes.waitUntil("every node sees every other") {
             nodes.servers.allSatisfy { $0.cluster.isReady && $0.cluster.status().count == names.count }
         }

@@ -1,26 +1,23 @@
 import JunctionCluster
 
 /// `cluster`: this node's place in a cluster of Junction nodes that share realms over Redis
-/// (`redis: "redis://127.0.0.1:6379"`, `node: "node-a"`, optional timings in milliseconds).
+/// (`redis: "redis://127.0.0.1:6379"` or `sentinels` + `master`, TLS in `tls`, `node: "node-a"`,
+/// optional timings in milliseconds).
 enum ClusterSection: ConfigurationSection {
     static let key = "cluster"
     static let isRequired = false
 
     static func read(_ reader: inout NodeReader, into draft: inout ConfigurationDraft) throws(ConfigurationError) {
-        try reader.allowKeys([
-            "redis", "node", "heartbeat_interval_ms", "heartbeat_ttl_ms", "evict_after_ms", "command_timeout_ms",
-            "stream_length", "key_prefix",
-        ])
-        let endpoint: RedisEndpoint
-        switch RedisEndpoint.parse(try reader.string("redis")) {
-        case .success(let parsed): endpoint = parsed
-        case .failure(let problem): throw reader.error("redis", problem.description)
-        }
+        try reader.allowKeys(
+            Set([
+                "redis", "node", "heartbeat_interval_ms", "heartbeat_ttl_ms", "evict_after_ms", "command_timeout_ms",
+                "stream_length", "key_prefix",
+            ]).union(Self.redisConnectionKeys))
         let node = try reader.string("node")
         guard ClusterNodeName.isValid(node) else {
             throw reader.error("node", "1-64 characters of A-Z a-z 0-9 . _ -")
         }
-        var cluster = ClusterConfiguration(redis: endpoint, node: node)
+        var cluster = try Self.redisConnection(reader, node: node)
         cluster.heartbeatIntervalMilliseconds = Int64(
             try reader.optionalInt("heartbeat_interval_ms", range: 50...60_000)
                 ?? Int(cluster.heartbeatIntervalMilliseconds))
