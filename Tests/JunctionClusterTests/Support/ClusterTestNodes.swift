@@ -17,11 +17,13 @@ final class ClusterTestNodes: Sendable {
         self.redis = redis
     }
 
-    static func start(_ names: [String], redis: RedisTestServer) async throws -> ClusterTestNodes {
+    static func start(
+        _ names: [String], redis: RedisTestServer, realm: RealmConfiguration = .openRealm(named: "realm1")
+    ) async throws -> ClusterTestNodes {
         var servers: [JunctionServer] = []
         for name in names {
             var configuration = JunctionConfiguration(
-                realms: [.openRealm(named: "realm1")],
+                realms: [realm],
                 transports: [.webSocket(.init(host: "127.0.0.1", port: 0, path: "/ws"))])
             configuration.eventLoops = 2
             var cluster = ClusterConfiguration(redis: RedisEndpoint(host: "127.0.0.1", port: redis.port), node: name)
@@ -82,13 +84,15 @@ extension JunctionServer {
 }
 
 /// Runs `body` with a fresh Redis and three nodes, and always stops them.
-func withCluster(_ names: [String] = ["node-a", "node-b", "node-c"], _ body: (ClusterTestNodes) async throws -> Void)
-    async throws
-{
+/// `realm`: the configuration of the one realm every node serves (`realm1`).
+func withCluster(
+    _ names: [String] = ["node-a", "node-b", "node-c"], realm: RealmConfiguration = .openRealm(named: "realm1"),
+    _ body: (ClusterTestNodes) async throws -> Void
+) async throws {
     let redis = try await RedisTestServer.start()
     let nodes: ClusterTestNodes
     do {
-        nodes = try await ClusterTestNodes.start(names, redis: redis)
+        nodes = try await ClusterTestNodes.start(names, redis: redis, realm: realm)
     } catch {
         redis.stop()
         throw error
