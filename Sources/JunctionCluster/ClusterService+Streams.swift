@@ -60,7 +60,10 @@ extension ClusterService {
 
     /// Feeds frames of `source` (this node's own: its epoch and name) through the merge and runs
     /// what may go. Called under the lock.
-    func merge(_ items: [StreamMerge<ClusterSource, StreamMergeFrame>.Item], from source: ClusterSource, state: inout ClusterState) {
+    func merge(
+        _ items: [StreamMerge<ClusterSource, StreamMergeFrame>.Item], from source: ClusterSource,
+        state: inout ClusterState
+    ) {
         for frame in state.streamMerge.push(items, from: source, now: Self.now()) { self.run(frame, state: &state) }
     }
 

@@ -17,7 +17,9 @@ enum StreamStamp {
 
     /// Splits `bytes` into its stamp (nil when there is none) and the frame after it. A stamp that
     /// does not parse throws: the receiver logs and counts the frame instead of routing it.
-    static func split(_ bytes: [UInt8]) throws(ClusterFrameError) -> (position: StreamPosition?, frame: ArraySlice<UInt8>) {
+    static func split(
+        _ bytes: [UInt8]
+    ) throws(ClusterFrameError) -> (position: StreamPosition?, frame: ArraySlice<UInt8>) {
         guard bytes.first == Self.marker else { return (nil, bytes[...]) }
         var index = 1
         var offset: UInt64 = 0
@@ -25,7 +27,9 @@ enum StreamStamp {
         while index < bytes.count, bytes[index] >= UInt8(ascii: "0"), bytes[index] <= UInt8(ascii: "9") {
             let (times, overflow1) = offset.multipliedReportingOverflow(by: 10)
             let (sum, overflow2) = times.addingReportingOverflow(UInt64(bytes[index] - UInt8(ascii: "0")))
-            guard !overflow1, !overflow2, digits < 20 else { throw ClusterFrameError(reason: "stream offset too large") }
+            guard !overflow1, !overflow2, digits < 20 else {
+                throw ClusterFrameError(reason: "stream offset too large")
+            }
             offset = sum
             digits += 1
             index += 1

@@ -30,7 +30,9 @@ extension Realm {
         var recovered: [EventHistory.Entry]?
         if let recover = subscribe.options["_recover"] {
             // Clustered: the stream's history is in Redis; answered once it is read.
-            if match == .exact, self.streamLink != nil, self.recoverThroughCluster(recover, for: subscribe, from: record) {
+            if match == .exact, self.streamLink != nil,
+                self.recoverThroughCluster(recover, for: subscribe, from: record)
+            {
                 return
             }
             guard let events = self.recoverEvents(recover, for: subscribe, match: match, from: record) else { return }

@@ -257,17 +257,23 @@ extension Realm {
         for event in events {
             last = event.offset
             let excludeMe = event.options["exclude_me"]?.boolValue ?? true
-            let filter = PublicationFilter(options: event.options, publisher: event.publisher.session, excludeMe: excludeMe)
+            let filter = PublicationFilter(
+                options: event.options, publisher: event.publisher.session, excludeMe: excludeMe)
             guard filter.admits(session: record.id, authid: record.authid, authrole: record.authrole) else { continue }
             var details = event.details
             Self.stamp(&details, StreamPosition(offset: event.offset, epoch: epoch))
             details["_recovered"] = true
             record.peer.send(
-                .event(.init(subscription: id, publication: event.publication, details: details, payload: event.payload)))
+                .event(
+                    .init(
+                        subscription: id, publication: event.publication, details: details, payload: event.payload)))
         }
         for event in pending.buffered where event.offset > last {
             record.peer.send(
-                .event(.init(subscription: id, publication: event.publication, details: event.details, payload: event.payload)))
+                .event(
+                    .init(
+                        subscription: id, publication: event.publication, details: event.details,
+                        payload: event.payload)))
         }
         self.clusterStreams.floors = self.clusterStreams.floors.filter {
             self.sessions[$0.key.session]?.subscriptions.contains($0.key.subscription) == true

@@ -26,9 +26,10 @@ struct ClusterStreamTests {
             let stream = base + ".h.retained"
             let publisher = try await nodes.client(0)
             // Nobody subscribes anywhere: the event still reaches Redis and every node.
-            try await publisher.publish(plain, args: [1], options: PublishOptions(acknowledge: true, extra: ["retain": true]))
-            try await publisher.publish(plain, args: [2], options: PublishOptions(acknowledge: true, extra: ["retain": true]))
-            try await publisher.publish(stream, args: [3], options: PublishOptions(acknowledge: true, extra: ["retain": true]))
+            let retain = PublishOptions(acknowledge: true, extra: ["retain": true])
+            try await publisher.publish(plain, args: [1], options: retain)
+            try await publisher.publish(plain, args: [2], options: retain)
+            try await publisher.publish(stream, args: [3], options: retain)
             let subscriber = try await nodes.client(2)
             var events: [StreamLog.Entry] = []
             for topic in [plain, stream] {
@@ -144,7 +145,8 @@ struct ClusterStreamTests {
             let total = UInt64(20 + 300 + 300)
             try await nodes.waitUntil("the subscriber reached the last offset", seconds: 30) {
                 let events = await log.events
-                return events.contains { $0.position?.offset == total } && UInt64(events.count) >= total - position.offset
+                return events.contains { $0.position?.offset == total }
+                    && UInt64(events.count) >= total - position.offset
             }
             try await Task.sleep(for: .milliseconds(200))  // anything late would show up as a duplicate
             let offsets = await log.events.compactMap(\.position?.offset)
