@@ -25,7 +25,7 @@ extension ClusterService {
             state.sources[source] = tracker
             switch outcome {
             case .deliver(let publications):
-                self.deliver(publications, state: &state)
+                self.deliver(publications, from: source, state: &state)
                 return nil
             case .gap(let range):
                 return range
@@ -123,7 +123,7 @@ extension ClusterService {
                         state.sources[source] = tracker
                         if case .deliver(let publications) = outcome {
                             state.counters.repaired += 1
-                            self.deliver(publications, state: &state)
+                            self.deliver(publications, from: source, state: &state)
                         }
                     }
                 }
@@ -136,7 +136,7 @@ extension ClusterService {
                 let ended = tracker.repairEnded()
                 state.sources[source] = tracker
                 state.counters.lost += ended.lost
-                self.deliver(ended.deliver, state: &state)
+                self.deliver(ended.deliver, from: source, state: &state)
                 return (ended.lost, ended.next)
             }
             if lost > 0 {
@@ -152,12 +152,23 @@ extension ClusterService {
         }
     }
 
-    /// Hands publications to their realms' loops. Called under the lock, so the order of
-    /// `execute` calls, and thus of delivery on each loop, is the source's order.
-    func deliver(_ publications: [ClusterPublication], state: inout ClusterState) {
+    /// Hands publications to their realms' loops, through the stream merge (each stream topic in
+    /// offset order across sources). Called under the lock, so the order of `execute` calls, and
+    /// thus of delivery on each loop, is the source's order.
+    func deliver(_ publications: [ClusterPublication], from source: ClusterSource, state: inout ClusterState) {
+        guard !publications.isEmpty else { return }
+        self.merge(publications.map(StreamMergeFrame.item(of:)), from: source, state: &state)
+    }
+
+    /// Hands publications to their realms' loops, in this order.
+    func deliverNow(_ publications: [ClusterPublication], state: inout ClusterState) {
         for publication in publications {
             state.counters.received += 1
             guard let realm = self.router.realm(named: publication.realm) else { continue }
+            if publication.position != nil || publication.options["retain"]?.boolValue == true {
+                self.deliverStream(publication, to: realm)
+                continue
+            }
             realm.eventLoop.execute {
                 realm.deliverRemotePublication(
                     topic: publication.topic, publication: publication.publication, payload: publication.payload,

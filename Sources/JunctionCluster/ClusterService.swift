@@ -101,7 +101,11 @@ public final class ClusterService: Service, Sendable {
 
     public func run() async throws {
         let link = ClusterLink(service: self)
-        await self.forEachRealm { $0.attachCluster(link) }
+        let streams = ClusterStreamLink(service: self)
+        await self.forEachRealm {
+            $0.attachCluster(link)
+            $0.attachStreamLink(streams)
+        }
         // Graceful shutdown cancels the loop (and whatever Redis call it waits on).
         _ = try? await cancelWhenGracefulShutdown {
             var backoff = ReconnectBackoff()
@@ -124,7 +128,10 @@ public final class ClusterService: Service, Sendable {
                 try? await Task.sleep(for: backoff.nextDelay())
             }
         }
-        await self.forEachRealm { $0.attachCluster(nil) }
+        await self.forEachRealm {
+            $0.attachCluster(nil)
+            $0.attachStreamLink(nil)
+        }
         if !self.crashed.withLockedValue({ $0 }) { await self.leave() }
         try? await self.group.shutdownGracefully()
     }
@@ -138,6 +145,7 @@ public final class ClusterService: Service, Sendable {
         defer { Task { await commands.close() } }
         self.madeProgress()
         let sha = try await self.send(commands, RESPCommand("SCRIPT", "LOAD", ClusterKeys.publishScript)).string ?? ""
+        try await self.connectStreams(commands)
         try await self.claimSessionSlot(commands)
         self.state.withLockedValue { state in
             state.commands = commands
@@ -233,6 +241,7 @@ public final class ClusterService: Service, Sendable {
                 return (reply, wedged, evicted, state.subscriber)
             }
             for action in evicted { self.apply(action) }
+            self.expireStreamMerge()
             self.recordMetrics()
             if wedged, let subscriber {
                 // The subscriber loop sees the stream end and reconnects.

@@ -8,6 +8,10 @@ struct ClusterState {
     /// while Redis is unreachable.
     var commands: RedisConnection?
     var scriptSHA: String?
+    /// The stream scripts' SHAs (`ClusterService+Streams.swift`).
+    var streamScripts: StreamScripts?
+    /// Every stream topic's events in offset order across sources (`StreamMerge`).
+    var streamMerge = StreamMerge<ClusterSource, StreamMergeFrame>()
     /// The pub/sub connection, while subscribed.
     var subscriber: RedisConnection?
     /// The last sequence number on this node's ordered path.

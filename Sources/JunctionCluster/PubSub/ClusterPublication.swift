@@ -18,6 +18,9 @@ public struct ClusterPublication: Sendable, Hashable {
     public var options: WAMPDict
     public var details: WAMPDict
     public var publisher: RemotePublisher
+    /// The cluster-wide stream position of a history publication (the publish script's stamp in
+    /// front of the frame; not part of the frame itself).
+    public var position: StreamPosition?
 
     public init(
         sequence: UInt64, realm: String, topic: String, publication: UInt64, payload: Payload, options: WAMPDict,
@@ -49,9 +52,10 @@ public struct ClusterPublication: Sendable, Hashable {
     /// Decodes a frame; bad bytes (a foreign writer on our channel, corruption) throw, and the
     /// receiver logs and counts them instead of routing anything.
     public init(bytes: [UInt8]) throws(ClusterFrameError) {
+        let (position, frame) = try StreamStamp.split(bytes)
         let message: WAMPMessage
         do {
-            message = try WAMPMessage(bytes: bytes, serializer: MessagePackSerializer())
+            message = try WAMPMessage(bytes: position == nil ? bytes : Array(frame), serializer: MessagePackSerializer())
         } catch {
             throw ClusterFrameError(reason: "not a WAMP message: \(error)")
         }
@@ -65,6 +69,7 @@ public struct ClusterPublication: Sendable, Hashable {
         self.init(
             sequence: publish.request, realm: realm, topic: publish.topic, publication: publication,
             payload: publish.payload, options: options, details: details, publisher: RemotePublisher(session: session, authid: authid, authrole: authrole))
+        self.position = position
     }
 }
 

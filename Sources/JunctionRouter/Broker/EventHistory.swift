@@ -54,6 +54,19 @@ struct EventHistory {
         return StreamPosition(offset: offset, epoch: self.epoch)
     }
 
+    /// Takes over the position a cluster gave a publication to `topic` (this history is then a
+    /// copy of the cluster's). Another epoch means the cluster's history was lost: what is kept
+    /// here belongs to the old one and goes.
+    mutating func adoptClusterPosition(_ position: StreamPosition, of topic: String) {
+        guard self.covers(topic) else { return }
+        if position.epoch != self.epoch {
+            self.epoch = position.epoch
+            self.offsets = [:]
+            self.entries = Array(repeating: [], count: self.rules.count)
+        }
+        self.offsets[topic] = max(self.offsets[topic] ?? 0, position.offset)
+    }
+
     /// The current position of `topic` (offset 0 when nothing was published to it yet).
     func position(of topic: String) -> StreamPosition {
         StreamPosition(offset: self.offsets[topic] ?? 0, epoch: self.epoch)

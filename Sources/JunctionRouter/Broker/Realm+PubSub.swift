@@ -29,6 +29,12 @@ extension Realm {
         }
         var recovered: [EventHistory.Entry]?
         if let recover = subscribe.options["_recover"] {
+            // Clustered: the stream's history is in Redis; answered once it is read.
+            if match == .exact, self.streamLink != nil,
+                self.recoverThroughCluster(recover, for: subscribe, from: record)
+            {
+                return
+            }
             guard let events = self.recoverEvents(recover, for: subscribe, match: match, from: record) else { return }
             recovered = events
         }
@@ -113,8 +119,9 @@ extension Realm {
             return
         }
         var whenDurable: (@Sendable (Bool) -> Void)?
-        if self.store?.acknowledgesAfterWrite == true {
+        if self.store?.acknowledgesAfterWrite == true || self.streamLink != nil {
             // `sync: always`: PUBLISHED once the publication is on disk, from this realm's loop.
+            // Clustered: once a history topic's publication has its offset from Redis.
             let (request, session) = (publish.request, record.id)
             let publication = WAMPID.random()
             whenDurable = { [self] written in
@@ -123,6 +130,12 @@ extension Realm {
                     guard let record = self.sessions[session] else { return }
                     if written {
                         record.peer.send(.published(.init(request: request, publication: publication)))
+                    } else if self.streamLink != nil {
+                        record.peer.send(
+                            .error(
+                                .init(
+                                    requestType: .publish, request: request, error: WAMPErrorURI.clusterUnavailable,
+                                    payload: .init(args: ["the cluster cannot give the publication an offset now"]))))
                     } else {
                         self.logger.error("publication not acknowledged: writing it to storage failed")
                         record.peer.send(
@@ -168,14 +181,36 @@ extension Realm {
         let excludeMe = publisher != nil && (options["exclude_me"]?.boolValue ?? true)
         let filter = PublicationFilter(options: options, publisher: publisher?.id, excludeMe: excludeMe)
         var details = self.eventDetails(options: options, publisher: publisher, forceDisclosure: forceDisclosure)
+        if self.streamLink != nil {
+            // Clustered: retained events and streams are the cluster's (Realm+ClusterStreams).
+            if let publisher,
+                let waits = self.routeThroughCluster(
+                    topic: topic, payload: payload, options: options, details: details, filter: filter,
+                    publisher: publisher, publication: publication, whenDurable: whenDurable)
+            {
+                return (publication, waits)
+            }
+        }
         // Streams: only topics with history pay for this (realms without rules skip it entirely).
         var position: StreamPosition?
-        if self.history.isEnabled, !filter.namesSessions, let next = self.history.advance(topic) {
+        if self.history.isEnabled, self.streamLink == nil, !filter.namesSessions,
+            let next = self.history.advance(topic)
+        {
             details["_offset"] = .uint(next.offset)
             details["_epoch"] = .string(next.epoch)
             position = next
         }
-        self.deliverLocally(topic: topic, publication: publication, payload: payload, details: details, filter: filter)
+        if let publisher, self.clusterStreams.order.isWaiting(publisher.id) {
+            // An earlier publication of this publisher still waits for its offset: not before it.
+            let details = details
+            self.deliverInPublisherOrder(publisher.id) {
+                self.deliverLocally(
+                    topic: topic, publication: publication, payload: payload, details: details, filter: filter)
+            }
+        } else {
+            self.deliverLocally(
+                topic: topic, publication: publication, payload: payload, details: details, filter: filter)
+        }
         if let publisher, let link = self.clusterLink {
             link.realm(
                 self.name, published: topic, publication: publication, payload: payload, options: options,

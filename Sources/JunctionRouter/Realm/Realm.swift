@@ -44,6 +44,9 @@ public final class Realm: @unchecked Sendable {
     public let runtimeTickets = RuntimeTicketPrincipals()
     /// The cluster this realm spans, if any (`Realm+Cluster.swift`).
     var clusterLink: (any RealmClusterLink)?
+    /// The cluster's streams and retained events, if clustered (`Realm+ClusterStreams.swift`).
+    var streamLink: (any RealmStreamLink)?
+    var clusterStreams = ClusterStreamState()
     /// The cluster's session-id slot of this node plus one (0: not clustered); read by
     /// establishment on any loop, hence atomic.
     let clusterSessionSlot = Atomic<UInt64>(0)

@@ -20,14 +20,15 @@ final class ClusterTestNodes: Sendable {
 
     /// `connection` adjusts how each node reaches Redis (TLS, Sentinel); by default plain TCP to `redis`.
     /// `waitUntilFormed: false` returns as soon as the nodes listen, for nodes that cannot reach Redis.
+    /// `realm`: the one realm every node serves.
     static func start(
-        _ names: [String], redis: RedisTestServer, waitUntilFormed: Bool = true,
-        connection: @Sendable (inout ClusterConfiguration) -> Void = { _ in }
+        _ names: [String], redis: RedisTestServer, realm: RealmConfiguration = .openRealm(named: "realm1"),
+        waitUntilFormed: Bool = true, connection: @Sendable (inout ClusterConfiguration) -> Void = { _ in }
     ) async throws -> ClusterTestNodes {
         var servers: [JunctionServer] = []
         for name in names {
             var configuration = JunctionConfiguration(
-                realms: [.openRealm(named: "realm1")],
+                realms: [realm],
                 transports: [.webSocket(.init(host: "127.0.0.1", port: 0, path: "/ws"))])
             configuration.eventLoops = 2
             var cluster = ClusterConfiguration(redis: RedisEndpoint(host: "127.0.0.1", port: redis.port), node: name)
@@ -90,13 +91,15 @@ extension JunctionServer {
 }
 
 /// Runs `body` with a fresh Redis and three nodes, and always stops them.
-func withCluster(_ names: [String] = ["node-a", "node-b", "node-c"], _ body: (ClusterTestNodes) async throws -> Void)
-    async throws
-{
+/// `realm`: the configuration of the one realm every node serves (`realm1`).
+func withCluster(
+    _ names: [String] = ["node-a", "node-b", "node-c"], realm: RealmConfiguration = .openRealm(named: "realm1"),
+    _ body: (ClusterTestNodes) async throws -> Void
+) async throws {
     let redis = try await RedisTestServer.start()
     let nodes: ClusterTestNodes
     do {
-        nodes = try await ClusterTestNodes.start(names, redis: redis)
+        nodes = try await ClusterTestNodes.start(names, redis: redis, realm: realm)
     } catch {
         redis.stop()
         throw error

@@ -1,0 +1,42 @@
+import JunctionRouter
+import NIOCore
+import RESPCore
+
+/// Reads the stream read script's reply — `[epoch, current offset, [[id, [field, value, ...]], ...]]`
+/// — into a `ClusterStreamRead`. Anything else throws (a foreign writer, another version): the
+/// recovery is then answered as incomplete rather than guessed.
+enum StreamReadReply {
+    static func parse(_ reply: RESPValue) throws(ClusterFrameError) -> ClusterStreamRead {
+        if let message = reply.errorMessage { throw ClusterFrameError(reason: "Redis: \(message)") }
+        guard let parts = reply.elements, parts.count == 3, let epoch = parts[0].string, !epoch.isEmpty,
+            let current = parts[1].string.flatMap({ UInt64($0) }) ?? parts[1].integer.map({ UInt64(clamping: $0) }),
+            let entries = parts[2].elements
+        else { throw ClusterFrameError(reason: "unexpected stream read reply") }
+        var events: [ClusterStreamEvent] = []
+        events.reserveCapacity(entries.count)
+        for entry in entries {
+            guard let pair = entry.elements, pair.count == 2, let id = pair[0].string,
+                let offset = id.split(separator: "-").first.flatMap({ UInt64($0) }), let fields = pair[1].elements,
+                fields.count % 2 == 0
+            else { throw ClusterFrameError(reason: "unexpected history entry") }
+            var timestamp: Int64?
+            var frame: [UInt8]?
+            for index in stride(from: 0, to: fields.count, by: 2) {
+                switch fields[index].string {
+                case "t"?: timestamp = fields[index + 1].string.flatMap { Int64($0) }
+                case "f"?:
+                    if case .bulkString(let bytes?) = fields[index + 1] { frame = Array(buffer: bytes) }
+                default: continue
+                }
+            }
+            guard let timestamp, let frame else { throw ClusterFrameError(reason: "history entry misses t or f") }
+            let publication = try ClusterPublication(bytes: frame)
+            events.append(
+                ClusterStreamEvent(
+                    offset: offset, timestamp: timestamp, publication: publication.publication,
+                    payload: publication.payload, options: publication.options, details: publication.details,
+                    publisher: publication.publisher))
+        }
+        return ClusterStreamRead(epoch: epoch, current: current, events: events)
+    }
+}

@@ -1,0 +1,127 @@
+import WAMPCore
+
+/// Where a clustered realm keeps its streams and retained events: one offset sequence and one
+/// epoch per topic for the whole cluster, history and retained events in Redis.
+///
+/// Called on the realm's loop; never blocks. Completions may run on any thread (the realm hops
+/// back to its loop). A `false` return means the cluster cannot take the request now (Redis
+/// unreachable): the realm decides what happens instead, at once.
+public protocol RealmStreamLink: AnyObject, Sendable {
+    /// Puts a publication to a history topic (`history` set) and/or with `retain` on the node's
+    /// ordered path, to every node, whatever their interest. The completion gets the position the
+    /// cluster gave it (nil when the topic is no stream), or an error when Redis did not take it.
+    func realm(
+        _ realm: String, publishedToStream topic: String, publication: UInt64, payload: Payload, options: WAMPDict,
+        details: WAMPDict, publisher: RemotePublisher, history: ClusterHistoryLimits?, retain: Bool,
+        completion: @escaping @Sendable (Result<StreamPosition?, any Error>) -> Void
+    ) -> Bool
+
+    /// Reads `topic`'s stream after `offset`: the cluster's epoch and current offset and the
+    /// events it still keeps after `offset`, in one atomic step.
+    func realm(
+        _ realm: String, readStream topic: String, after offset: UInt64,
+        completion: @escaping @Sendable (Result<ClusterStreamRead, any Error>) -> Void
+    ) -> Bool
+}
+
+/// What the cluster keeps of one history topic: the widest of the rules that cover it.
+public struct ClusterHistoryLimits: Sendable, Hashable {
+    /// Events kept per topic; nil: no count limit (an age limit only).
+    public var maxLength: Int?
+    /// Seconds an event is kept; nil: no age limit.
+    public var maxAgeSeconds: Int?
+
+    public init(maxLength: Int?, maxAgeSeconds: Int?) {
+        self.maxLength = maxLength
+        self.maxAgeSeconds = maxAgeSeconds
+    }
+
+    /// The limits of the rules covering `topic`, or nil when none does (no stream). Several rules:
+    /// the most any of them keeps.
+    public init?(rules: [EventHistoryRule], topic: String) {
+        var covered = false
+        var maxLength: Int? = 0
+        var maxAge: Int? = 0
+        for rule in rules where rule.match.matches(pattern: rule.uri, uri: topic) {
+            covered = true
+            let length = rule.limit ?? (rule.maxAge == nil ? EventHistoryRule.defaultLimit : nil)
+            maxLength = maxLength.flatMap { current in length.map { max(current, $0) } }
+            maxAge = maxAge.flatMap { current in rule.maxAge.map { max(current, $0) } }
+        }
+        guard covered else { return nil }
+        self.init(maxLength: maxLength, maxAgeSeconds: maxAge)
+    }
+}
+
+/// One kept event of a cluster stream, as read back from Redis.
+public struct ClusterStreamEvent: Sendable {
+    public var offset: UInt64
+    /// Wall-clock milliseconds when the publishing node sent it.
+    public var timestamp: Int64
+    public var publication: UInt64
+    public var payload: Payload
+    public var options: WAMPDict
+    /// The EVENT details the publishing node computed (without `_offset`/`_epoch`).
+    public var details: WAMPDict
+    public var publisher: RemotePublisher
+
+    public init(
+        offset: UInt64, timestamp: Int64, publication: UInt64, payload: Payload, options: WAMPDict,
+        details: WAMPDict, publisher: RemotePublisher
+    ) {
+        self.offset = offset
+        self.timestamp = timestamp
+        self.publication = publication
+        self.payload = payload
+        self.options = options
+        self.details = details
+        self.publisher = publisher
+    }
+}
+
+/// A stream as Redis had it at one instant.
+public struct ClusterStreamRead: Sendable {
+    public var epoch: String
+    /// The last offset given in this topic (0: none yet).
+    public var current: UInt64
+    /// Kept events after the offset asked for, oldest first.
+    public var events: [ClusterStreamEvent]
+
+    public init(epoch: String, current: UInt64, events: [ClusterStreamEvent]) {
+        self.epoch = epoch
+        self.current = current
+        self.events = events
+    }
+
+    /// Decides a recovery from `position`: every event after it, contiguous up to `current` and
+    /// none older than `oldest` (wall ms, the age limit), or the current position when one is gone
+    /// (another epoch, trimmed, expired, or a position ahead of the stream).
+    func recover(after position: StreamPosition, oldest: Int64?) -> ClusterRecoveryDecision {
+        let now = StreamPosition(offset: self.current, epoch: self.epoch)
+        guard position.epoch == self.epoch, position.offset <= self.current else { return .incomplete(now) }
+        var expected = position.offset + 1
+        var missed: [ClusterStreamEvent] = []
+        for event in self.events where event.offset > position.offset {
+            guard event.offset == expected, oldest.map({ event.timestamp >= $0 }) ?? true else {
+                return .incomplete(now)
+            }
+            missed.append(event)
+            expected += 1
+        }
+        return expected == self.current + 1 ? .recovered(missed) : .incomplete(now)
+    }
+}
+
+/// The answer to a `_recover` read from the cluster.
+enum ClusterRecoveryDecision {
+    /// Every missed event, oldest first.
+    case recovered([ClusterStreamEvent])
+    /// Something is gone: the stream's current position, for the ERROR details.
+    case incomplete(StreamPosition)
+}
+
+extension WAMPErrorURI {
+    /// Not in the spec: a publication to a history topic of a clustered realm could not get its
+    /// cluster-wide offset because Redis is unreachable; it was not delivered.
+    public static let clusterUnavailable = "junction.error.cluster_unavailable"
+}

@@ -1,0 +1,43 @@
+import JunctionRouter
+import NIOCore
+import RESPCore
+import Testing
+import WAMPCore
+
+@testable import JunctionCluster
+
+/// The read script's reply, as Redis sends it, into a `ClusterStreamRead`.
+@Suite struct StreamReadReplyTests {
+    static func bulk(_ text: String) -> RESPValue { .bulkString(ByteBuffer(string: text)) }
+
+    static func entry(_ offset: UInt64, frame: [UInt8]) -> RESPValue {
+        .array([Self.bulk("\(offset)-0"), .array([Self.bulk("t"), Self.bulk("1700"), Self.bulk("f"), .bulkString(ByteBuffer(bytes: frame))])])
+    }
+
+    @Test func entriesDecodeIntoEvents() throws {
+        let publisher = RemotePublisher(session: 5, authid: "alice", authrole: "user")
+        let frame = ClusterPublication(
+            sequence: 9, realm: "realm1", topic: "com.s.a", publication: 77, payload: .init(args: [1]),
+            options: ["acknowledge": true], details: ["publisher": 5], publisher: publisher
+        ).encoded()
+        let reply = RESPValue.array([Self.bulk("E"), Self.bulk("12"), .array([Self.entry(11, frame: frame), Self.entry(12, frame: frame)])])
+        let read = try StreamReadReply.parse(reply)
+        #expect(read.epoch == "E" && read.current == 12)
+        #expect(read.events.map(\.offset) == [11, 12])
+        #expect(read.events.first?.timestamp == 1700)
+        #expect(read.events.first?.publication == 77)
+        #expect(read.events.first?.publisher == publisher)
+        #expect(read.events.first?.details == ["publisher": 5])
+    }
+
+    @Test func anythingElseThrows() {
+        let replies: [RESPValue] = [
+            .simpleError(ByteBuffer(string: "NOSCRIPT")), .array([]), .array([Self.bulk("E"), Self.bulk("x"), .array([])]),
+            .array([Self.bulk("E"), Self.bulk("1"), .array([.array([Self.bulk("1-0"), .array([Self.bulk("t")])])])]),
+            .array([Self.bulk("E"), Self.bulk("1"), .array([Self.entry(1, frame: [1, 2, 3])])]),
+        ]
+        for reply in replies {
+            #expect(throws: ClusterFrameError.self) { try StreamReadReply.parse(reply) }
+        }
+    }
+}
