@@ -97,7 +97,11 @@ public final class ClusterService: Service, Sendable {
 
     public func run() async throws {
         let link = ClusterLink(service: self)
-        await self.forEachRealm { $0.attachCluster(link) }
+        let rpcLink = ClusterRPCLink(service: self)
+        await self.forEachRealm { realm in
+            realm.attachCluster(link)
+            realm.attachClusterRPC(rpcLink)
+        }
         // Graceful shutdown cancels the loop (and whatever Redis call it waits on).
         _ = try? await cancelWhenGracefulShutdown {
             var backoff = ReconnectBackoff()
@@ -116,11 +120,15 @@ public final class ClusterService: Service, Sendable {
                     state.ready = false
                     state.commands = nil
                 }
+                self.resetRemoteCalls(with: nil, reason: "this node lost its Redis connection; the answer may be lost")
                 self.recordMetrics()
                 try? await Task.sleep(for: backoff.nextDelay())
             }
         }
-        await self.forEachRealm { $0.attachCluster(nil) }
+        await self.forEachRealm { realm in
+            realm.attachCluster(nil)
+            realm.attachClusterRPC(nil)
+        }
         if !self.crashed.withLockedValue({ $0 }) { await self.leave() }
         try? await self.group.shutdownGracefully()
     }
@@ -147,6 +155,7 @@ public final class ClusterService: Service, Sendable {
             group.addTask { try await self.heartbeatLoop(commands) }
             group.addTask { try await self.interestLoop(commands) }
             group.addTask { try await self.subscriberLoop(commands) }
+            group.addTask { try await self.registryLoop(commands) }
             defer { group.cancelAll() }
             try await group.next()
         }
@@ -174,6 +183,7 @@ public final class ClusterService: Service, Sendable {
                 defer { Task { await subscriber.close() } }
                 let messages = try await subscriber.subscribe(to: [
                     self.keys.heartbeatChannel, self.keys.interestChangedChannel, probeChannel,
+                    self.keys.registryChangedChannel, self.keys.rpcResetChannel, self.rpcChannel,
                 ])
                 let events = try await subscriber.subscribe(toPatterns: [self.keys.eventChannelPattern])
                 self.state.withLockedValue { state in
@@ -181,6 +191,7 @@ public final class ClusterService: Service, Sendable {
                     state.lastProbe = Self.now()
                 }
                 backoff.reset()
+                try await self.announceRPCReset(commands)
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     group.addTask {
                         for await message in events { self.receiveEvent(message, commands: commands) }
@@ -205,6 +216,7 @@ public final class ClusterService: Service, Sendable {
                 state.subscriber = nil
                 state.ready = false
             }
+            self.resetRemoteCalls(with: nil, reason: "this node's Redis pub/sub connection was reset; the answer may be lost")
             try await Task.sleep(for: backoff.nextDelay())
         }
     }
