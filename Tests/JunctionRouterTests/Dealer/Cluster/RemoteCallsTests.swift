@@ -215,4 +215,47 @@ import WAMPCore
         #expect(remotePeer.take().count == 2)
         #expect(localPeer.take().count == 2)
     }
+
+    @Test func progressiveCallInvocationsReachTheSameRemoteInvocation() {
+        let (callee, calleePeer) = self.b.join()
+        _ = self.register(self.b, callee, calleePeer, "com.app.upload")
+        self.mirrorB()
+        let (caller, callerPeer) = self.a.join()
+        self.a.send(.call(.init(request: 5, options: ["progress": true], procedure: "com.app.upload", payload: .init(args: [1]))), from: caller)
+        self.pump()
+        self.a.send(.call(.init(request: 5, options: ["progress": true], procedure: "com.app.upload", payload: .init(args: [2]))), from: caller)
+        self.a.send(.call(.init(request: 5, procedure: "com.app.upload", payload: .init(args: [3]))), from: caller)
+        self.pump()
+        let invocations = calleePeer.take().compactMap(\.invocation)
+        #expect(invocations.count == 3)
+        #expect(Set(invocations.map(\.request)).count == 1)
+        #expect(invocations.map { $0.payload.args?.first } == [1, 2, 3])
+        #expect(invocations.map { $0.details["progress"]?.boolValue ?? false } == [true, true, false])
+        self.b.send(.yield(.init(request: invocations[0].request, payload: .init(args: ["ok"]))), from: callee)
+        self.pump()
+        #expect(callerPeer.take().first?.resultMessage?.payload.args == ["ok"])
+    }
+
+    @Test func aCallThatReachesANodeAfterItsCalleeLeftEndsInError() {
+        let (callee, calleePeer) = self.b.join()
+        _ = self.register(self.b, callee, calleePeer, "com.app.add")
+        self.mirrorB()
+        self.b.realm.leave(session: callee)
+        let (caller, callerPeer) = self.a.join()
+        self.a.send(.call(.init(request: 1, procedure: "com.app.add")), from: caller)
+        self.pump()
+        #expect(callerPeer.take().first?.errorURI == WAMPErrorURI.canceled)
+    }
+
+    @Test func aCalleeLeavingOnItsNodeEndsTheRemoteCallersCall() {
+        let (callee, calleePeer) = self.b.join()
+        _ = self.register(self.b, callee, calleePeer, "com.app.slow")
+        self.mirrorB()
+        let (caller, callerPeer) = self.a.join()
+        self.a.send(.call(.init(request: 1, procedure: "com.app.slow")), from: caller)
+        self.pump()
+        self.b.realm.leave(session: callee)
+        self.pump()
+        #expect(callerPeer.take().first?.errorURI == WAMPErrorURI.canceled)
+    }
 }
