@@ -65,6 +65,9 @@ MQTT_BROKER=mosquitto Tests/MQTTInterop/run.sh
 echo "== MQTT interop against Junction"
 MQTT_BROKER=junction JUNCTION_BIN="$PWD/.build/debug/junction" Tests/MQTTInterop/run.sh
 
+echo "== cluster: three junction nodes and one redis-server, autobahn clients on different nodes"
+JUNCTION_BIN="$PWD/.build/debug/junction" Tests/ClusterInterop/run.sh
+
 echo "== micro-benchmark allocation thresholds (Benchmarks/)"
 # Allocation counts per operation are deterministic for a toolchain: a change is a finding.
 (cd Benchmarks && swift package benchmark thresholds check --metric mallocCountTotal)

@@ -20,24 +20,9 @@ say() { printf 'dashboard: %s\n' "$*" >&2; }
 die() { say "ERROR: $*"; exit 2; }
 
 # The same venv and marker as Tests/Interop/run.sh, so the two never reinstall each other's.
-hash_of() { { cat "$1"; printf '%s' "$2"; } | sha256sum | cut -d' ' -f1; }
-ensure_venv() {
-    local dir="$1" key="$2"; shift 2
-    local marker="$dir/.interop-requirements.sha256"
-    if [[ -f "$marker" && "$(cat "$marker")" == "$key" ]] && "$dir/bin/python" -c "" 2>/dev/null; then
-        return 0
-    fi
-    if ! "$dir/bin/python" -c "" 2>/dev/null; then
-        say "creating venv $dir"
-        rm -rf "$dir"
-        "$PYTHON" -m venv "$dir" || die "could not create a venv with $PYTHON (apt-get install python3-venv?)"
-    fi
-    say "installing into $dir: $*"
-    rm -f "$marker"
-    PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INPUT=1 "$dir/bin/python" -m pip install --quiet "$@" </dev/null \
-        || die "pip install into $dir failed"
-    echo "$key" >"$marker"
-}
+# hash_of and ensure_venv: the venv creation every Python suite shares (same venv, same marker).
+# shellcheck source=../python-venv.sh
+source "$REPO/Tests/python-venv.sh"
 
 command -v "$PYTHON" >/dev/null || die "$PYTHON not found"
 PYVER="$("$PYTHON" -c 'import sys; print("%d.%d.%d" % sys.version_info[:3])')"
