@@ -309,6 +309,8 @@ public final class ClusterService: Service, Sendable {
         metrics.dropped.increment(by: Int64(now.droppedWhileDisconnected - before.droppedWhileDisconnected))
         metrics.rejected.increment(by: Int64(now.rejectedFrames - before.rejectedFrames))
         metrics.connects.increment(by: Int64(now.connects - before.connects))
+        metrics.rpcSent.increment(by: Int64(now.rpcSent - before.rpcSent))
+        metrics.rpcReceived.increment(by: Int64(now.rpcReceived - before.rpcReceived))
         metrics.ready.record(ready ? 1 : 0)
         metrics.nodes.record(nodes)
     }
