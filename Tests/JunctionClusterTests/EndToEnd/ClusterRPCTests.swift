@@ -1,5 +1,7 @@
 import JunctionClient
 import JunctionCluster
+import JunctionRedis
+import RESPCore
 import Testing
 import WAMPCore
 
@@ -157,6 +159,65 @@ struct ClusterRPCTests {
             } throws: { error in
                 (error as? WAMPError)?.uri == WAMPErrorURI.noSuchProcedure
             }
+            await caller.close()
+            await callee.close()
+        }
+    }
+
+    @Test func killedPubSubConnectionsEndCallsInFlightWithNetworkFailureAndCallsWorkAgainAfter() async throws {
+        try await withCluster(["node-a", "node-b"]) { nodes in
+            let procedure = Self.procedure()
+            let callee = try await nodes.client(1)
+            try await callee.register(procedure) { invocation in
+                if invocation.args.first == "slow" { try await Task.sleep(for: .seconds(30)) }
+                return InvocationResult(args: ["ok"])
+            }
+            let caller = try await nodes.client(0)
+            try await Self.waitForCallees(procedure, on: caller, nodes: nodes)
+            let call = Task { try await caller.call(procedure, args: ["slow"]) }
+            try await Task.sleep(for: .milliseconds(200))
+            let admin = try await nodes.redis.connect()
+            let killed = try await admin.send("CLIENT", "KILL", "TYPE", "pubsub")
+            #expect((killed.integer ?? 0) >= 2)
+            await #expect {
+                _ = try await call.value
+            } throws: { error in
+                (error as? WAMPError)?.uri == "wamp.error.network_failure"
+            }
+            try await nodes.waitUntil("a call crosses again after the reconnect") {
+                (try? await caller.call(procedure, args: ["fast"]).args) == ["ok"]
+            }
+            await admin.close()
+            await caller.close()
+            await callee.close()
+        }
+    }
+
+    @Test func afterARedisRestartRegistrationsAndClaimsAreRestoredAndCallsCrossAgain() async throws {
+        try await withCluster(["node-a", "node-b"]) { nodes in
+            let procedure = Self.procedure()
+            let callee = try await nodes.client(1)
+            try await callee.register(procedure) { _ in InvocationResult(args: ["ok"]) }
+            let caller = try await nodes.client(0)
+            try await Self.waitForCallees(procedure, on: caller, nodes: nodes)
+            try await nodes.redis.restart()
+            try await nodes.waitUntil("a call crosses again after the Redis restart", seconds: 20) {
+                (try? await caller.call(procedure).args) == ["ok"]
+            }
+            // The claim of B's single registration is back in Redis: A may not take the procedure.
+            let other = try await nodes.client(0)
+            try await nodes.waitUntil("B's claim is restored", seconds: 10) {
+                let admin = try? await nodes.redis.connect()
+                defer { if let admin { Task { await admin.close() } } }
+                let keys = try? await admin?.send("KEYS", "junction:claim:*")
+                return (keys?.elements ?? []).compactMap(\.string).contains { $0.hasSuffix(":exact:\(procedure)") }
+            }
+            await #expect {
+                try await other.register(procedure) { _ in InvocationResult() }
+            } throws: { error in
+                (error as? WAMPError)?.uri == WAMPErrorURI.procedureAlreadyExists
+            }
+            await other.close()
             await caller.close()
             await callee.close()
         }
