@@ -10,6 +10,8 @@ struct ClusterMetrics: Sendable {
     let dropped: Counter
     let rejected: Counter
     let connects: Counter
+    let rpcSent: Counter
+    let rpcReceived: Counter
     let ready: Gauge
     let nodes: Gauge
 
@@ -21,6 +23,8 @@ struct ClusterMetrics: Sendable {
         self.dropped = Counter(label: "junction_cluster_publications_not_sent_total", factory: factory)
         self.rejected = Counter(label: "junction_cluster_frames_rejected_total", factory: factory)
         self.connects = Counter(label: "junction_cluster_redis_connects_total", factory: factory)
+        self.rpcSent = Counter(label: "junction_cluster_rpc_messages_sent_total", factory: factory)
+        self.rpcReceived = Counter(label: "junction_cluster_rpc_messages_received_total", factory: factory)
         self.ready = Gauge(label: "junction_cluster_ready", factory: factory)
         self.nodes = Gauge(label: "junction_cluster_nodes", factory: factory)
     }

@@ -38,6 +38,7 @@ extension ClusterService {
 
     /// Heartbeats, interest changes and the self-probe.
     func receiveControl(_ message: RedisPubSubMessage, commands: RedisConnection) {
+        if self.receiveRPCControl(message, commands: commands) { return }
         let channel = String(buffer: message.channel)
         if channel == self.keys.heartbeatChannel {
             guard let heartbeat = NodeHeartbeat(String(buffer: message.payload)) else {
@@ -77,11 +78,17 @@ extension ClusterService {
             return
         case .joined(let member):
             self.logger.info("cluster: node joined", metadata: ["member": "\(member.node)", "epoch": "\(member.epoch)"])
-            Task { try? await self.refreshInterest() }
+            Task {
+                try? await self.refreshInterest()
+                try? await self.refreshRegistries()
+            }
         case .evicted(let member):
             self.forget(member)
+            self.removeRemoteNode(member)
         case .replaced(let old, let new):
             self.forget(old)
+            self.removeRemoteNode(old)
+            Task { try? await self.refreshRegistries() }
             self.logger.info("cluster: node restarted", metadata: ["member": "\(new.node)", "epoch": "\(new.epoch)"])
         }
     }

@@ -102,9 +102,11 @@ public final class ClusterService: Service, Sendable {
     public func run() async throws {
         let link = ClusterLink(service: self)
         let streams = ClusterStreamLink(service: self)
-        await self.forEachRealm {
-            $0.attachCluster(link)
-            $0.attachStreamLink(streams)
+        let rpcLink = ClusterRPCLink(service: self)
+        await self.forEachRealm { realm in
+            realm.attachCluster(link)
+            realm.attachStreamLink(streams)
+            realm.attachClusterRPC(rpcLink)
         }
         // Graceful shutdown cancels the loop (and whatever Redis call it waits on).
         _ = try? await cancelWhenGracefulShutdown {
@@ -124,13 +126,15 @@ public final class ClusterService: Service, Sendable {
                     state.ready = false
                     state.commands = nil
                 }
+                self.resetRemoteCalls(with: nil, reason: "this node lost its Redis connection; the answer may be lost")
                 self.recordMetrics()
                 try? await Task.sleep(for: backoff.nextDelay())
             }
         }
-        await self.forEachRealm {
-            $0.attachCluster(nil)
-            $0.attachStreamLink(nil)
+        await self.forEachRealm { realm in
+            realm.attachCluster(nil)
+            realm.attachStreamLink(nil)
+            realm.attachClusterRPC(nil)
         }
         if !self.crashed.withLockedValue({ $0 }) { await self.leave() }
         try? await self.group.shutdownGracefully()
@@ -162,6 +166,7 @@ public final class ClusterService: Service, Sendable {
             if let master = self.redisConnector.lastMaster {
                 group.addTask { try await self.followMasterSwitch(from: master) }
             }
+            group.addTask { try await self.registryLoop(commands) }
             defer { group.cancelAll() }
             try await group.next()
         }
@@ -180,6 +185,7 @@ public final class ClusterService: Service, Sendable {
                 defer { Task { await subscriber.close() } }
                 let messages = try await subscriber.subscribe(to: [
                     self.keys.heartbeatChannel, self.keys.interestChangedChannel, probeChannel,
+                    self.keys.registryChangedChannel, self.keys.rpcResetChannel, self.rpcChannel,
                 ])
                 let events = try await subscriber.subscribe(toPatterns: [self.keys.eventChannelPattern])
                 self.state.withLockedValue { state in
@@ -187,6 +193,7 @@ public final class ClusterService: Service, Sendable {
                     state.lastProbe = Self.now()
                 }
                 backoff.reset()
+                try await self.announceRPCReset(commands)
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     group.addTask {
                         for await message in events { self.receiveEvent(message, commands: commands) }
@@ -211,6 +218,7 @@ public final class ClusterService: Service, Sendable {
                 state.subscriber = nil
                 state.ready = false
             }
+            self.resetRemoteCalls(with: nil, reason: "this node's Redis pub/sub connection was reset; the answer may be lost")
             try await Task.sleep(for: backoff.nextDelay())
         }
     }
@@ -304,6 +312,8 @@ public final class ClusterService: Service, Sendable {
         metrics.dropped.increment(by: Int64(now.droppedWhileDisconnected - before.droppedWhileDisconnected))
         metrics.rejected.increment(by: Int64(now.rejectedFrames - before.rejectedFrames))
         metrics.connects.increment(by: Int64(now.connects - before.connects))
+        metrics.rpcSent.increment(by: Int64(now.rpcSent - before.rpcSent))
+        metrics.rpcReceived.increment(by: Int64(now.rpcReceived - before.rpcReceived))
         metrics.ready.record(ready ? 1 : 0)
         metrics.nodes.record(nodes)
     }

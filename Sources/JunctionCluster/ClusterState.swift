@@ -26,6 +26,7 @@ struct ClusterState {
     var localSessions = 0
     /// The session-id slot this node holds in Redis.
     var sessionSlot: UInt64?
+    var rpc = ClusterRPCState()
 
     init(membership: ClusterMembership) {
         self.membership = membership

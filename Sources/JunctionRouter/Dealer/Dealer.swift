@@ -92,7 +92,8 @@ struct Dealer {
     }
 
     mutating func register(
-        session: UInt64, procedure: String, match: MatchPolicy, invoke: InvocationPolicy, callee: Callee, now: String
+        session: UInt64, procedure: String, match: MatchPolicy, invoke: InvocationPolicy, callee: Callee, now: String,
+        preferredID: UInt64? = nil
     ) -> RegisterOutcome {
         if let id = self.index.id(for: procedure, match: match), var registration = self.registrations[id] {
             guard registration.invoke == invoke else { return .policyMismatch(registration.invoke) }
@@ -104,7 +105,11 @@ struct Dealer {
             self.bySession[IDKey(session), default: []].insert(id)
             return .registered(id, created: false)
         }
-        let id = self.registrationIDs.next { self.registrations[$0] != nil }
+        // A registration mirrored from another node keeps that node's id when it is free here, so
+        // the meta API mostly shows one id per registration cluster-wide.
+        let id =
+            preferredID.flatMap { $0 > 0 && $0 <= 1 << 53 && self.registrations[$0] == nil ? $0 : nil }
+            ?? self.registrationIDs.next { self.registrations[$0] != nil }
         self.registrations[id] = Registration(
             id: id, procedure: procedure, match: match, invoke: invoke, created: now, callees: [callee])
         self.index.insert(procedure, match: match, id: id)
@@ -283,6 +288,11 @@ struct Dealer {
         departure.orphanedCalls.sort { $0.callerRequest < $1.callerRequest }
         departure.abandonedCalls.sort { $0.invocationRequest < $1.invocationRequest }
         return departure
+    }
+
+    /// The keys of every call in flight to `callee`.
+    func pendingKeys(callee: UInt64) -> [InvocationKey] {
+        (self.pendingByCallee[IDKey(callee)] ?? []).sorted { $0.request < $1.request }
     }
 
     /// The keys of calls in flight to `callee` on one registration (used when it is revoked).

@@ -33,6 +33,22 @@ extension Realm {
                 self.revokeRegistration(existing, of: callee.session, reason: "replaced by a forced re-registration")
             }
         }
+        if invoke == .single, !record.unlisted, self.clusterRPC != nil,
+            self.dealer.lookup(register.procedure, match: match) == nil
+        {
+            // Single registrations are unique cluster-wide: claimed in Redis first (see
+            // `Realm+ClusterClaim.swift`), then registered here.
+            self.claimThenRegister(register, from: record, match: match)
+            return
+        }
+        self.completeRegister(register, from: record, match: match, invoke: invoke)
+    }
+
+    /// Registers a callee whose REGISTER passed every check (and, clustered, whose single
+    /// registration was claimed).
+    func completeRegister(
+        _ register: WAMPMessage.Register, from record: SessionRecord, match: MatchPolicy, invoke: InvocationPolicy
+    ) {
         let callee = Dealer.Callee(
             session: record.id, discloseCaller: register.options["disclose_caller"]?.boolValue ?? false,
             forwardTimeout: register.options["forward_timeout"]?.boolValue ?? false)
@@ -72,12 +88,13 @@ extension Realm {
     /// Takes a callee out of a registration, with the meta events the spec asks for.
     @discardableResult
     func removeCallee(_ session: UInt64, from registration: UInt64) -> Bool {
-        guard let (_, deleted) = self.dealer.unregister(session: session, registration: registration) else {
+        guard let (removed, deleted) = self.dealer.unregister(session: session, registration: registration) else {
             return false
         }
         self.publishMetaEvent(MetaTopic.registrationOnUnregister, args: [.uint(session), .uint(registration)])
         if deleted {
             self.publishMetaEvent(MetaTopic.registrationOnDelete, args: [.uint(session), .uint(registration)])
+            if self.sessions[session] != nil { self.releaseClusterClaim(of: removed) }
         }
         return true
     }
@@ -141,7 +158,7 @@ extension Realm {
         }
         guard let registration = self.dealer.registration(for: call.procedure),
             let chosen = self.dealer.pickCallee(of: registration.id),
-            let callee = self.sessions[chosen.session]
+            let callee = self.rpcParty(chosen.session)
         else {
             self.reply(
                 record, error: WAMPErrorURI.noSuchProcedure, to: .call, request: call.request,
@@ -205,7 +222,7 @@ extension Realm {
             details["procedure"] = .string(call.procedure)
         }
         Self.copyPassthruOptions(from: message.options, into: &details)
-        self.sessions[call.callee]?.peer.send(
+        self.rpcParty(call.callee)?.peer.send(
             .invocation(
                 .init(
                     request: call.invocationRequest, registration: call.registration, details: details,
@@ -225,12 +242,12 @@ extension Realm {
             // Progressive results go only to callers that asked for them.
             guard call.receiveProgress else { return }
             details["progress"] = true
-            self.sessions[call.caller]?.peer.send(
+            self.rpcParty(call.caller)?.peer.send(
                 .result(.init(request: call.callerRequest, details: details, payload: yield.payload)))
         case .completed(let call):
             self.cancelTimer(call.key)
             self.callEnded(call)
-            self.sessions[call.caller]?.peer.send(
+            self.rpcParty(call.caller)?.peer.send(
                 .result(.init(request: call.callerRequest, details: details, payload: yield.payload)))
         case .stale:
             break
@@ -244,7 +261,7 @@ extension Realm {
         case .completed(let call), .progress(let call):
             self.cancelTimer(call.key)
             self.callEnded(call)
-            self.sessions[call.caller]?.peer.send(
+            self.rpcParty(call.caller)?.peer.send(
                 .error(
                     .init(
                         requestType: .call, request: call.callerRequest, details: error.details, error: error.error,
@@ -263,7 +280,7 @@ extension Realm {
     func handleCancel(_ cancel: WAMPMessage.Cancel, from record: SessionRecord) {
         guard let call = self.dealer.pendingCall(caller: record.id, request: cancel.request) else { return }
         var mode = cancel.options["mode"]?.stringValue.flatMap(CancelMode.init(rawValue:)) ?? .killnowait
-        if self.sessions[call.callee]?.supports(.calleeCallCanceling) != true { mode = .skip }
+        if self.rpcParty(call.callee)?.supports(.calleeCallCanceling) != true { mode = .skip }
         switch mode {
         case .skip, .killnowait:
             self.dealer.forget(call.key)
@@ -283,7 +300,7 @@ extension Realm {
 
     /// Sends INTERRUPT for an invocation, if its callee supports call canceling.
     func interrupt(_ call: Dealer.PendingCall, mode: CancelMode, reason: String) {
-        guard let callee = self.sessions[call.callee], callee.supports(.calleeCallCanceling) else { return }
+        guard let callee = self.rpcParty(call.callee), callee.supports(.calleeCallCanceling) else { return }
         callee.peer.send(
             .interrupt(.init(request: call.invocationRequest, options: ["mode": .string(mode.rawValue), "reason": .string(reason)])))
     }
@@ -312,7 +329,7 @@ extension Realm {
     private func callTimedOut(_ key: Dealer.InvocationKey) {
         self.callTimers[key] = nil
         guard let call = self.dealer.forget(key) else { return }
-        self.sessions[call.caller]?.peer.send(
+        self.rpcParty(call.caller)?.peer.send(
             .error(
                 .init(
                     requestType: .call, request: call.callerRequest, error: WAMPErrorURI.timeout,

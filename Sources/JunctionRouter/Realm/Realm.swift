@@ -47,6 +47,13 @@ public final class Realm: @unchecked Sendable {
     /// The cluster's streams and retained events, if clustered (`Realm+ClusterStreams.swift`).
     var streamLink: (any RealmStreamLink)?
     var clusterStreams = ClusterStreamState()
+    /// RPC across the cluster (`Dealer/Cluster/`): the link, the other nodes' registrations, and
+    /// the proxy sessions standing for remote callees and for other nodes' callers.
+    var clusterRPC: (any RealmClusterRPCLink)?
+    var remoteRegistry = RemoteRegistry()
+    var remoteParties: IDMap<SessionRecord> = [:]
+    var remoteCallers: [RemoteNode: UInt64] = [:]
+    var lastRemoteCallerID: UInt64 = 0
     /// The cluster's session-id slot of this node plus one (0: not clustered); read by
     /// establishment on any loop, hence atomic.
     let clusterSessionSlot = Atomic<UInt64>(0)
@@ -256,7 +263,7 @@ public final class Realm: @unchecked Sendable {
         let departure = self.dealer.removeSession(id)
         for call in departure.orphanedCalls {
             self.cancelTimer(call.key)
-            self.sessions[call.caller]?.peer.send(
+            self.rpcParty(call.caller)?.peer.send(
                 .error(
                     .init(
                         requestType: .call, request: call.callerRequest, error: WAMPErrorURI.canceled,
@@ -270,6 +277,7 @@ public final class Realm: @unchecked Sendable {
             self.publishMetaEvent(MetaTopic.registrationOnUnregister, args: [.uint(id), .uint(registration.id)])
             if deleted {
                 self.publishMetaEvent(MetaTopic.registrationOnDelete, args: [.uint(id), .uint(registration.id)])
+                self.releaseClusterClaim(of: registration)
             }
         }
         if !record.unlisted {
