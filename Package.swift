@@ -246,7 +246,11 @@ let package = Package(
         .testTarget(name: "HTTPBridgeCoreTests", dependencies: ["HTTPBridgeCore", "WAMPCore"]),
         .testTarget(name: "MQTTCoreTests", dependencies: ["MQTTCore"]),
         .testTarget(
-            name: "JunctionMQTTTests", dependencies: ["JunctionMQTT", "MQTTCore", "WAMPCore", "JunctionRouter"]
+            name: "JunctionMQTTTests",
+            dependencies: [
+                "JunctionMQTT", "MQTTCore", "WAMPCore", "JunctionRouter",
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .testTarget(
             name: "JunctionMetricsTests",

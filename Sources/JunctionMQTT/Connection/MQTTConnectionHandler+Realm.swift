@@ -67,6 +67,10 @@ extension MQTTConnectionHandler {
             self.eventReceived(event, now: now)
         case .published(let published):
             guard let id = self.pendingPublishes.removeValue(forKey: published.request), id != 0 else { return }
+            if self.persistence?.acknowledgesAfterCommit == true {
+                self.acknowledgeWhenDurable(id)
+                return
+            }
             self.run(self.machine.realmPublished(packetIdentifier: id, now: now))
         case .subscribed(let subscribed):
             guard let (token, plan) = self.pendingSubscribes.removeValue(forKey: subscribed.request) else { return }
@@ -158,6 +162,10 @@ extension MQTTConnectionHandler {
 
     private func realmEnded(_ reason: MQTTReasonCode, log: String) {
         self.sessionID = nil
+        if reason == .serverShuttingDown {
+            // The session outlives the router's shutdown on disk, as it would a crash.
+            self.persisted = nil
+        }
         if self.machine.isConnected, self.machine.version == .v5 {
             self.write(.disconnect(MQTTDisconnect(reasonCode: reason)))
         }
@@ -200,16 +208,18 @@ extension MQTTConnectionHandler {
             by: owner
         )
         guard let previous else {
-            self.resume(previous: nil)
+            let stored = self.storedSession(clientID: connect.clientIdentifier)
+            self.resume(previous: stored?.state, journal: stored?.journal)
             return
         }
         previous.bound.eventLoop.execute {
             let state = previous.bound.value.handOver()
-            bound.eventLoop.execute { bound.value.resume(previous: state) }
+            let journal = previous.bound.value.takeJournal()
+            bound.eventLoop.execute { bound.value.resume(previous: state, journal: journal) }
         }
     }
 
-    private func resume(previous: MQTTSessionState?) {
+    private func resume(previous: MQTTSessionState?, journal: MQTTSessionJournal? = nil) {
         guard self.context != nil else {
             // Gone while the previous session was handed over: a detached new one would have no
             // subscriptions in the realm yet; end it.
@@ -223,6 +233,7 @@ extension MQTTConnectionHandler {
                 "resumed": "\(previous != nil && !(self.connect?.cleanStart ?? true))",
             ]
         )
+        self.startJournal(journal)
         self.run(self.machine.accepted(previous: previous, now: Self.now))
         self.startKeepAlive()
     }
@@ -290,6 +301,7 @@ extension MQTTConnectionHandler {
         self.expiryTimer?.cancel()
         self.expiryTimer = nil
         self.redispatchSharedMessages()
+        self.forgetStoredSession()
         self.leaveGroups()
         self.leaveRealm()
         if let owner = self.owner, let connect = self.connect {

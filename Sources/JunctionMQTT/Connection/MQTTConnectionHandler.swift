@@ -58,6 +58,8 @@ public final class MQTTConnectionHandler: ChannelInboundHandler, DeliveryTarget 
     var reading = false
     var flushDue = false
     var peerAddress = "?"
+    /// What of a persistent session is on disk (with durable storage only).
+    var persisted: MQTTPersistedSession?
 
     public init(context shared: MQTTConnectionContext) {
         self.shared = shared
@@ -183,6 +185,7 @@ public final class MQTTConnectionHandler: ChannelInboundHandler, DeliveryTarget 
 
     func run(_ actions: [MQTTSessionStateMachine.Action]) {
         for action in actions { self.run(action) }
+        self.persistSession()
     }
 
     func run(_ action: MQTTSessionStateMachine.Action) {

@@ -24,6 +24,9 @@ public final class LoopMailbox: Sendable {
         /// A session's message for a realm on this loop.
         case route(Realm, WAMPMessage, session: UInt64)
         case leave(Realm, session: UInt64)
+        /// Runs after everything posted before it: a fence, e.g. for "every delivery of this
+        /// publication has been handled on this loop".
+        case barrier(@Sendable () -> Void)
     }
 
     private struct Queue {
@@ -111,6 +114,8 @@ public final class LoopMailbox: Sendable {
             realm.receive(message, from: session)
         case .leave(let realm, let session):
             realm.leave(session: session)
+        case .barrier(let body):
+            body()
         }
     }
 }
@@ -135,6 +140,9 @@ public struct LoopMailboxes: Sendable {
     public init(group: any EventLoopGroup) {
         self.mailboxes = group.makeIterator().map { LoopMailbox(eventLoop: $0) }
     }
+
+    /// Every loop's mailbox.
+    public var all: [LoopMailbox] { self.mailboxes }
 
     /// The mailbox of `loop`, or nil for a loop outside the group.
     public func mailbox(for loop: any EventLoop) -> LoopMailbox? {
