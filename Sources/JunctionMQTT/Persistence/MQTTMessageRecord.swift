@@ -83,11 +83,13 @@ public struct MQTTMessageRecord: Sendable, Hashable {
             guard let id = idValue.unsignedInteger, id > 0, id <= UInt64(UInt16.max),
                 let sequence = dict["sequence"]?.unsignedInteger, let released = dict["released"]?.boolValue
             else { throw MQTTRecordError("message record: malformed in-flight state") }
-            self.placement = .inflight(packetIdentifier: UInt16(id), sequence: sequence, released: released)
+            self.placement = .inflight(
+                packetIdentifier: UInt16(id), sequence: sequence, released: released)
         } else {
             self.placement = .queued
         }
-        self.outbound = MQTTOutboundMessage(message: message, subscriptionIdentifiers: ids, share: share)
+        self.outbound = MQTTOutboundMessage(
+            message: message, subscriptionIdentifiers: ids, share: share)
         self.queuedAtWallClock = queuedAt
     }
 }

@@ -47,12 +47,14 @@ public struct MQTTSessionJournal: Sendable {
         now: MQTTPersistenceClock
     ) -> [Write] {
         var writes: [Write] = []
-        if let session = self.session, session.sessionExpiry == sessionExpiry, session.detachedAt == detachedAt,
+        if let session = self.session, session.sessionExpiry == sessionExpiry,
+            session.detachedAt == detachedAt,
             session.matches(state)
         {
             // Unchanged.
         } else {
-            let record = MQTTSessionRecord(of: state, sessionExpiry: sessionExpiry, detachedAt: detachedAt)
+            let record = MQTTSessionRecord(
+                of: state, sessionExpiry: sessionExpiry, detachedAt: detachedAt)
             self.session = record
             writes.append(.putSession(record))
         }
@@ -97,7 +99,8 @@ public struct MQTTSessionJournal: Sendable {
         for (id, message) in inflight.sorted(by: { $0.value.sequence < $1.value.sequence }) {
             if let image = self.inflight[id], image.released == message.released { continue }
             let serial = self.inflight[id]?.serial ?? self.takeSerial()
-            self.inflight[id] = InflightImage(serial: serial, sequence: message.sequence, released: message.released)
+            self.inflight[id] = InflightImage(
+                serial: serial, sequence: message.sequence, released: message.released)
             writes.append(
                 .putMessage(
                     serial: serial,
@@ -199,7 +202,8 @@ public struct MQTTSessionJournal: Sendable {
                     // Two messages in flight under one packet id cannot both be; keep the later.
                     guard clash.sequence < sequence else { continue }
                 }
-                state.inflight[id] = MQTTInflightMessage(outbound: outbound, released: released, sequence: sequence)
+                state.inflight[id] = MQTTInflightMessage(
+                    outbound: outbound, released: released, sequence: sequence)
                 state.nextSequence = max(state.nextSequence, sequence == .max ? sequence : sequence + 1)
                 journal.inflight[id] = InflightImage(serial: serial, sequence: sequence, released: released)
                 highestID = max(highestID, id)
@@ -223,7 +227,8 @@ public struct MQTTPersistenceClock: Sendable, Hashable {
 
     /// The wall clock time of monotonic time `uptime`.
     func wallClock(of uptime: UInt64) -> Int64 {
-        let ago = self.uptimeNanoseconds > uptime ? Int64((self.uptimeNanoseconds - uptime) / 1_000_000) : 0
+        let ago =
+            self.uptimeNanoseconds > uptime ? Int64((self.uptimeNanoseconds - uptime) / 1_000_000) : 0
         return self.wallMilliseconds - ago
     }
 

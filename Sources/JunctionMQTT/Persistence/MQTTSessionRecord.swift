@@ -37,11 +37,14 @@ public struct MQTTSessionRecord: Sendable, Hashable {
     /// Whether `state` has the same subscriptions and inbound QoS 2 ids (the realm subscription
     /// ids, which change with every connection, aside). Allocates nothing.
     func matches(_ state: MQTTSessionState) -> Bool {
-        guard self.inboundQoS2 == state.inboundQoS2, self.subscriptions.count == state.subscriptions.count else {
+        guard self.inboundQoS2 == state.inboundQoS2,
+            self.subscriptions.count == state.subscriptions.count
+        else {
             return false
         }
         for (key, entry) in state.subscriptions {
-            guard let kept = self.subscriptions[key], kept.filter == entry.filter, kept.shareName == entry.shareName,
+            guard let kept = self.subscriptions[key], kept.filter == entry.filter,
+                kept.shareName == entry.shareName,
                 kept.options == entry.options, kept.identifier == entry.identifier
             else { return false }
         }
@@ -96,7 +99,9 @@ public struct MQTTSessionRecord: Sendable, Hashable {
         }
         self.sessionExpiry = UInt32(expiry)
         if let detached = dict["detached_at"] {
-            guard let value = detached.signedInteger else { throw MQTTRecordError("session record: bad detached_at") }
+            guard let value = detached.signedInteger else {
+                throw MQTTRecordError("session record: bad detached_at")
+            }
             self.detachedAt = value
         } else {
             self.detachedAt = nil
@@ -113,7 +118,9 @@ public struct MQTTSessionRecord: Sendable, Hashable {
         for item in dict["subscriptions"]?.listValue ?? [] {
             guard let fields = item.listValue, fields.count == 8, let key = fields[0].stringValue,
                 let filter = fields[1].stringValue,
-                let qos = fields[3].unsignedInteger.flatMap({ MQTTQoS(rawValue: UInt8(truncatingIfNeeded: $0)) }),
+                let qos = fields[3].unsignedInteger.flatMap({
+                    MQTTQoS(rawValue: UInt8(truncatingIfNeeded: $0))
+                }),
                 fields[3].unsignedInteger ?? 0 <= 2,
                 let noLocal = fields[4].boolValue, let retainAsPublished = fields[5].boolValue,
                 let handlingRaw = fields[6].unsignedInteger, handlingRaw <= 2,
@@ -181,7 +188,8 @@ enum MQTTRecordCoding {
             throw MQTTRecordError("\(kind) record has no version")
         }
         guard version == MQTTSessionRecord.version else {
-            throw MQTTRecordError("\(kind) record version \(version) is not the supported \(MQTTSessionRecord.version)")
+            throw MQTTRecordError(
+                "\(kind) record version \(version) is not the supported \(MQTTSessionRecord.version)")
         }
         return dict
     }

@@ -13,7 +13,10 @@ struct KeyValueMQTTRecords: MQTTRecordStore {
         self.keyValues.values(in: namespace)
     }
 
-    func put(_ value: [UInt8], for key: String, in namespace: String, whenDurable: (@Sendable (Bool) -> Void)?) {
+    func put(
+        _ value: [UInt8], for key: String, in namespace: String,
+        whenDurable: (@Sendable (Bool) -> Void)?
+    ) {
         self.keyValues.put(value, for: key, in: namespace, whenDurable: whenDurable)
     }
 

@@ -14,7 +14,9 @@ import WAMPCore
         properties.contentType = "application/octet-stream"
         properties.responseTopic = "reply/here"
         properties.correlationData = [0, 1, 2, 255]
-        properties.userProperties = [MQTTUserProperty("b", "2"), MQTTUserProperty("a", "1"), MQTTUserProperty("a", "0")]
+        properties.userProperties = [
+            MQTTUserProperty("b", "2"), MQTTUserProperty("a", "1"), MQTTUserProperty("a", "0"),
+        ]
         return properties
     }
 
@@ -24,13 +26,15 @@ import WAMPCore
                 "a/+": MQTTSubscriptionEntry(
                     filter: "a/+",
                     options: MQTTSubscriptionOptions(
-                        maximumQoS: .exactlyOnce, noLocal: true, retainAsPublished: true, retainHandling: .doNotSend),
+                        maximumQoS: .exactlyOnce, noLocal: true, retainAsPublished: true,
+                        retainHandling: .doNotSend),
                     identifier: 268_435_455
                 ),
                 "$share/g/b/#": MQTTSubscriptionEntry(
                     filter: "b/#",
                     shareName: "g",
-                    options: MQTTSubscriptionOptions(maximumQoS: .atLeastOnce, retainHandling: .sendAtSubscribeIfNew)
+                    options: MQTTSubscriptionOptions(
+                        maximumQoS: .atLeastOnce, retainHandling: .sendAtSubscribeIfNew)
                 ),
             ],
             inboundQoS2: [1, 65_535],
@@ -50,7 +54,8 @@ import WAMPCore
         let payload: [UInt8] = [0, 0xFF, 0x7B, 0x22] + Array("not json".utf8)
         let outbound = MQTTOutboundMessage(
             message: MQTTApplicationMessage(
-                topic: "a/b c/%", payload: payload, qos: .exactlyOnce, retain: true, properties: Self.properties),
+                topic: "a/b c/%", payload: payload, qos: .exactlyOnce, retain: true,
+                properties: Self.properties),
             subscriptionIdentifiers: [3, 9],
             share: MQTTShare(shareName: "g", filter: "a/#")
         )
@@ -59,7 +64,8 @@ import WAMPCore
             .inflight(packetIdentifier: 65_535, sequence: 12, released: false),
             .inflight(packetIdentifier: 1, sequence: 0, released: true),
         ] {
-            let record = MQTTMessageRecord(outbound: outbound, placement: placement, queuedAtWallClock: -5)
+            let record = MQTTMessageRecord(
+                outbound: outbound, placement: placement, queuedAtWallClock: -5)
             let decoded = try MQTTMessageRecord(decoding: record.encoded())
             #expect(decoded == record)
             #expect(decoded.outbound.message.payload == payload)
@@ -80,7 +86,10 @@ import WAMPCore
             ("subscription", serializer.encode(.dict(["v": 1, "expiry": 1, "subscriptions": [["a"]]]))),
             (
                 "retain handling",
-                serializer.encode(.dict(["v": 1, "expiry": 1, "subscriptions": [["a", "a", .null, 1, false, false, 3, .null]]]))
+                serializer.encode(
+                    .dict([
+                        "v": 1, "expiry": 1, "subscriptions": [["a", "a", .null, 1, false, false, 3, .null]],
+                    ]))
             ),
         ]
         for (name, bytes) in cases {
@@ -91,14 +100,18 @@ import WAMPCore
             .dict(["v": 1, "topic": "t", "payload": .binary([]), "x_mqtt": ["qos": 0], "queued_at": 0]))
         #expect(throws: MQTTRecordError.self) { try MQTTMessageRecord(decoding: qos0) }
         let badInflight = serializer.encode(
-            .dict(["v": 1, "topic": "t", "payload": .binary([]), "x_mqtt": ["qos": 1], "queued_at": 0, "packet_id": 0]))
+            .dict([
+                "v": 1, "topic": "t", "payload": .binary([]), "x_mqtt": ["qos": 1], "queued_at": 0,
+                "packet_id": 0,
+            ]))
         #expect(throws: MQTTRecordError.self) { try MQTTMessageRecord(decoding: badInflight) }
     }
 
     /// Every truncation and single-byte change of valid records decodes or throws; none traps.
     @Test func mangledRecordsNeverTrap() {
         let outbound = MQTTOutboundMessage(
-            message: MQTTApplicationMessage(topic: "t", payload: [1, 2, 3], qos: .atLeastOnce, properties: Self.properties),
+            message: MQTTApplicationMessage(
+                topic: "t", payload: [1, 2, 3], qos: .atLeastOnce, properties: Self.properties),
             subscriptionIdentifiers: [1]
         )
         let valid = [

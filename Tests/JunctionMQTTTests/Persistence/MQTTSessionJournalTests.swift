@@ -14,7 +14,10 @@ final class RecordingStore: MQTTRecordStore {
         self.namespaces.withLock { $0[namespace] ?? [:] }
     }
 
-    func put(_ value: [UInt8], for key: String, in namespace: String, whenDurable: (@Sendable (Bool) -> Void)?) {
+    func put(
+        _ value: [UInt8], for key: String, in namespace: String,
+        whenDurable: (@Sendable (Bool) -> Void)?
+    ) {
         self.namespaces.withLock { $0[namespace, default: [:]][key] = value }
         self.writes.add(1, ordering: .relaxed)
         whenDurable?(true)
@@ -32,7 +35,8 @@ final class RecordingStore: MQTTRecordStore {
 }
 
 @Suite struct MQTTSessionJournalTests {
-    static let clock = MQTTPersistenceClock(uptimeNanoseconds: 5_000_000_000, wallMilliseconds: 1_700_000_000_000)
+    static let clock = MQTTPersistenceClock(
+        uptimeNanoseconds: 5_000_000_000, wallMilliseconds: 1_700_000_000_000)
     static let key = MQTTSessionPersistence.key(realm: "realm1", clientID: "c1")
 
     static func persistentMachine(previous: MQTTSessionState? = nil, window: UInt16 = 2)
@@ -45,14 +49,22 @@ final class RecordingStore: MQTTRecordStore {
             .v5, cleanStart: previous == nil, properties: properties, previous: previous)
     }
 
-    static func outbound(_ topic: String, qos: MQTTQoS = .atLeastOnce, share: MQTTShare? = nil) -> MQTTOutboundMessage {
-        MQTTOutboundMessage(message: message(topic, topic, qos: qos), queuedAt: 4_000_000_000, share: share)
+    static func outbound(_ topic: String, qos: MQTTQoS = .atLeastOnce, share: MQTTShare? = nil)
+        -> MQTTOutboundMessage
+    {
+        MQTTOutboundMessage(
+            message: message(topic, topic, qos: qos), queuedAt: 4_000_000_000, share: share)
     }
 
-    func update(_ journal: inout MQTTSessionJournal, _ machine: MQTTSessionStateMachine, detachedAt: Int64? = nil)
+    func update(
+        _ journal: inout MQTTSessionJournal, _ machine: MQTTSessionStateMachine,
+        detachedAt: Int64? = nil
+    )
         -> [MQTTSessionJournal.Write]
     {
-        journal.update(to: machine.session, sessionExpiry: machine.sessionExpiry, detachedAt: detachedAt, now: Self.clock)
+        journal.update(
+            to: machine.session, sessionExpiry: machine.sessionExpiry, detachedAt: detachedAt,
+            now: Self.clock)
     }
 
     @Test func writesOnlyWhatChanged() {
@@ -91,7 +103,9 @@ final class RecordingStore: MQTTRecordStore {
         _ = subscribe(&machine, "a/#", qos: .exactlyOnce)
         _ = self.update(&journal, machine)
         // Window of 2: two in flight, two queued.
-        for n in 1...4 { _ = machine.deliver(Self.outbound("a/\(n)", qos: .exactlyOnce), now: 5_000_000_000) }
+        for n in 1...4 {
+            _ = machine.deliver(Self.outbound("a/\(n)", qos: .exactlyOnce), now: 5_000_000_000)
+        }
         let writes = self.update(&journal, machine)
         #expect(writes.count == 4)
         #expect(journal.queue.map(\.outbound.message.topic) == ["a/3", "a/4"])
@@ -121,7 +135,8 @@ final class RecordingStore: MQTTRecordStore {
         _ = machine.connectionClosed()
         let share = MQTTShare(shareName: "g", filter: "s/#")
         for topic in ["q/1", "s/1", "q/2", "s/2", "q/3"] {
-            _ = machine.deliver(Self.outbound(topic, share: topic.hasPrefix("s") ? share : nil), now: 5_000_000_000)
+            _ = machine.deliver(
+                Self.outbound(topic, share: topic.hasPrefix("s") ? share : nil), now: 5_000_000_000)
         }
         _ = self.update(&journal, machine, detachedAt: 1)
         #expect(journal.queue.count == 5)
@@ -155,7 +170,9 @@ final class RecordingStore: MQTTRecordStore {
         var (machine, _) = Self.persistentMachine()
         var journal = MQTTSessionJournal()
         _ = subscribe(&machine, "a/#", qos: .exactlyOnce, identifier: 5)
-        for (n, qos) in [(1, MQTTQoS.exactlyOnce), (2, .atLeastOnce), (3, .atLeastOnce), (4, .exactlyOnce)] {
+        for (n, qos) in [
+            (1, MQTTQoS.exactlyOnce), (2, .atLeastOnce), (3, .atLeastOnce), (4, .exactlyOnce),
+        ] {
             _ = machine.deliver(Self.outbound("a/\(n)", qos: qos), now: 5_000_000_000)
         }
         let first = machine.session.inflight.first { $0.value.outbound.message.topic == "a/1" }!.key
@@ -167,7 +184,8 @@ final class RecordingStore: MQTTRecordStore {
         persistence.write(
             self.update(&journal, machine, detachedAt: Self.clock.wallMilliseconds), session: Self.key)
 
-        let later = MQTTPersistenceClock(uptimeNanoseconds: 1_000_000_000, wallMilliseconds: Self.clock.wallMilliseconds + 60_000)
+        let later = MQTTPersistenceClock(
+            uptimeNanoseconds: 1_000_000_000, wallMilliseconds: Self.clock.wallMilliseconds + 60_000)
         let reloaded = MQTTSessionPersistence(
             store: store, acknowledgesAfterCommit: true, now: later, logger: Logger(label: "test"))
         #expect(reloaded.restoredCount == 1)
@@ -210,12 +228,14 @@ final class RecordingStore: MQTTRecordStore {
         var state = MQTTSessionState()
         state.queue = [Self.outbound("q/1")]
         persistence.write(
-            journal.update(to: state, sessionExpiry: 10, detachedAt: Self.clock.wallMilliseconds, now: Self.clock),
+            journal.update(
+                to: state, sessionExpiry: 10, detachedAt: Self.clock.wallMilliseconds, now: Self.clock),
             session: Self.key)
         #expect(store.values(in: MQTTSessionPersistence.messageNamespace).count == 1)
 
         // Still valid 9 s later, but expired once taken 11 s later.
-        let soon = MQTTPersistenceClock(uptimeNanoseconds: 1, wallMilliseconds: Self.clock.wallMilliseconds + 9_000)
+        let soon = MQTTPersistenceClock(
+            uptimeNanoseconds: 1, wallMilliseconds: Self.clock.wallMilliseconds + 9_000)
         let reloaded = MQTTSessionPersistence(
             store: store, acknowledgesAfterCommit: false, now: soon, logger: Logger(label: "test"))
         #expect(reloaded.take(Self.key, nowWall: Self.clock.wallMilliseconds + 11_000) == nil)
@@ -224,12 +244,15 @@ final class RecordingStore: MQTTRecordStore {
 
         // Expired already at start: not loaded, removed.
         persistence.write(
-            journal.forget() + {
-                var fresh = MQTTSessionJournal()
-                return fresh.update(to: state, sessionExpiry: 10, detachedAt: Self.clock.wallMilliseconds, now: Self.clock)
-            }(),
+            journal.forget()
+                + {
+                    var fresh = MQTTSessionJournal()
+                    return fresh.update(
+                        to: state, sessionExpiry: 10, detachedAt: Self.clock.wallMilliseconds, now: Self.clock)
+                }(),
             session: Self.key)
-        let late = MQTTPersistenceClock(uptimeNanoseconds: 1, wallMilliseconds: Self.clock.wallMilliseconds + 10_000)
+        let late = MQTTPersistenceClock(
+            uptimeNanoseconds: 1, wallMilliseconds: Self.clock.wallMilliseconds + 10_000)
         let afterExpiry = MQTTSessionPersistence(
             store: store, acknowledgesAfterCommit: false, now: late, logger: Logger(label: "test"))
         #expect(afterExpiry.restoredCount == 0)
@@ -240,7 +263,8 @@ final class RecordingStore: MQTTRecordStore {
     @Test func messageKeysNameTheirSessionWhateverTheClientID() {
         for clientID in ["c1", "a b  c", "ü/#+ 0000000000000001", ""] {
             let session = MQTTSessionPersistence.key(realm: "realm1", clientID: clientID)
-            let parsed = MQTTSessionPersistence.parseMessageKey(MQTTSessionPersistence.messageKey(session: session, serial: 0xAB))
+            let parsed = MQTTSessionPersistence.parseMessageKey(
+                MQTTSessionPersistence.messageKey(session: session, serial: 0xAB))
             #expect(parsed?.session == session)
             #expect(parsed?.serial == 0xAB)
         }
@@ -257,7 +281,8 @@ final class RecordingStore: MQTTRecordStore {
         persistence.write(
             journal.update(to: MQTTSessionState(), sessionExpiry: 10, detachedAt: nil, now: Self.clock),
             session: Self.key)
-        let restart = MQTTPersistenceClock(uptimeNanoseconds: 1, wallMilliseconds: Self.clock.wallMilliseconds + 3_600_000)
+        let restart = MQTTPersistenceClock(
+            uptimeNanoseconds: 1, wallMilliseconds: Self.clock.wallMilliseconds + 3_600_000)
         let reloaded = MQTTSessionPersistence(
             store: store, acknowledgesAfterCommit: false, now: restart, logger: Logger(label: "test"))
         let restored = try #require(reloaded.take(Self.key, nowWall: restart.wallMilliseconds + 1))
@@ -275,16 +300,22 @@ final class RecordingStore: MQTTRecordStore {
         state.queue = [Self.outbound("q/1"), Self.outbound("q/2")]
         let persistence = MQTTSessionPersistence(
             store: store, acknowledgesAfterCommit: false, now: Self.clock, logger: Logger(label: "test"))
-        persistence.write(journal.update(to: state, sessionExpiry: 600, detachedAt: nil, now: Self.clock), session: good)
-        store.put([0xC1, 0x00], for: bad, in: MQTTSessionPersistence.sessionNamespace, whenDurable: nil)
+        persistence.write(
+            journal.update(to: state, sessionExpiry: 600, detachedAt: nil, now: Self.clock), session: good
+        )
+        store.put(
+            [0xC1, 0x00], for: bad, in: MQTTSessionPersistence.sessionNamespace, whenDurable: nil)
         let messages = store.values(in: MQTTSessionPersistence.messageNamespace).keys.sorted()
-        store.put([1, 2, 3], for: messages[1], in: MQTTSessionPersistence.messageNamespace, whenDurable: nil)
-        store.put([1], for: "no separator", in: MQTTSessionPersistence.messageNamespace, whenDurable: nil)
+        store.put(
+            [1, 2, 3], for: messages[1], in: MQTTSessionPersistence.messageNamespace, whenDurable: nil)
+        store.put(
+            [1], for: "no separator", in: MQTTSessionPersistence.messageNamespace, whenDurable: nil)
 
         let logs = LogCapture()
         var logger = Logger(label: "test") { _ in logs }
         logger.logLevel = .info
-        let reloaded = MQTTSessionPersistence(store: store, acknowledgesAfterCommit: false, now: Self.clock, logger: logger)
+        let reloaded = MQTTSessionPersistence(
+            store: store, acknowledgesAfterCommit: false, now: Self.clock, logger: logger)
         #expect(reloaded.restoredCount == 1)
         let restored = try #require(reloaded.take(good, nowWall: Self.clock.wallMilliseconds))
         #expect(restored.state.queue.map(\.message.topic) == ["q/1"])

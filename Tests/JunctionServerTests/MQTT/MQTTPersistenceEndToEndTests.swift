@@ -1,5 +1,6 @@
 import Foundation
 import JunctionRouter
+import JunctionStorage
 import Logging
 import MQTTCore
 import NIOCore
@@ -39,7 +40,9 @@ import Testing
     static func withStore(_ body: (String) async throws -> Void) async throws {
         let path = NSTemporaryDirectory() + "junction-mqtt-\(UInt32.random(in: 0...UInt32.max)).sqlite"
         defer {
-            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+            for suffix in ["", "-wal", "-shm"] {
+                try? FileManager.default.removeItem(atPath: path + suffix)
+            }
         }
         try await body(path)
     }
@@ -67,16 +70,25 @@ import Testing
             let group = MultiThreadedEventLoopGroup.singleton
             var server = try await Self.start(Self.yaml(path: path))
             let (subscriber, first) = try await MQTTTestClient.connect(
-                to: server.boundAddresses[0], group: group, clientID: "dur-sub", properties: Self.persistent)
+                to: server.boundAddresses[0], group: group, clientID: "dur-sub", properties: Self.persistent
+            )
             #expect(!first.sessionPresent)
-            #expect(try await subscriber.subscribe("dur/#", qos: .atLeastOnce, properties: {
-                var p = MQTTProperties(); p.subscriptionIdentifiers = [42]; return p
-            }()) == [.grantedQoS1])
+            #expect(
+                try await subscriber.subscribe(
+                    "dur/#", qos: .atLeastOnce,
+                    properties: {
+                        var p = MQTTProperties()
+                        p.subscriptionIdentifiers = [42]
+                        return p
+                    }()) == [.grantedQoS1])
             try await subscriber.disconnect()
 
-            let (publisher, _) = try await MQTTTestClient.connect(to: server.boundAddresses[0], group: group)
+            let (publisher, _) = try await MQTTTestClient.connect(
+                to: server.boundAddresses[0], group: group)
             for n in 1...12 {
-                #expect(try await publisher.publish("dur/\(n % 3)", Array("m\(n)".utf8), qos: .atLeastOnce, id: UInt16(n)) == .success)
+                #expect(
+                    try await publisher.publish(
+                        "dur/\(n % 3)", Array("m\(n)".utf8), qos: .atLeastOnce, id: UInt16(n)) == .success)
             }
             let retainedPayload: [UInt8] = [0, 1, 0xFE, 0xFF, 0x7B]
             #expect(
@@ -109,10 +121,14 @@ import Testing
             #expect(connack.sessionPresent)
             var received: [MQTTPublish] = []
             for _ in 1...12 { received.append(try await resumed.receivePublish()) }
-            #expect(received.map { String(decoding: $0.payload, as: UTF8.self) } == (1...12).map { "m\($0)" })
+            #expect(
+                received.map { String(decoding: $0.payload, as: UTF8.self) } == (1...12).map { "m\($0)" })
             #expect(received.first?.dup == true)
             #expect(received.dropFirst().allSatisfy { !$0.dup })
-            #expect(received.allSatisfy { $0.properties.subscriptionIdentifiers == [42] && $0.qos == .atLeastOnce })
+            #expect(
+                received.allSatisfy {
+                    $0.properties.subscriptionIdentifiers == [42] && $0.qos == .atLeastOnce
+                })
             try await resumed.expectSilence()
             // The subscription came back too: live messages arrive.
             let (live, _) = try await MQTTTestClient.connect(to: server.boundAddresses[0], group: group)
@@ -158,12 +174,15 @@ import Testing
             let group = MultiThreadedEventLoopGroup.singleton
             var server = try await Self.start(Self.yaml(path: path))
             let (watcher, _) = try await MQTTTestClient.connect(
-                to: server.boundAddresses[0], group: group, clientID: "qos2-watch", properties: Self.persistent)
+                to: server.boundAddresses[0], group: group, clientID: "qos2-watch",
+                properties: Self.persistent)
             _ = try await watcher.subscribe("once/#", qos: .atLeastOnce)
             let (publisher, _) = try await MQTTTestClient.connect(
-                to: server.boundAddresses[0], group: group, clientID: "qos2-pub", properties: Self.persistent)
+                to: server.boundAddresses[0], group: group, clientID: "qos2-pub",
+                properties: Self.persistent)
             try await publisher.send(
-                .publish(MQTTPublish(topicName: "once/x", payload: [1], qos: .exactlyOnce, packetIdentifier: 7)))
+                .publish(
+                    MQTTPublish(topicName: "once/x", payload: [1], qos: .exactlyOnce, packetIdentifier: 7)))
             guard case .pubrec = try await publisher.receive() else {
                 Issue.record("no PUBREC")
                 return
@@ -184,7 +203,9 @@ import Testing
             #expect(present.sessionPresent)
             // The client did not see PUBREC before the restart: it sends the PUBLISH again (DUP).
             try await resent.send(
-                .publish(MQTTPublish(topicName: "once/x", payload: [1], qos: .exactlyOnce, dup: true, packetIdentifier: 7)))
+                .publish(
+                    MQTTPublish(
+                        topicName: "once/x", payload: [1], qos: .exactlyOnce, dup: true, packetIdentifier: 7)))
             guard case .pubrec = try await resent.receive() else {
                 Issue.record("no PUBREC")
                 return
@@ -197,6 +218,28 @@ import Testing
             #expect(pubcomp.reasonCode == .success)
             try await watching.expectSilence(.milliseconds(300))
             for client in [resent, watching] { await client.close() }
+            await server.shutdown()
+        }
+    }
+
+    /// A stored session that cannot be read is named in the log, not restored and not removed;
+    /// the router starts and serves the other clients.
+    @Test func anUnreadableStoredSessionDoesNotStopTheRouter() async throws {
+        try await Self.withStore { path in
+            let group = MultiThreadedEventLoopGroup.singleton
+            let storage = try await SQLiteStorage.open(
+                path: path, sync: .always, realms: ["realm1"], logger: Logger(label: "t"))
+            storage.put([0xC1, 0xC1], for: "realm1 broken", in: "mqtt.session")
+            await storage.close()
+
+            let server = try await Self.start(Self.yaml(path: path))
+            let (broken, connack) = try await MQTTTestClient.connect(
+                to: server.boundAddresses[0], group: group, clientID: "broken", cleanStart: false,
+                properties: Self.persistent)
+            #expect(!connack.sessionPresent)
+            let (other, _) = try await MQTTTestClient.connect(to: server.boundAddresses[0], group: group)
+            #expect(try await other.publish("any/thing", [1], qos: .atLeastOnce) == .success)
+            for client in [broken, other] { await client.close() }
             await server.shutdown()
         }
     }

@@ -2,11 +2,21 @@ import JunctionRouter
 import MQTTCore
 import NIOCore
 
-/// What of this connection's session is on disk, under which key.
-struct MQTTPersistedSession {
-    var key: String
+/// What of this connection's session is on disk, under which key. A class: the handler holds
+/// one pointer (nothing for connections without durable storage) and the journal is changed in
+/// place, never copied.
+final class MQTTPersistedSession {
+    let key: String
     var journal: MQTTSessionJournal
+
+    init(key: String, journal: MQTTSessionJournal) {
+        self.key = key
+        self.journal = journal
+    }
 }
+
+@available(*, unavailable)
+extension MQTTPersistedSession: Sendable {}
 
 /// Persistent sessions on disk: after every step of the state machine the session's journal
 /// writes what changed; a session resumes from disk after a restart; with `sync: always` a QoS ≥ 1
@@ -21,7 +31,7 @@ extension MQTTConnectionHandler {
     /// Called after the machine ran: brings the disk up to date. Nothing to do (and nothing
     /// allocated) for a session that is not persistent and has nothing on disk.
     func persistSession() {
-        guard var persisted = self.persisted, self.machine.isConnected || self.machine.isDetached,
+        guard let persisted = self.persisted, self.machine.isConnected || self.machine.isDetached,
             let persistence = self.persistence
         else { return }
         let writes: [MQTTSessionJournal.Write]
@@ -30,7 +40,9 @@ extension MQTTConnectionHandler {
             writes = persisted.journal.forget()
         } else {
             let clock = Self.persistenceClock
-            let detachedAt = self.machine.isDetached ? (persisted.journal.session?.detachedAt ?? clock.wallMilliseconds) : nil
+            let detachedAt =
+                self.machine.isDetached
+                ? (persisted.journal.session?.detachedAt ?? clock.wallMilliseconds) : nil
             writes = persisted.journal.update(
                 to: self.machine.session,
                 sessionExpiry: self.machine.sessionExpiry,
@@ -38,7 +50,6 @@ extension MQTTConnectionHandler {
                 now: clock
             )
         }
-        self.persisted = persisted
         if !writes.isEmpty { persistence.write(writes, session: persisted.key) }
     }
 
@@ -46,7 +57,8 @@ extension MQTTConnectionHandler {
     /// (`journal`, from the previous owner or from the store), or from nothing.
     func startJournal(_ journal: MQTTSessionJournal?) {
         guard self.persistence != nil else { return }
-        let key = MQTTSessionPersistence.key(realm: self.shared.endpoint.realm, clientID: self.machine.clientIdentifier)
+        let key = MQTTSessionPersistence.key(
+            realm: self.shared.endpoint.realm, clientID: self.machine.clientIdentifier)
         self.persisted = MQTTPersistedSession(key: key, journal: journal ?? MQTTSessionJournal())
     }
 
@@ -60,7 +72,7 @@ extension MQTTConnectionHandler {
 
     /// The session ends for good: nothing of it stays on disk.
     func forgetStoredSession() {
-        guard var persisted = self.persisted else { return }
+        guard let persisted = self.persisted else { return }
         self.persisted = nil
         let writes = persisted.journal.forget()
         if !writes.isEmpty { self.persistence?.write(writes, session: persisted.key) }

@@ -7,7 +7,9 @@ import Synchronization
 public protocol MQTTRecordStore: Sendable {
     /// What the namespace held when the store was opened.
     func values(in namespace: String) -> [String: [UInt8]]
-    func put(_ value: [UInt8], for key: String, in namespace: String, whenDurable: (@Sendable (Bool) -> Void)?)
+    func put(
+        _ value: [UInt8], for key: String, in namespace: String,
+        whenDurable: (@Sendable (Bool) -> Void)?)
     func remove(_ key: String, in namespace: String, whenDurable: (@Sendable (Bool) -> Void)?)
     /// Calls `whenDurable` once everything written before this call is on disk.
     func sync(whenDurable: @escaping @Sendable (Bool) -> Void)
@@ -96,7 +98,9 @@ public final class MQTTSessionPersistence: Sendable {
         Self.write(writes, session: key, to: self.store)
     }
 
-    private static func write(_ writes: [MQTTSessionJournal.Write], session key: String, to store: any MQTTRecordStore) {
+    private static func write(
+        _ writes: [MQTTSessionJournal.Write], session key: String, to store: any MQTTRecordStore
+    ) {
         for write in writes {
             switch write {
             case .putSession(let record):
@@ -178,7 +182,8 @@ public final class MQTTSessionPersistence: Sendable {
                 Self.write(gone.forget(), session: key, to: store)
                 continue
             }
-            restored[key] = Restored(state: state, journal: journal, expiresAt: overflow ? .max : expiresAt)
+            restored[key] = Restored(
+                state: state, journal: journal, expiresAt: overflow ? .max : expiresAt)
         }
         if !restored.isEmpty || expired > 0 {
             logger.info(
