@@ -253,6 +253,7 @@ let package = Package(
             dependencies: [
                 "JunctionMQTT", "MQTTCore", "WAMPCore", "JunctionRouter",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(

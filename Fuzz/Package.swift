@@ -61,9 +61,10 @@ let package = Package(
             swiftSettings: testable
         ),
         .executableTarget(name: "FuzzHTTPBridge", dependencies: ["HTTPBridgeCore"]),
-        // `Sources/JunctionMQTT` links only the pure parts (Session, Mapping) of the real target.
+        // `Sources/JunctionMQTT` links only the pure parts (Session, Mapping, Persistence) of the real target.
         .target(name: "JunctionMQTT", dependencies: ["MQTTCore", "WAMPCore"], swiftSettings: testable),
         .executableTarget(name: "FuzzMQTTSession", dependencies: ["JunctionMQTT", "MQTTCore"]),
+        .executableTarget(name: "FuzzMQTTRecord", dependencies: ["JunctionMQTT", "MQTTCore"]),
         .executableTarget(
             name: "FuzzRESP",
             dependencies: ["RESPCore", .product(name: "NIOCore", package: "swift-nio")]

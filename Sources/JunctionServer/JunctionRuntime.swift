@@ -57,8 +57,9 @@ public final class JunctionRuntime: Service, Sendable {
     let reloadQueue = Mutex<Task<ReloadReport, Never>?>(nil)
     let mailboxes: LoopMailboxes
     let security: SessionSecurity.Shared
-    /// Client ids and shared-subscription groups of every MQTT listener.
-    let mqttBroker = MQTTBroker()
+    /// Client ids and shared-subscription groups of every MQTT listener, and the persistent
+    /// sessions kept on durable storage.
+    let mqttBroker: MQTTBroker
     private let ownsGroup: Bool
 
     /// Applies the part of a reloaded configuration that belongs to another subsystem (HTTP
@@ -105,6 +106,7 @@ public final class JunctionRuntime: Service, Sendable {
         self.overrides = overrides
         self.eventLoopGroup = group
         self.storage = storage
+        self.mqttBroker = MQTTBroker(persistence: MQTTSessionPersistence.open(on: storage, logger: logger))
         self.router = Router(
             realms: configuration.realms, group: group, logger: logger, stores: storage?.realmStores ?? [:])
         self.statistics = ServerStatistics()

@@ -16,6 +16,8 @@ final class GroupCommitWriter: Sendable {
         case realm(String, RealmChange)
         case put(namespace: String, key: String, value: [UInt8])
         case remove(namespace: String, key: String)
+        /// Writes nothing: its callback says when everything before it is committed.
+        case sync
     }
 
     private struct Queued: Sendable {
@@ -120,6 +122,8 @@ final class GroupCommitWriter: Sendable {
                     ))
             case .remove(let namespace, let key):
                 ordered.append(("DELETE FROM kv WHERE namespace = ? AND key = ?", [.text(namespace), .text(key)]))
+            case .sync:
+                break
             }
         }
         try await self.connection.query("BEGIN IMMEDIATE")

@@ -242,6 +242,10 @@ extension SQLiteStorage: KeyValueStore {
     public func remove(_ key: String, in namespace: String, whenDurable: (@Sendable (Bool) -> Void)?) {
         self.writer.enqueue(.remove(namespace: namespace, key: key), whenDurable: whenDurable)
     }
+
+    public func sync(whenDurable: @escaping @Sendable (Bool) -> Void) {
+        self.writer.enqueue(.sync, whenDurable: whenDurable)
+    }
 }
 
 /// One realm's view of a `SQLiteStorage`.

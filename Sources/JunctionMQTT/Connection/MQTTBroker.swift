@@ -12,8 +12,12 @@ public final class MQTTBroker: Sendable {
 
     private let state = Mutex(State())
     private let nextMember = Atomic<UInt64>(1)
+    /// Where persistent sessions are kept across a restart; nil: in memory only.
+    public let persistence: MQTTSessionPersistence?
 
-    public init() {}
+    public init(persistence: MQTTSessionPersistence? = nil) {
+        self.persistence = persistence
+    }
 
     static func key(realm: String, clientID: String) -> String {
         realm + "\u{0}" + clientID

@@ -77,6 +77,10 @@ extension MQTTConnectionHandler {
             self.eventReceived(event, now: now)
         case .published(let published):
             guard let id = self.pendingPublishes.removeValue(forKey: published.request), id != 0 else { return }
+            if self.persistence?.acknowledgesAfterCommit == true {
+                self.acknowledgeWhenDurable(id)
+                return
+            }
             self.run(self.machine.realmPublished(packetIdentifier: id, now: now))
         case .subscribed(let subscribed):
             guard let (token, plan) = self.pendingSubscribes.removeValue(forKey: subscribed.request) else { return }
@@ -181,6 +185,10 @@ extension MQTTConnectionHandler {
 
     private func realmEnded(_ reason: MQTTReasonCode, log: String) {
         self.sessionID = nil
+        if reason == .serverShuttingDown {
+            // The session outlives the router's shutdown on disk, as it would a crash.
+            self.persisted = nil
+        }
         if self.machine.isConnected, self.machine.version == .v5 {
             self.write(.disconnect(MQTTDisconnect(reasonCode: reason)))
         }
@@ -223,17 +231,19 @@ extension MQTTConnectionHandler {
             by: owner
         )
         guard let previous else {
-            self.resume(previous: nil)
+            let stored = self.storedSession(clientID: connect.clientIdentifier)
+            self.resume(previous: stored?.state, journal: stored?.journal)
             return
         }
         let cleanStart = connect.cleanStart
         previous.bound.eventLoop.execute {
             let state = previous.bound.value.handOver(newCleanStart: cleanStart)
-            bound.eventLoop.execute { bound.value.resume(previous: state) }
+            let journal = previous.bound.value.takeJournal()
+            bound.eventLoop.execute { bound.value.resume(previous: state, journal: journal) }
         }
     }
 
-    private func resume(previous: MQTTSessionState?) {
+    private func resume(previous: MQTTSessionState?, journal: MQTTSessionJournal? = nil) {
         guard self.context != nil else {
             // Gone while the previous session was handed over: a detached new one would have no
             // subscriptions in the realm yet; end it.
@@ -247,6 +257,7 @@ extension MQTTConnectionHandler {
                 "resumed": "\(previous != nil && !(self.connect?.cleanStart ?? true))",
             ]
         )
+        self.startJournal(journal)
         self.run(self.machine.accepted(previous: previous, now: Self.now))
         self.startKeepAlive()
     }
@@ -355,6 +366,7 @@ extension MQTTConnectionHandler {
         self.expiryTimer?.cancel()
         self.expiryTimer = nil
         self.redispatchSharedMessages()
+        self.forgetStoredSession()
         self.leaveGroups()
         self.leaveRealm()
         if let owner = self.owner, let connect = self.connect {

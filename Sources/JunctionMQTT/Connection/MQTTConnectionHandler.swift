@@ -62,6 +62,8 @@ public final class MQTTConnectionHandler: ChannelInboundHandler, DeliveryTarget 
     var deliveries: MQTTDeliveryMemo?
     /// The publication whose EVENT is being delivered (its PUBLISH comes from `deliveries`).
     var delivering: UInt64?
+    /// What of a persistent session is on disk (with durable storage only).
+    var persisted: MQTTPersistedSession?
 
     public init(context shared: MQTTConnectionContext) {
         self.shared = shared
@@ -188,6 +190,7 @@ public final class MQTTConnectionHandler: ChannelInboundHandler, DeliveryTarget 
 
     func run(_ actions: [MQTTSessionStateMachine.Action]) {
         for action in actions { self.run(action) }
+        self.persistSession()
     }
 
     func run(_ action: MQTTSessionStateMachine.Action) {

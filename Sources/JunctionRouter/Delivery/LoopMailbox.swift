@@ -26,6 +26,9 @@ public final class LoopMailbox: Sendable {
         case leave(Realm, session: UInt64)
         /// A session's transport changes its testament (an MQTT will), in order with its messages.
         case testament(Realm, session: UInt64, TestamentChange)
+        /// Runs after everything posted before it: a fence, e.g. for "every delivery of this
+        /// publication has been handled on this loop".
+        case barrier(@Sendable () -> Void)
     }
 
     private struct Queue {
@@ -115,6 +118,8 @@ public final class LoopMailbox: Sendable {
             realm.leave(session: session)
         case .testament(let realm, let session, let change):
             realm.changeTestament(session: session, change)
+        case .barrier(let body):
+            body()
         }
     }
 }
@@ -139,6 +144,9 @@ public struct LoopMailboxes: Sendable {
     public init(group: any EventLoopGroup) {
         self.mailboxes = group.makeIterator().map { LoopMailbox(eventLoop: $0) }
     }
+
+    /// Every loop's mailbox.
+    public var all: [LoopMailbox] { self.mailboxes }
 
     /// The mailbox of `loop`, or nil for a loop outside the group.
     public func mailbox(for loop: any EventLoop) -> LoopMailbox? {
