@@ -98,6 +98,7 @@ public final class ClusterService: Service, Sendable {
     public func run() async throws {
         let link = ClusterLink(service: self)
         await self.forEachRealm { $0.attachCluster(link) }
+        await self.startMeta(link: link)
         // Graceful shutdown cancels the loop (and whatever Redis call it waits on).
         _ = try? await cancelWhenGracefulShutdown {
             var backoff = ReconnectBackoff()
@@ -121,6 +122,7 @@ public final class ClusterService: Service, Sendable {
             }
         }
         await self.forEachRealm { $0.attachCluster(nil) }
+        await self.stopMeta()
         if !self.crashed.withLockedValue({ $0 }) { await self.leave() }
         try? await self.group.shutdownGracefully()
     }
@@ -147,6 +149,7 @@ public final class ClusterService: Service, Sendable {
             group.addTask { try await self.heartbeatLoop(commands) }
             group.addTask { try await self.interestLoop(commands) }
             group.addTask { try await self.subscriberLoop(commands) }
+            group.addTask { try await self.metaLoop(commands) }
             defer { group.cancelAll() }
             try await group.next()
         }
@@ -174,6 +177,7 @@ public final class ClusterService: Service, Sendable {
                 defer { Task { await subscriber.close() } }
                 let messages = try await subscriber.subscribe(to: [
                     self.keys.heartbeatChannel, self.keys.interestChangedChannel, probeChannel,
+                    self.keys.directoryChangedChannel, self.keys.killChannel(self.configuration.node),
                 ])
                 let events = try await subscriber.subscribe(toPatterns: [self.keys.eventChannelPattern])
                 self.state.withLockedValue { state in

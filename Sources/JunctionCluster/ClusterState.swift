@@ -22,6 +22,8 @@ struct ClusterState {
     var localSessions = 0
     /// The session-id slot this node holds in Redis.
     var sessionSlot: UInt64?
+    /// The meta API's and the testaments' share (`ClusterService+Meta.swift`).
+    var meta = ClusterMetaState()
 
     init(membership: ClusterMembership) {
         self.membership = membership

@@ -11,6 +11,8 @@ public final class Router: Sendable {
     private let logger: Logger
     /// What each loop's realms and connections count.
     public let counters: LoopCounters
+    /// Told of every realm a reload adds (the cluster attaches it).
+    private let realmAddedHandlers = Mutex<[@Sendable (Realm) -> Void]>([])
 
     /// Creates the realms, spreading them over the event loops of `group`; a realm named in
     /// `stores` keeps its history and retained events there.
@@ -47,6 +49,13 @@ public final class Router: Sendable {
         self.table.withLock { $0[name] }
     }
 
+    /// Calls `handler` with every realm `apply` adds from now on, right after it is created and
+    /// before it can admit a session (sessions join on the realm's loop, after anything the
+    /// handler posts there).
+    public func onRealmAdded(_ handler: @escaping @Sendable (Realm) -> Void) {
+        self.realmAddedHandlers.withLock { $0.append(handler) }
+    }
+
     /// What a reload did to the realms.
     public struct RealmChanges: Sendable, Equatable {
         public var added: [String] = []
@@ -75,16 +84,19 @@ public final class Router: Sendable {
                 changed.append((realm, configuration))
             }
             for realm in removed { table[realm.name] = nil }
-            var added: [String] = []
+            var added: [Realm] = []
+            let handlers = self.realmAddedHandlers.withLock { $0 }
             for (name, configuration) in wanted where table[name] == nil {
-                table[name] = Self.makeRealm(
+                let realm = Self.makeRealm(
                     configuration, group: self.group, counters: self.counters, logger: self.logger)
-                added.append(name)
+                for handler in handlers { handler(realm) }
+                table[name] = realm
+                added.append(realm)
             }
             return (removed, changed, added)
         }
         var changes = RealmChanges()
-        changes.added = added.sorted()
+        changes.added = added.map(\.name).sorted()
         for realm in removed {
             changes.removed.append(realm.name)
             let sessions = try? await realm.eventLoop.submit {

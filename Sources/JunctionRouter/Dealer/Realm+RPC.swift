@@ -124,7 +124,7 @@ extension Realm {
                 message: "this realm does not disclose callers")
             return
         }
-        if URIValidation.isReserved(call.procedure) {
+        if URIValidation.isReserved(call.procedure) || call.procedure == Self.clusterNodesProcedure {
             if !self.handleMetaCall(call, from: record) {
                 self.reply(
                     record, error: WAMPErrorURI.noSuchProcedure, to: .call, request: call.request,

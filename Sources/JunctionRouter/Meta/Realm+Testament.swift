@@ -28,6 +28,7 @@ extension Realm {
         let testament = Testament(
             topic: topic, payload: .init(args: args?.listValue ?? [], kwargs: kwargs?.dictValue), options: options)
         caller.testaments[scope, default: []].append(testament)
+        self.testamentsChanged(caller)
         return .empty
     }
 
@@ -36,6 +37,7 @@ extension Realm {
             return Self.invalidArgument("scope must be 'detached' or 'destroyed'")
         }
         let flushed = caller.testaments.removeValue(forKey: scope)?.count ?? 0
+        if flushed > 0 { self.testamentsChanged(caller) }
         return .value(.uint(UInt64(flushed)))
     }
 
@@ -47,6 +49,7 @@ extension Realm {
     /// Publishes a departing session's testaments; the session is already out of `sessions`.
     func publishTestaments(of record: SessionRecord) {
         guard !self.closed else { return }
+        let had = !record.testaments.isEmpty
         for scope in [TestamentScope.detached, .destroyed] {
             for testament in record.testaments[scope] ?? [] {
                 var options = testament.options
@@ -55,5 +58,7 @@ extension Realm {
             }
         }
         record.testaments = [:]
+        // Published here: the cluster forgets them, or they would fire again if this node died.
+        if had { self.testamentsChanged(record) }
     }
 }
