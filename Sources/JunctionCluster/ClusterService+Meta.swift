@@ -207,12 +207,12 @@ extension ClusterService {
             RESPCommand("SET", claim, "\(self.configuration.node):\(self.epoch)", "NX", "PX", "\(2 * self.testamentsTTL)"))
         guard won.string == "OK" else { return }
         let key = self.keys.testamentsKey(node: member.node, epoch: member.epoch)
-        let reply = try await self.send(commands, RESPCommand("HGETALL", key))
-        let values = reply.elements ?? []
+        // HVALS: an array in RESP2 and RESP3 alike (HGETALL is a map in RESP3).
+        let reply = try await self.send(commands, RESPCommand("HVALS", key))
         var sessions: [StoredTestaments] = []
         var rejected = 0
-        for index in stride(from: 1, to: values.count, by: 2) {
-            guard case .bulkString(let bytes?) = values[index],
+        for value in reply.elements ?? [] {
+            guard case .bulkString(let bytes?) = value,
                 let stored = try? StoredTestaments(bytes: Array(buffer: bytes))
             else {
                 rejected += 1
