@@ -50,8 +50,8 @@ public final class Router: Sendable {
     }
 
     /// Calls `handler` with every realm `apply` adds from now on, right after it is created and
-    /// before it can admit a session (sessions join on the realm's loop, after anything the
-    /// handler posts there).
+    /// before it is served (so before any session joins it; the handler may post to its loop).
+    /// Not under the router's lock: the handler may take its own.
     public func onRealmAdded(_ handler: @escaping @Sendable (Realm) -> Void) {
         self.realmAddedHandlers.withLock { $0.append(handler) }
     }
@@ -73,6 +73,17 @@ public final class Router: Sendable {
     /// configuration did not change are not touched.
     public func apply(_ configurations: [RealmConfiguration]) async -> RealmChanges {
         let wanted = Dictionary(configurations.map { ($0.name, $0) }, uniquingKeysWith: { _, last in last })
+        // New realms are made and announced before they are in the table (so before any session
+        // can find them), and outside its lock: a handler may take locks that are held while the
+        // table is read (the cluster's).
+        let existing = self.table.withLock { Set($0.keys) }
+        let handlers = self.realmAddedHandlers.withLock { $0 }
+        var made: [String: Realm] = [:]
+        for (name, configuration) in wanted where !existing.contains(name) {
+            let realm = Self.makeRealm(configuration, group: self.group, counters: self.counters, logger: self.logger)
+            for handler in handlers { handler(realm) }
+            made[name] = realm
+        }
         let (removed, changed, added) = self.table.withLock { table in
             var removed: [Realm] = []
             var changed: [(Realm, RealmConfiguration)] = []
@@ -85,11 +96,7 @@ public final class Router: Sendable {
             }
             for realm in removed { table[realm.name] = nil }
             var added: [Realm] = []
-            let handlers = self.realmAddedHandlers.withLock { $0 }
-            for (name, configuration) in wanted where table[name] == nil {
-                let realm = Self.makeRealm(
-                    configuration, group: self.group, counters: self.counters, logger: self.logger)
-                for handler in handlers { handler(realm) }
+            for (name, realm) in made where table[name] == nil {
                 table[name] = realm
                 added.append(realm)
             }
