@@ -48,6 +48,8 @@ extension ClusterService {
             self.receiveHeartbeat(heartbeat, commands: commands)
         } else if channel == self.keys.interestChangedChannel {
             Task { try? await self.readInterest(commands) }
+        } else if self.receiveMetaControl(channel: channel, payload: message.payload) {
+            return
         } else {
             self.state.withLockedValue { $0.lastProbe = Self.now() }
         }
@@ -73,6 +75,7 @@ extension ClusterService {
 
     /// Membership changes: log them, and forget what an evicted node had.
     func apply(_ action: ClusterMembership.Action) {
+        self.metaMembershipChanged(action)
         switch action {
         case .none:
             return

@@ -108,6 +108,7 @@ public final class ClusterService: Service, Sendable {
             realm.attachStreamLink(streams)
             realm.attachClusterRPC(rpcLink)
         }
+        await self.startMeta(link: link, streams: streams, rpc: rpcLink)
         // Graceful shutdown cancels the loop (and whatever Redis call it waits on).
         _ = try? await cancelWhenGracefulShutdown {
             var backoff = ReconnectBackoff()
@@ -136,6 +137,7 @@ public final class ClusterService: Service, Sendable {
             realm.attachStreamLink(nil)
             realm.attachClusterRPC(nil)
         }
+        await self.stopMeta()
         if !self.crashed.withLockedValue({ $0 }) { await self.leave() }
         try? await self.group.shutdownGracefully()
     }
@@ -167,6 +169,7 @@ public final class ClusterService: Service, Sendable {
                 group.addTask { try await self.followMasterSwitch(from: master) }
             }
             group.addTask { try await self.registryLoop(commands) }
+            group.addTask { try await self.metaLoop(commands) }
             defer { group.cancelAll() }
             try await group.next()
         }
@@ -186,6 +189,7 @@ public final class ClusterService: Service, Sendable {
                 let messages = try await subscriber.subscribe(to: [
                     self.keys.heartbeatChannel, self.keys.interestChangedChannel, probeChannel,
                     self.keys.registryChangedChannel, self.keys.rpcResetChannel, self.rpcChannel,
+                    self.keys.directoryChangedChannel, self.keys.killChannel(self.configuration.node),
                 ])
                 let events = try await subscriber.subscribe(toPatterns: [self.keys.eventChannelPattern])
                 self.state.withLockedValue { state in

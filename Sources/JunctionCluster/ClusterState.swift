@@ -27,6 +27,8 @@ struct ClusterState {
     /// The session-id slot this node holds in Redis.
     var sessionSlot: UInt64?
     var rpc = ClusterRPCState()
+    /// The meta API's and the testaments' share (`ClusterService+Meta.swift`).
+    var meta = ClusterMetaState()
 
     init(membership: ClusterMembership) {
         self.membership = membership

@@ -11,6 +11,8 @@ public final class Router: Sendable {
     private let logger: Logger
     /// What each loop's realms and connections count.
     public let counters: LoopCounters
+    /// Told of every realm a reload adds (the cluster attaches it).
+    private let realmAddedHandlers = Mutex<[@Sendable (Realm) -> Void]>([])
 
     /// Creates the realms, spreading them over the event loops of `group`; a realm named in
     /// `stores` keeps its history and retained events there.
@@ -47,6 +49,13 @@ public final class Router: Sendable {
         self.table.withLock { $0[name] }
     }
 
+    /// Calls `handler` with every realm `apply` adds from now on, right after it is created and
+    /// before it is served (so before any session joins it; the handler may post to its loop).
+    /// Not under the router's lock: the handler may take its own.
+    public func onRealmAdded(_ handler: @escaping @Sendable (Realm) -> Void) {
+        self.realmAddedHandlers.withLock { $0.append(handler) }
+    }
+
     /// What a reload did to the realms.
     public struct RealmChanges: Sendable, Equatable {
         public var added: [String] = []
@@ -64,6 +73,17 @@ public final class Router: Sendable {
     /// configuration did not change are not touched.
     public func apply(_ configurations: [RealmConfiguration]) async -> RealmChanges {
         let wanted = Dictionary(configurations.map { ($0.name, $0) }, uniquingKeysWith: { _, last in last })
+        // New realms are made and announced before they are in the table (so before any session
+        // can find them), and outside its lock: a handler may take locks that are held while the
+        // table is read (the cluster's).
+        let existing = self.table.withLock { Set($0.keys) }
+        let handlers = self.realmAddedHandlers.withLock { $0 }
+        var made: [String: Realm] = [:]
+        for (name, configuration) in wanted where !existing.contains(name) {
+            let realm = Self.makeRealm(configuration, group: self.group, counters: self.counters, logger: self.logger)
+            for handler in handlers { handler(realm) }
+            made[name] = realm
+        }
         let (removed, changed, added) = self.table.withLock { table in
             var removed: [Realm] = []
             var changed: [(Realm, RealmConfiguration)] = []
@@ -75,16 +95,15 @@ public final class Router: Sendable {
                 changed.append((realm, configuration))
             }
             for realm in removed { table[realm.name] = nil }
-            var added: [String] = []
-            for (name, configuration) in wanted where table[name] == nil {
-                table[name] = Self.makeRealm(
-                    configuration, group: self.group, counters: self.counters, logger: self.logger)
-                added.append(name)
+            var added: [Realm] = []
+            for (name, realm) in made where table[name] == nil {
+                table[name] = realm
+                added.append(realm)
             }
             return (removed, changed, added)
         }
         var changes = RealmChanges()
-        changes.added = added.sorted()
+        changes.added = added.map(\.name).sorted()
         for realm in removed {
             changes.removed.append(realm.name)
             let sessions = try? await realm.eventLoop.submit {

@@ -499,3 +499,68 @@ def test_screenshot(harness):
             await leave(*clients)
 
     run(scenario())
+
+
+def test_nodes_panel_shows_the_cluster_and_stays_hidden_without_one(harness):
+    """A second Junction in a (one-node) cluster with its own redis-server: the page connected to
+    it shows the Nodes panel from `junction.cluster.nodes`; connected to the harness's router,
+    which is not clustered, the panel stays hidden."""
+    import shutil
+    import subprocess
+    import time
+
+    import yaml
+    from conftest import _accepts, _free_port, _record_pid, _stop, junction_configuration
+
+    redis_server = shutil.which("redis-server")
+    if redis_server is None:
+        import pytest
+
+        pytest.skip("redis-server is not installed")
+    binary = harness.junction.args[0]
+    redis_port, port = _free_port(), _free_port()
+    processes = []
+    try:
+        redis = subprocess.Popen(
+            [redis_server, "--port", str(redis_port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, start_new_session=True)
+        processes.append(redis)
+        _record_pid(redis.pid)
+        text, path = junction_configuration(binary, port, harness.dashboard, harness.client, harness.limited)
+        config = yaml.safe_load(text)
+        config["cluster"] = {"redis": f"redis://127.0.0.1:{redis_port}", "node": "dash-node",
+                             "heartbeat_interval_ms": 200, "heartbeat_ttl_ms": 600, "evict_after_ms": 3000}
+        (harness.workdir / "clustered.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
+        junction = subprocess.Popen(
+            [binary, "serve", "--config", str(harness.workdir / "clustered.yaml")], cwd=harness.workdir,
+            stdin=subprocess.DEVNULL, stdout=open(harness.workdir / "clustered.log", "wb"), stderr=subprocess.STDOUT,
+            start_new_session=True)
+        processes.append(junction)
+        _record_pid(junction.pid)
+        deadline = time.monotonic() + 20
+        while not _accepts(port):
+            assert junction.poll() is None and time.monotonic() < deadline, (
+                (harness.workdir / "clustered.log").read_text())
+            time.sleep(0.1)
+
+        async def scenario():
+            async with page(harness, navigate=True, url=harness.page(url=f"ws://127.0.0.1:{port}{path}")) as devtools:
+                await wait_connected(devtools)
+                await devtools.wait_until(
+                    "!document.getElementById('nodes-panel').hidden"
+                    " && document.querySelectorAll('#nodes tbody tr').length === 1"
+                    " && document.querySelector('#nodes tbody tr').cells[3].textContent === 'yes'",
+                    "the Nodes panel with the node ready", 15)
+                cells = (await devtools.evaluate(rows("nodes")))[0]
+                assert cells[0] == "dash-node (this node)"
+                assert cells[3] == "yes"
+            async with page(harness, navigate=True) as devtools:
+                await wait_connected(devtools)
+                await devtools.evaluate("pollNodes()")
+                await devtools.wait_until("junctionDashboard.state.nodes === null", "the nodes poll", 10)
+                assert await devtools.evaluate("document.getElementById('nodes-panel').hidden") is True
+
+        run(scenario())
+    finally:
+        for process in reversed(processes):
+            _stop(process)

@@ -211,11 +211,14 @@ extension Realm {
             self.deliverLocally(
                 topic: topic, publication: publication, payload: payload, details: details, filter: filter)
         }
-        if let publisher, let link = self.clusterLink {
+        if let link = self.clusterLink {
+            // The router's own publications (meta events) cross too, from "session 0": each node
+            // raises meta events only for its own sessions and subscriptions.
             link.realm(
                 self.name, published: topic, publication: publication, payload: payload, options: options,
                 details: details,
-                publisher: RemotePublisher(session: publisher.id, authid: publisher.authid, authrole: publisher.authrole))
+                publisher: publisher.map { RemotePublisher(session: $0.id, authid: $0.authid, authrole: $0.authrole) }
+                    ?? Self.routerPublisher)
         }
         var changes: [RealmChange] = []
         if options["retain"]?.boolValue == true {

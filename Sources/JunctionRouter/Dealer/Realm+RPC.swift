@@ -85,15 +85,20 @@ extension Realm {
         record.peer.send(.unregistered(.init(request: unregister.request)))
     }
 
-    /// Takes a callee out of a registration, with the meta events the spec asks for.
+    /// Takes a callee out of a registration, with the meta events the spec asks for (`announce`:
+    /// not for another node's callee, whose own node raises them for the whole cluster).
     @discardableResult
-    func removeCallee(_ session: UInt64, from registration: UInt64) -> Bool {
+    func removeCallee(_ session: UInt64, from registration: UInt64, announce: Bool = true) -> Bool {
         guard let (removed, deleted) = self.dealer.unregister(session: session, registration: registration) else {
             return false
         }
-        self.publishMetaEvent(MetaTopic.registrationOnUnregister, args: [.uint(session), .uint(registration)])
+        if announce {
+            self.publishMetaEvent(MetaTopic.registrationOnUnregister, args: [.uint(session), .uint(registration)])
+        }
         if deleted {
-            self.publishMetaEvent(MetaTopic.registrationOnDelete, args: [.uint(session), .uint(registration)])
+            if announce {
+                self.publishMetaEvent(MetaTopic.registrationOnDelete, args: [.uint(session), .uint(registration)])
+            }
             if self.sessions[session] != nil { self.releaseClusterClaim(of: removed) }
         }
         return true
@@ -141,7 +146,7 @@ extension Realm {
                 message: "this realm does not disclose callers")
             return
         }
-        if URIValidation.isReserved(call.procedure) {
+        if URIValidation.isReserved(call.procedure) || call.procedure == Self.clusterNodesProcedure {
             if !self.handleMetaCall(call, from: record) {
                 self.reply(
                     record, error: WAMPErrorURI.noSuchProcedure, to: .call, request: call.request,

@@ -44,6 +44,7 @@ extension Realm {
         "wamp.subscription.count_subscribers": { realm, call, _ in realm.metaListSubscribers(call, count: true) },
         "wamp.subscription.remove_subscriber": { realm, call, _ in realm.metaRemoveSubscriber(call) },
         "wamp.subscription.get_events": { realm, call, caller in realm.metaGetEvents(call, caller: caller) },
+        Realm.clusterNodesProcedure: { realm, _, _ in realm.metaClusterNodes() },
     ]
 
     /// Answers a CALL to a `wamp.*` procedure; false when there is no such meta procedure.
@@ -58,11 +59,16 @@ extension Realm {
         return true
     }
 
-    /// Publishes a meta event from the router, only when someone subscribed to it, and not while
-    /// the realm shuts down. `args` is built only then (a join would otherwise build the
-    /// session's details dictionary for nobody).
+    /// Publishes a meta event from the router, only when someone subscribed to it (here or, in a
+    /// cluster, on another node, which gets it on this node's ordered path), and not while the
+    /// realm shuts down. `args` is built only then (a join would otherwise build the session's
+    /// details dictionary for nobody).
     func publishMetaEvent(_ topic: String, args: @autoclosure () -> WAMPList) {
-        guard !self.closed, self.broker.hasSubscribers(for: topic) else { return }
+        self.metaVersion &+= 1
+        guard !self.closed,
+            self.broker.hasSubscribers(for: topic)
+                || self.clusterMeta?.remoteInterest(realm: self.name, topic: topic) == true
+        else { return }
         self.publish(to: topic, payload: .init(args: args()), options: [:], publisher: nil)
     }
 
@@ -88,14 +94,17 @@ extension Realm {
 
     // MARK: Sessions
 
-    /// The router's own session is not listed: users see the sessions that joined the realm.
+    /// The router's own session is not listed: users see the sessions that joined the realm, on
+    /// this node and (in a cluster) on the others.
     private func sessionIDs(filter call: WAMPMessage.Call) -> [UInt64]? {
         let argument = Self.argument(call, 0)
         if argument == nil || argument?.isNull == true {
-            return self.sessions.values.filter { !$0.unlisted }.map(\.id).sorted()
+            return (self.sessions.values.filter { !$0.unlisted }.map(\.id) + self.remoteDirectory.sessions.map(\.id))
+                .sorted()
         }
         guard let roles = argument?.listValue?.compactMap(\.stringValue) else { return nil }
-        return self.sessions.values.filter { !$0.unlisted && roles.contains($0.authrole) }.map(\.id).sorted()
+        return (self.sessions.values.filter { !$0.unlisted && roles.contains($0.authrole) }.map(\.id)
+            + self.remoteDirectory.sessions.filter { roles.contains($0.authrole) }.map(\.id)).sorted()
     }
 
     /// A session the meta API may show or act on.
@@ -121,6 +130,7 @@ extension Realm {
     private func metaSessionGet(_ call: WAMPMessage.Call) -> MetaReply {
         guard let id = Self.idArgument(call) else { return Self.invalidArgument("expected a session id") }
         guard let record = self.listedSession(id) else {
+            if let remote = self.remoteDirectory.session(id) { return .value(.dict(remote.session.details)) }
             return .error(WAMPErrorURI.noSuchSession, "no session \(id)")
         }
         return .value(.dict(record.details))
@@ -142,6 +152,10 @@ extension Realm {
         }
         // The caller itself is never killed: there is no *other* session with its id.
         guard id != caller.id, let record = self.listedSession(id) else {
+            if let meta = self.clusterMeta, let remote = self.remoteDirectory.session(id) {
+                meta.realm(self.name, kill: [id], onNode: remote.node, reason: reason, message: message)
+                return .empty
+            }
             return .error(WAMPErrorURI.noSuchSession, "no other session \(id)")
         }
         self.kill(record, reason: reason, message: message)
@@ -169,10 +183,33 @@ extension Realm {
         for record in victims {
             self.kill(record, reason: reason, message: message)
         }
+        let remote = self.killRemoteSessions(call, argument: argument, reason: reason, message: message)
         if call.procedure == "wamp.session.kill_by_authid" {
-            return .value(.list(victims.map { .uint($0.id) }))
+            return .value(.list((victims.map(\.id) + remote).sorted().map { .uint($0) }))
         }
-        return .value(.uint(UInt64(victims.count)))
+        return .value(.uint(UInt64(victims.count + remote.count)))
+    }
+
+    /// The other nodes' sessions a `kill_by_authid`, `kill_by_authrole` or `kill_all` names:
+    /// each node is asked to end its own (they leave there, with their testaments and meta events).
+    private func killRemoteSessions(
+        _ call: WAMPMessage.Call, argument: String, reason: String, message: String?
+    ) -> [UInt64] {
+        guard let meta = self.clusterMeta else { return [] }
+        var killed: [UInt64] = []
+        for (node, directory) in self.remoteDirectory.nodes.sorted(by: { $0.key < $1.key }) {
+            let ids = directory.sessions.filter { session in
+                switch call.procedure {
+                case "wamp.session.kill_by_authid": return session.authid == argument
+                case "wamp.session.kill_by_authrole": return session.authrole == argument
+                default: return true
+                }
+            }.map(\.id)
+            guard !ids.isEmpty else { continue }
+            meta.realm(self.name, kill: ids, onNode: node, reason: reason, message: message)
+            killed += ids
+        }
+        return killed
     }
 
     // MARK: Registrations
@@ -242,26 +279,32 @@ extension Realm {
     // MARK: Subscriptions
 
     private func metaSubscriptionList() -> MetaReply {
-        Self.lists(self.broker.subscriptions.values.map { ($0.id, $0.match) })
+        Self.lists(
+            self.broker.subscriptions.values.map { ($0.id, $0.match) }
+                + self.remoteDirectory.subscriptions.map { ($0.id, $0.match) })
     }
 
     private func metaSubscriptionLookup(_ call: WAMPMessage.Call) -> MetaReply {
         guard let uri = Self.argument(call, 0)?.stringValue, let match = Self.matchOption(call) else {
             return Self.invalidArgument("expected a topic URI and optional options {match}")
         }
-        return .value(self.broker.lookup(uri, match: match).map { .uint($0) } ?? .null)
+        // Each node has its own subscription for a pattern: this node's first, else another's.
+        let id = self.broker.lookup(uri, match: match) ?? self.remoteDirectory.lookup(uri, match: match)
+        return .value(id.map { .uint($0) } ?? .null)
     }
 
     /// All matching subscriptions (a publication goes to every one), or null when none.
     private func metaSubscriptionMatch(_ call: WAMPMessage.Call) -> MetaReply {
         guard let uri = Self.argument(call, 0)?.stringValue else { return Self.invalidArgument("expected a topic URI") }
-        let ids = self.broker.subscriptionIDs(matching: uri).sorted()
+        let ids = (self.broker.subscriptionIDs(matching: uri) + self.remoteDirectory.subscriptionIDs(matching: uri))
+            .sorted()
         return .value(ids.isEmpty ? .null : .list(ids.map { .uint($0) }))
     }
 
     private func metaSubscriptionGet(_ call: WAMPMessage.Call) -> MetaReply {
         guard let id = Self.idArgument(call) else { return Self.invalidArgument("expected a subscription id") }
         guard let subscription = self.broker.subscriptions[id] else {
+            if let remote = self.remoteDirectory.subscription(id) { return .value(.dict(remote.metaDetails)) }
             return .error(WAMPErrorURI.noSuchSubscription, "no subscription \(id)")
         }
         return .value(.dict(Self.metaDetails(of: subscription)))
@@ -270,7 +313,11 @@ extension Realm {
     private func metaListSubscribers(_ call: WAMPMessage.Call, count: Bool) -> MetaReply {
         guard let id = Self.idArgument(call) else { return Self.invalidArgument("expected a subscription id") }
         guard let subscription = self.broker.subscriptions[id] else {
-            return .error(WAMPErrorURI.noSuchSubscription, "no subscription \(id)")
+            guard let remote = self.remoteDirectory.subscription(id) else {
+                return .error(WAMPErrorURI.noSuchSubscription, "no subscription \(id)")
+            }
+            if count { return .value(.uint(UInt64(remote.subscribers.count))) }
+            return .value(.list(remote.subscribers.map { .uint($0) }))
         }
         if count { return .value(.uint(UInt64(subscription.subscribers.count))) }
         return .value(.list(subscription.subscribers.sorted().map { .uint($0) }))

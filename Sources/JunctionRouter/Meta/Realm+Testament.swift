@@ -43,12 +43,15 @@ extension Realm {
     /// such as MQTT wills, come through here).
     func addTestament(_ testament: Testament, scope: TestamentScope, to record: SessionRecord) {
         record.testaments[scope, default: []].append(testament)
+        self.testamentsChanged(record)
     }
 
     /// The one place testaments are dropped unpublished; returns how many.
     @discardableResult
     func flushTestaments(scope: TestamentScope, of record: SessionRecord) -> Int {
-        record.testaments.removeValue(forKey: scope)?.count ?? 0
+        let flushed = record.testaments.removeValue(forKey: scope)?.count ?? 0
+        if flushed > 0 { self.testamentsChanged(record) }
+        return flushed
     }
 
     /// A transport's own testament (an MQTT will), on the realm's loop: published with
@@ -85,6 +88,7 @@ extension Realm {
     /// Publishes a departing session's testaments (at shutdown too: a retained testament is kept,
     /// and subscribers still connected get it before their GOODBYE).
     func publishTestaments(of record: SessionRecord) {
+        let had = !record.testaments.isEmpty
         for scope in [TestamentScope.detached, .destroyed] {
             for testament in record.testaments[scope] ?? [] {
                 var options = testament.options
@@ -93,6 +97,8 @@ extension Realm {
             }
         }
         record.testaments = [:]
+        // Published here: the cluster forgets them, or they would fire again if this node died.
+        if had { self.testamentsChanged(record) }
     }
 }
 

@@ -2,9 +2,10 @@ import WAMPCore
 
 /// Where a realm hands the publications of its own sessions so other nodes of a cluster get them.
 ///
-/// Called on the realm's event loop, after local delivery, once per publication of a session
-/// (never for the router's own meta events and testaments, which every node raises itself). The
-/// implementation must not block: it queues the publication on its ordered path and returns.
+/// Called on the realm's event loop, after local delivery, once per publication of a session and
+/// per meta event of the router (publisher `Realm.routerPublisher`, session 0: each node raises
+/// meta events only for its own sessions). The implementation must not block: it queues the
+/// publication on its ordered path and returns.
 public protocol RealmClusterLink: AnyObject, Sendable {
     func realm(
         _ realm: String, published topic: String, publication: UInt64, payload: Payload, options: WAMPDict,

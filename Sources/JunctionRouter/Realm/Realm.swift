@@ -57,6 +57,12 @@ public final class Realm: @unchecked Sendable {
     /// The cluster's session-id slot of this node plus one (0: not clustered); read by
     /// establishment on any loop, hence atomic.
     let clusterSessionSlot = Atomic<UInt64>(0)
+    /// The cluster's meta side and the other nodes' sessions and subscriptions
+    /// (`Realm+ClusterMeta.swift`).
+    var clusterMeta: (any RealmClusterMeta)?
+    var remoteDirectory = RemoteDirectory()
+    /// Grows with every change the meta API shows (see `directoryVersion`).
+    var metaVersion: UInt64 = 0
 
     /// Creates the realm; with a `store`, its history, stream offsets, epoch and retained events
     /// start from the store's snapshot.
@@ -83,6 +89,8 @@ public final class Realm: @unchecked Sendable {
         var logger = logger
         logger[metadataKey: "realm"] = .string(configuration.name)
         self.logger = logger
+        // Subscription ids in this node's cluster slot, like session ids: unique cluster-wide.
+        self.broker = Broker(ids: RandomIDGenerator { [unowned self] in self.clusterSessionID(WAMPID.random()) })
     }
 
     public var name: String { self.configuration.name }

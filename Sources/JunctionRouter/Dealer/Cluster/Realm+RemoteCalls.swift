@@ -166,9 +166,9 @@ extension Realm {
             session: registration.callee, procedure: registration.procedure, match: registration.match,
             invoke: registration.invoke, callee: callee, now: self.timestamp(), preferredID: registration.registration)
         {
-        case .registered(let id, let created):
+        case .registered(let id, _):
+            // No meta events here: the callee's node raised them, and they reach this node too.
             peer.registrations[id] = registration.registration
-            self.announceRemoteRegistration(id, callee: registration.callee, created: created)
         case .alreadyExists, .policyMismatch:
             self.logger.warning(
                 "cluster: a registration of another node conflicts with one here; calls here keep their callees",
@@ -184,7 +184,7 @@ extension Realm {
             let local = peer.registrations.first(where: { $0.value == registration.registration })?.key
         else { return }
         peer.registrations[local] = nil
-        self.removeCallee(registration.callee, from: local)
+        self.removeCallee(registration.callee, from: local, announce: false)
         // Calls still in flight keep the proxy until their answers (or the node's departure) end them.
         if peer.registrations.isEmpty, self.dealer.pendingKeys(callee: registration.callee).isEmpty {
             self.remoteParties[registration.callee] = nil

@@ -219,6 +219,7 @@ const state = {
     sessions: new Map(),       // session id -> details
     subscriptions: new Map(),  // id -> {id, uri, match, created, count}
     registrations: new Map(),  // id -> {id, uri, match, invoke, created, count}
+    nodes: null,               // the cluster's nodes (junction.cluster.nodes), null: not clustered
     own: new Set(),            // ids of this page's own subscriptions
     seen: { app: 0, meta: 0 },
     series: { app: [], meta: [] },
@@ -261,6 +262,7 @@ async function connect() {
         const details = await session.open();
         state.session = session;
         state.retryDelay = 1000;
+        pollNodes();
         setStatus(`${config.realm} \u00b7 session ${session.id} \u00b7 ${details.authid} (${details.authrole})`, 'up');
         await follow(session);
     } catch (error) {
@@ -440,6 +442,27 @@ function renderRegistrations() {
         .sort((a, b) => String(a.uri).localeCompare(String(b.uri)));
     fillTable('registrations', rows, (item) => [item.id, item.uri, item.match, item.invoke, item.count]);
     $('count-registrations').textContent = rows.length;
+}
+
+/** The cluster's nodes, every few seconds: a router that is not part of a cluster answers
+ *  no_such_procedure and the panel stays hidden. */
+async function pollNodes() {
+    const session = state.session;
+    if (!session) return;
+    try {
+        const { args: [nodes] } = await session.call('junction.cluster.nodes');
+        state.nodes = Array.isArray(nodes) ? nodes : null;
+    } catch (error) {
+        state.nodes = null;
+    }
+    renderNodes();
+}
+
+function renderNodes() {
+    $('nodes-panel').hidden = state.nodes === null;
+    fillTable('nodes', (state.nodes || []).map((node) => ({ ...node, key: node.node, mine: !!node.self })),
+        (node) => [node.node + (node.self ? ' (this node)' : ''), node.sessions,
+            node.self ? 'now' : `${node.last_heartbeat_ms} ms ago`, node.ready ? 'yes' : 'no']);
 }
 
 // MARK: rate chart
@@ -623,6 +646,7 @@ function start() {
     window.addEventListener('beforeunload', () => { if (state.session) state.session.leave(); });
     setInterval(sample, 1000);
     setInterval(pollDrops, 5000);
+    setInterval(pollNodes, 2000);
     drawChart();
     pollDrops();
     connect();
