@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Cluster overhead on this machine, in one run: the same load against one Junction node and
-# against three nodes meeting at one redis-server, driven by junction-bench (docs/cops.md).
+# against three nodes meeting at one redis-server, driven by junction-bench (docs/cluster-redis.md).
 #
 #   cross-node RPC   10 callers on node A, 2 callees on nodes B and C (single node: all on one node)
 #   1 -> 100 fan-out 1 publisher on node A, 100 subscribers split over nodes B and C

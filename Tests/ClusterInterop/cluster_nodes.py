@@ -24,7 +24,7 @@ LOG_TAIL_CHARS = 6000
 # Short membership timings, so a dead node is noticed well within the tests' patience (the
 # defaults are 1 s / 3 s / 7 s). The command timeout stays generous (default 2 s): on a loaded
 # 2-core machine a debug build's Redis round trips under 10 000 publications took over 1 s, and a
-# timeout closes the connection with the publications in flight (see docs/cops.md).
+# timeout closes the connection with the publications in flight (see docs/cluster-redis.md).
 HEARTBEAT_INTERVAL_MS = 200
 HEARTBEAT_TTL_MS = 1000
 EVICT_AFTER_MS = 3000

@@ -1,11 +1,9 @@
 """`kill -9` of node B: its subscriptions vanish from the others' interest, the others keep routing,
-and (with the cluster-wide meta API) its sessions' testaments fire on the surviving nodes."""
+and its sessions' testaments fire on the surviving nodes."""
 
 from __future__ import annotations
 
 import asyncio
-
-import pytest
 
 from cluster_nodes import wait_until
 from routing import await_route, subscribe
@@ -68,11 +66,6 @@ def _ack():
     return PublishOptions(acknowledge=True)
 
 
-@pytest.mark.xfail(
-    reason="testaments of a dead node's sessions need the cluster-wide meta API (issue #17, engineer cmeta), "
-    "not on main yet",
-    strict=False,
-)
 def test_kill9_node_b_fires_its_sessions_testaments(fresh_cluster):
     cluster = fresh_cluster
     topic = "com.example.cluster.testament"
