@@ -10,6 +10,17 @@ from routing import assert_complete_in_order, await_route, publish_numbered, sub
 from wamp_client import SessionPool, run
 
 
+async def all_pubsub_connected(redis, nodes: int, timeout: float = 10):
+    """Waits until Redis lists at least ``nodes`` pub/sub connections."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        listed = [line for line in redis.cli("CLIENT", "LIST", "TYPE", "pubsub").splitlines() if line]
+        if len(listed) >= nodes:
+            return
+        assert asyncio.get_running_loop().time() < deadline, f"only {len(listed)} of {nodes} nodes resubscribed"
+        await asyncio.sleep(0.05)
+
+
 def test_client_kill_pubsub_during_a_publication_stream(cluster):
     count = 5000
     topics = ["com.example.cluster.kill.one", "com.example.cluster.kill.two"]
@@ -26,9 +37,12 @@ def test_client_kill_pubsub_during_a_publication_stream(cluster):
             await subscribe(subscriber_c, topics[1], inbox_c)
             await await_route(publisher, topics, [inbox_b, inbox_c])
 
-            def kill_pubsub(sent: int):
+            async def kill_pubsub(sent: int):
                 # Twice, mid-stream: every node's pub/sub connection drops while events are in flight.
+                # Before each kill, wait until all three nodes have resubscribed, so the kill hits
+                # every node (a node may still be in its reconnect backoff from the first kill).
                 if sent in (1000, 3000):
+                    await all_pubsub_connected(cluster.redis, 3)
                     kills.append(cluster.redis.cli("CLIENT", "KILL", "TYPE", "pubsub"))
 
             await publish_numbered(publisher, topics, count, on_batch=kill_pubsub)
