@@ -65,17 +65,23 @@ import WAMPCore
         var journal = MQTTSessionJournal()
         var state = MQTTSessionState()
         state.subscriptions = Self.subscriptions
-        let first = journal.update(to: state, sessionExpiry: 60, detachedAt: nil, identity: Self.identity, now: Self.clock)
+        let first = journal.update(
+            to: state, sessionExpiry: 60, detachedAt: nil, identity: Self.identity, now: Self.clock)
         #expect(first.count == 1)
         guard case .putSession(let record) = first.first else {
             Issue.record("no session record")
             return
         }
         #expect(record.identity == Self.identity)
-        #expect(journal.update(to: state, sessionExpiry: 60, detachedAt: nil, identity: Self.identity, now: Self.clock).isEmpty)
+        #expect(
+            journal.update(
+                to: state, sessionExpiry: 60, detachedAt: nil, identity: Self.identity, now: Self.clock
+            ).isEmpty)
         var other = Self.identity
         other.authrole = "admin"
-        #expect(journal.update(to: state, sessionExpiry: 60, detachedAt: nil, identity: other, now: Self.clock).count == 1)
+        #expect(
+            journal.update(to: state, sessionExpiry: 60, detachedAt: nil, identity: other, now: Self.clock).count
+                == 1)
     }
 
     @Test func theDecisionChecksRealmAndRoleAgainstTheConfiguration() {
@@ -113,12 +119,13 @@ import WAMPCore
         var state = MQTTSessionState()
         state.subscriptions = Self.subscriptions
         state.queue = [MQTTOutboundMessage(message: message("cmd/a", "1", qos: .atLeastOnce), queuedAt: 1)]
-        for (realm, client, identity, detached) in [
-            ("realm1", "new", Optional(Self.identity), Self.clock.wallMilliseconds),
+        let stored: [(String, String, MQTTSessionIdentity?, Int64)] = [
+            ("realm1", "new", Self.identity, Self.clock.wallMilliseconds),
             ("realm1", "old", nil, Self.clock.wallMilliseconds),
             ("realm2", "other", Self.identity, Self.clock.wallMilliseconds),
             ("realm1", "gone", Self.identity, Self.clock.wallMilliseconds - 61_000),
-        ] {
+        ]
+        for (realm, client, identity, detached) in stored {
             var journal = MQTTSessionJournal()
             writer.write(
                 journal.update(to: state, sessionExpiry: 60, detachedAt: detached, identity: identity, now: Self.clock),

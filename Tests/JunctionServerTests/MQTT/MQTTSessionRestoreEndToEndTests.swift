@@ -87,7 +87,9 @@ import Testing
                 to: server.boundAddresses[0], group: group, clientID: "twice", cleanStart: false,
                 properties: Support.persistent)
             #expect(connack.sessionPresent)
-            #expect(Self.texts([try await resumed.receivePublish(), try await resumed.receivePublish()]) == ["run1", "run2"])
+            let first = try await resumed.receivePublish()
+            let second = try await resumed.receivePublish()
+            #expect(Self.texts([first, second]) == ["run1", "run2"])
             try await resumed.expectSilence()
             await resumed.close()
             await server.shutdown()
