@@ -1,6 +1,7 @@
 """Persistent MQTT sessions and retained MQTT messages on SQLite storage survive ``kill -9`` of a
 real ``junction serve`` (issue #16): with ``sync: always`` every QoS 1 publication the router
-acknowledged is on disk, so after the restart a persistent subscriber gets exactly those, and a
+acknowledged is on disk, so after the restart a persistent subscriber gets exactly those (and those
+published after the restart, before it reconnected: its session rejoined the realm at start), and a
 retained message comes back byte for byte with its 5.0 properties.
 
 Each test starts its own router (the suite's shared broker is not killed)."""
@@ -24,6 +25,7 @@ from mqtt_client import MQTTClient, publish_props
 pytestmark = pytest.mark.junction_only("kills and restarts a junction serve with SQLite storage")
 
 N = 40
+AFTER = 7
 
 
 def config(port: int, store: Path) -> str:
@@ -114,9 +116,15 @@ def test_queued_messages_of_a_persistent_session_survive_kill_9(router, version)
             c.stop()
 
         router.start()
+        # Published after the restart, before the subscriber is back: the stored session rejoined
+        # the realm at start, so these are queued after the ones from before the crash.
+        after = client(router, version, made)
+        for i in range(AFTER):
+            assert after.publish(f"dur/{i % 4}", f"a{i}".encode(), qos=1) == 0
         back = client(router, version, made, client_id=cid, clean=False, session_expiry=expiry)
         assert back.connack[1] is True, "session present after the crash"
-        assert [m.payload for m in back.get_n(N, timeout=15)] == [f"m{i}".encode() for i in range(N)]
+        expected = [f"m{i}".encode() for i in range(N)] + [f"a{i}".encode() for i in range(AFTER)]
+        assert [m.payload for m in back.get_n(N + AFTER, timeout=15)] == expected
         back.expect_nothing()
         client(router, version, made).publish("dur/live", b"live", qos=1)
         assert back.get().payload == b"live", "the subscription survived too"

@@ -27,7 +27,8 @@ public func fuzzMQTTRecord(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
             now: clock
         )
         var journal = restored.journal
-        _ = journal.update(to: restored.state, sessionExpiry: 1, detachedAt: nil, now: clock)
+        _ = journal.update(
+            to: restored.state, sessionExpiry: 1, detachedAt: nil, identity: session?.identity, now: clock)
         _ = journal.forget()
     }
     return 0

@@ -45,6 +45,7 @@ extension MQTTConnectionHandler {
         case .send:
             break
         case .welcome(let welcome):
+            self.identity = MQTTSessionIdentity(welcome: welcome.details)
             self.established(session: welcome.session)
         case .lookUpLoginFailures:
             self.runEstablishment(self.wamp.loginFailuresLoaded(self.shared.loginFailures(self.clientAddress)))

@@ -47,6 +47,7 @@ extension MQTTConnectionHandler {
                 to: self.machine.session,
                 sessionExpiry: self.machine.sessionExpiry,
                 detachedAt: detachedAt,
+                identity: self.identity,
                 now: clock
             )
         }

@@ -369,8 +369,10 @@ extension MQTTConnectionHandler {
         self.forgetStoredSession()
         self.leaveGroups()
         self.leaveRealm()
-        if let owner = self.owner, let connect = self.connect {
-            self.shared.broker.release(realm: self.shared.endpoint.realm, clientID: connect.clientIdentifier, by: owner)
+        if let owner = self.owner {
+            // A session rejoined at start has no CONNECT; its machine knows the client id.
+            let clientID = self.connect?.clientIdentifier ?? self.machine.clientIdentifier
+            self.shared.broker.release(realm: self.shared.endpoint.realm, clientID: clientID, by: owner)
         }
         self.owner = nil
     }

@@ -64,6 +64,8 @@ public final class MQTTConnectionHandler: ChannelInboundHandler, DeliveryTarget 
     var delivering: UInt64?
     /// What of a persistent session is on disk (with durable storage only).
     var persisted: MQTTPersistedSession?
+    /// Who the realm admitted (stored with a persistent session, which rejoins under it at start).
+    var identity: MQTTSessionIdentity?
 
     public init(context shared: MQTTConnectionContext) {
         self.shared = shared

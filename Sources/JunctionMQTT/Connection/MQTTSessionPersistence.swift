@@ -31,6 +31,18 @@ public final class MQTTSessionPersistence: Sendable {
         public var journal: MQTTSessionJournal
         /// Milliseconds since the Unix epoch after which it is gone.
         public var expiresAt: Int64
+
+        /// Who its client was (nil: a version 1 record, restored only when its client is back).
+        public var identity: MQTTSessionIdentity? { self.journal.session?.identity }
+        public var sessionExpiry: UInt32 { self.journal.session?.sessionExpiry ?? 0 }
+    }
+
+    /// A stored session to rejoin its realm at start.
+    public struct Rejoining: Sendable {
+        public var key: String
+        public var clientID: String
+        public var identity: MQTTSessionIdentity
+        public var session: Restored
     }
 
     public let store: any MQTTRecordStore
@@ -91,6 +103,46 @@ public final class MQTTSessionPersistence: Sendable {
             return nil
         }
         return session
+    }
+
+    /// The stored sessions of `realm` that know who their client was (version 2 records), taken
+    /// like `take` does, to rejoin the realm before their clients are back. Expired ones are
+    /// removed from disk; version 1 ones stay for `take`.
+    public func takeRejoinable(realm: String, nowWall: Int64) -> [Rejoining] {
+        let prefix = realm + " "
+        let taken: [(String, Restored)] = self.restored.withLock { restored in
+            let keys = restored.compactMap { key, session in
+                key.hasPrefix(prefix) && session.identity != nil ? key : nil
+            }
+            return keys.sorted().compactMap { key in restored.removeValue(forKey: key).map { (key, $0) } }
+        }
+        var rejoining: [Rejoining] = []
+        for (key, session) in taken {
+            guard session.expiresAt > nowWall else {
+                var journal = session.journal
+                self.write(journal.forget(), session: key)
+                self.logger.info("stored MQTT session expired", metadata: ["session": "\(key)"])
+                continue
+            }
+            guard let identity = session.identity else { continue }
+            rejoining.append(
+                Rejoining(key: key, clientID: String(key.dropFirst(prefix.count)), identity: identity, session: session)
+            )
+        }
+        return rejoining
+    }
+
+    /// A stored session that may not be restored (`reason`): removed from disk, logged.
+    public func drop(_ session: Rejoining, reason: String) {
+        var journal = session.session.journal
+        self.write(journal.forget(), session: session.key)
+        self.logger.error(
+            "stored MQTT session dropped",
+            metadata: [
+                "session": "\(session.key)", "authid": "\(session.identity.authid)",
+                "authrole": "\(session.identity.authrole)", "reason": "\(reason)",
+            ]
+        )
     }
 
     /// Writes `writes` of session `key` in order; `whenDurable` after the last.

@@ -6,7 +6,8 @@ import WAMPCore
 /// `mqtt.message`, keyed by session and a serial that grows with every message stored, so the
 /// queue comes back in order.
 ///
-/// Wire format (MessagePack of a WAMP dict): `{"v": 1, "topic": String, "payload": binary,
+/// Wire format (MessagePack of a WAMP dict; `v` is `MQTTSessionRecord.version`, the format is the
+/// same in versions 1 and 2): `{"v": 2, "topic": String, "payload": binary,
 /// "x_mqtt": {qos, retain, 5.0 properties — as `MQTTMessageOptions`}, "ids": [subscription id],
 /// "queued_at": ms since 1970, "share": [share name, filter] (shared subscriptions only),
 /// "packet_id": UInt16 and "sequence": send order (in flight only), "released": Bool}`

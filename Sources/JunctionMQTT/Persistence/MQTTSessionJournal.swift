@@ -39,22 +39,25 @@ public struct MQTTSessionJournal: Sendable {
     /// The writes that make the disk hold `state` (`sessionExpiry` seconds; `detachedAt`: when
     /// the client left, nil while connected). `now` converts queue times to the wall clock:
     /// `uptime` (the machine's monotonic nanoseconds, as in `MQTTOutboundMessage.queuedAt`) and
-    /// `wall` (milliseconds since the Unix epoch).
+    /// `wall` (milliseconds since the Unix epoch). `identity`: who the client is (rejoining at
+    /// start needs it).
     public mutating func update(
         to state: MQTTSessionState,
         sessionExpiry: UInt32,
         detachedAt: Int64?,
+        identity: MQTTSessionIdentity? = nil,
         now: MQTTPersistenceClock
     ) -> [Write] {
         var writes: [Write] = []
         if let session = self.session, session.sessionExpiry == sessionExpiry,
             session.detachedAt == detachedAt,
+            session.identity == identity,
             session.matches(state)
         {
             // Unchanged.
         } else {
             let record = MQTTSessionRecord(
-                of: state, sessionExpiry: sessionExpiry, detachedAt: detachedAt)
+                of: state, sessionExpiry: sessionExpiry, detachedAt: detachedAt, identity: identity)
             self.session = record
             writes.append(.putSession(record))
         }

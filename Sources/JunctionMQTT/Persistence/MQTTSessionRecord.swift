@@ -3,15 +3,20 @@ import WAMPCore
 
 /// What a persistent session keeps on disk besides its messages: subscriptions (with options and
 /// subscription identifiers), the inbound QoS 2 packet ids awaiting PUBREL, the session expiry
-/// interval and, once the client is gone, when it left. Stored under `mqtt.session`, one record
-/// per (realm, client id); its messages are `MQTTMessageRecord`s under `mqtt.message`.
+/// interval, once the client is gone, when it left, and (version 2) who the client was, so the
+/// session can rejoin its realm at start. Stored under `mqtt.session`, one record per (realm,
+/// client id); its messages are `MQTTMessageRecord`s under `mqtt.message`.
 ///
 /// Wire format (MessagePack of a WAMP dict, so the decoder is WAMPCore's fuzzed one):
-/// `{"v": 1, "expiry": UInt32, "detached_at": ms since 1970 (absent while connected),
+/// `{"v": 2, "expiry": UInt32, "detached_at": ms since 1970 (absent while connected),
 ///   "qos2_in": [packet id, ...], "subscriptions": [[key, filter, share name | null, max QoS,
-///   no local, retain as published, retain handling, subscription id | null], ...]}`
+///   no local, retain as published, retain handling, subscription id | null], ...],
+///   "identity": [authid, authrole, authmethod, authprovider]}`. Version 1 has no `identity`:
+/// such a session is restored when its client reconnects, not at start.
 public struct MQTTSessionRecord: Sendable, Hashable {
-    public static let version: UInt64 = 1
+    public static let version: UInt64 = 2
+    /// The oldest version still read.
+    static let oldestVersion: UInt64 = 1
 
     /// By the filter as subscribed (`$share/g/f` included); `realmSubscription` is never kept.
     public var subscriptions: [String: MQTTSubscriptionEntry]
@@ -21,17 +26,21 @@ public struct MQTTSessionRecord: Sendable, Hashable {
     /// When the client disconnected (milliseconds since the Unix epoch); nil while it was
     /// connected, e.g. when the router crashed under it.
     public var detachedAt: Int64?
+    /// Who the client was; nil in a version 1 record.
+    public var identity: MQTTSessionIdentity?
 
     public init(
         subscriptions: [String: MQTTSubscriptionEntry] = [:],
         inboundQoS2: Set<UInt16> = [],
         sessionExpiry: UInt32 = 0,
-        detachedAt: Int64? = nil
+        detachedAt: Int64? = nil,
+        identity: MQTTSessionIdentity? = nil
     ) {
         self.subscriptions = subscriptions
         self.inboundQoS2 = inboundQoS2
         self.sessionExpiry = sessionExpiry
         self.detachedAt = detachedAt
+        self.identity = identity
     }
 
     /// Whether `state` has the same subscriptions and inbound QoS 2 ids (the realm subscription
@@ -52,14 +61,15 @@ public struct MQTTSessionRecord: Sendable, Hashable {
     }
 
     /// The record of `state`'s subscriptions and inbound QoS 2 ids.
-    init(of state: MQTTSessionState, sessionExpiry: UInt32, detachedAt: Int64?) {
+    init(of state: MQTTSessionState, sessionExpiry: UInt32, detachedAt: Int64?, identity: MQTTSessionIdentity?) {
         var subscriptions = state.subscriptions
         for key in subscriptions.keys { subscriptions[key]?.realmSubscription = nil }
         self.init(
             subscriptions: subscriptions,
             inboundQoS2: state.inboundQoS2,
             sessionExpiry: sessionExpiry,
-            detachedAt: detachedAt
+            detachedAt: detachedAt,
+            identity: identity
         )
     }
 
@@ -86,6 +96,12 @@ public struct MQTTSessionRecord: Sendable, Hashable {
             ),
         ]
         if let detachedAt = self.detachedAt { dict["detached_at"] = .int(detachedAt) }
+        if let identity = self.identity {
+            dict["identity"] = .list([
+                .string(identity.authid), .string(identity.authrole), .string(identity.authmethod),
+                .string(identity.authprovider),
+            ])
+        }
         return MQTTRecordCoding.encode(dict)
     }
 
@@ -154,6 +170,16 @@ public struct MQTTSessionRecord: Sendable, Hashable {
             )
         }
         self.subscriptions = subscriptions
+        if let value = dict["identity"] {
+            guard let fields = value.listValue, fields.count == 4, let authid = fields[0].stringValue,
+                let authrole = fields[1].stringValue, let authmethod = fields[2].stringValue,
+                let authprovider = fields[3].stringValue
+            else { throw MQTTRecordError("session record: malformed identity") }
+            self.identity = MQTTSessionIdentity(
+                authid: authid, authrole: authrole, authmethod: authmethod, authprovider: authprovider)
+        } else {
+            self.identity = nil
+        }
     }
 }
 
@@ -187,9 +213,10 @@ enum MQTTRecordCoding {
         guard let version = dict["v"]?.unsignedInteger else {
             throw MQTTRecordError("\(kind) record has no version")
         }
-        guard version == MQTTSessionRecord.version else {
+        guard version >= MQTTSessionRecord.oldestVersion, version <= MQTTSessionRecord.version else {
             throw MQTTRecordError(
-                "\(kind) record version \(version) is not the supported \(MQTTSessionRecord.version)")
+                "\(kind) record version \(version) is not one of the supported "
+                    + "\(MQTTSessionRecord.oldestVersion)...\(MQTTSessionRecord.version)")
         }
         return dict
     }

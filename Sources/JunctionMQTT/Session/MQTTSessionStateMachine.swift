@@ -190,8 +190,43 @@ public struct MQTTSessionStateMachine: Sendable {
         var actions: [Action] = [.send(.connack(connack))]
         if let will = self.will { actions.append(.armWill(will)) }
         guard let resumed else { return actions }
-        self.session = resumed
-        for key in resumed.subscriptions.keys.sorted() {
+        self.resubscribe(resumed, into: &actions)
+        // Redeliver what was in flight, in the order it was first sent, then what queued.
+        for (id, inflight) in self.session.inflight.sorted(by: { $0.value.sequence < $1.value.sequence }) {
+            if inflight.released {
+                actions.append(.send(.pubrel(MQTTPublishAck(packetIdentifier: id))))
+            } else {
+                actions.append(
+                    contentsOf: self.publishPacket(inflight.outbound, packetIdentifier: id, dup: true, now: now)
+                )
+            }
+        }
+        self.drainQueue(now: now, into: &actions)
+        return actions
+    }
+
+    /// A stored session rejoins its realm at start, before its client is back: detached, with
+    /// its subscriptions made again in the realm, so it queues what is published until a
+    /// connection takes it over (`handOver`) or it expires. No will: none is stored.
+    public mutating func restored(
+        clientIdentifier: String,
+        session: MQTTSessionState,
+        sessionExpiry: UInt32
+    ) -> [Action] {
+        guard self.phase == .awaitingConnect else { return [] }
+        self.phase = .detached
+        self.clientIdentifier = clientIdentifier
+        self.cleanStart = false
+        self.sessionExpiry = sessionExpiry
+        var actions: [Action] = []
+        self.resubscribe(session, into: &actions)
+        return actions
+    }
+
+    /// Takes `state` as the session's and subscribes each of its filters in the realm again.
+    private mutating func resubscribe(_ state: MQTTSessionState, into actions: inout [Action]) {
+        self.session = state
+        for key in state.subscriptions.keys.sorted() {
             guard var entry = self.session.subscriptions[key] else { continue }
             entry.realmSubscription = nil
             self.session.subscriptions[key] = entry
@@ -206,18 +241,6 @@ public struct MQTTSessionStateMachine: Sendable {
                 )
             )
         }
-        // Redeliver what was in flight, in the order it was first sent, then what queued.
-        for (id, inflight) in self.session.inflight.sorted(by: { $0.value.sequence < $1.value.sequence }) {
-            if inflight.released {
-                actions.append(.send(.pubrel(MQTTPublishAck(packetIdentifier: id))))
-            } else {
-                actions.append(
-                    contentsOf: self.publishPacket(inflight.outbound, packetIdentifier: id, dup: true, now: now)
-                )
-            }
-        }
-        self.drainQueue(now: now, into: &actions)
-        return actions
     }
 
     /// The credentials were refused (`reason`: 0x86, 0x87, 0x88 ...).

@@ -50,6 +50,8 @@ extension ListenerService {
             }.bind(host: listener.host, port: listener.port).get()
         case .mqtt(let listener):
             let context = runtime.mqttContext(listener.endpoint, authMethods: listener.authMethods)
+            // Before accepting: a returning client then finds its stored session in the realm.
+            _ = try? await runtime.rejoinStoredMQTTSessions(context)?.get()
             return try await Self.accepting(
                 bootstrap, limit: listener.liveness.maxConnections, tls: listener.tls, runtime: runtime
             ) { pipeline, admitted in

@@ -54,6 +54,9 @@ extension JunctionRuntime {
         authMethods: Set<AuthMethod>?
     ) -> WebSocketAlternateEndpoint {
         let context = self.mqttContext(settings.endpoint, authMethods: authMethods)
+        // Not waited for (routes are built synchronously): a client connecting in the moment
+        // before its stored session owns its client id starts afresh, and the log says so.
+        self.rejoinStoredMQTTSessions(context)
         let maxFrameSize = settings.endpoint.session.maximumPacketSize
         return WebSocketAlternateEndpoint(
             path: settings.path,
