@@ -63,6 +63,9 @@ extension ClusterService {
     func commandConnectionLost() {
         let now = Self.now()
         let (waiting, expired) = self.state.withLockedValue { state in
+            // In one step: a publication never finds the connection gone without being held.
+            state.ready = false
+            state.commands = nil
             state.inFlight.connectionLost(now: now)
             return (
                 state.inFlight.count,

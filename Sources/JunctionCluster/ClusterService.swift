@@ -123,10 +123,6 @@ public final class ClusterService: Service, Sendable {
                         "cluster: Redis connection lost, local routing continues",
                         metadata: ["redis": "\(self.redisConnector)", "error": "\(error)"])
                 }
-                self.state.withLockedValue { state in
-                    state.ready = false
-                    state.commands = nil
-                }
                 self.commandConnectionLost()
                 self.resetRemoteCalls(with: nil, reason: "this node lost its Redis connection; the answer may be lost")
                 self.recordMetrics()

@@ -133,11 +133,12 @@ extension Realm {
         guard let link = self.streamLink, self.history.isEnabled,
             case .valid(let request) = self.getEventsRequest(call, caller: record)
         else { return false }
+        let session = record.id
         let accepted = link.realm(self.name, readStreamsMatching: request.topic, match: request.match, after: [:]) {
             [self] result in
-            self.eventLoop.execute { self.finishClusterGetEvents(call, request, result, from: record.id) }
+            self.eventLoop.execute { self.finishClusterGetEvents(call, request, result, from: session) }
         }
-        if !accepted { self.finishClusterGetEvents(call, request, .failure(ClusterUnreachable()), from: record.id) }
+        if !accepted { self.finishClusterGetEvents(call, request, .failure(ClusterUnreachable()), from: session) }
         return true
     }
 

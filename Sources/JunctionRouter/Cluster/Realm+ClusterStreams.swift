@@ -166,7 +166,8 @@ extension Realm {
                         || filter.admits(session: subscriber, authid: receiver.authid, authrole: receiver.authrole)
                 else { continue }
                 if let offset = position?.offset, !floors.isEmpty,
-                    let floor = floors[StreamFloorKey(subscription: subscription.id, session: subscriber, topic: topic)],
+                    let floor = floors[
+                        StreamFloorKey(subscription: subscription.id, session: subscriber, topic: topic)],
                     offset <= floor
                 {
                     continue

@@ -358,7 +358,9 @@ extension Realm {
 
     /// Checks a `get_events` call: the subscription, the caller's right to it and the query.
     func getEventsRequest(_ call: WAMPMessage.Call, caller: SessionRecord) -> GetEventsRequest {
-        guard let id = Self.idArgument(call) else { return .refused(Self.invalidArgument("expected a subscription id")) }
+        guard let id = Self.idArgument(call) else {
+            return .refused(Self.invalidArgument("expected a subscription id"))
+        }
         guard let subscription = self.broker.subscriptions[id] else {
             return .refused(.error(WAMPErrorURI.noSuchSubscription, "no subscription \(id)"))
         }

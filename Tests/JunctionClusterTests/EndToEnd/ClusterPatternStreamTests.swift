@@ -24,7 +24,8 @@ struct ClusterPatternStreamTests {
             try await nodes.waitUntil("B's watcher got x's 15 events") { await seen.count >= 15 }
             let x5 = try #require(await seen.events.first { $0.position?.offset == 5 }?.position)
             // Node C starts now: it saw none of the 30 events.
-            let late = try await ClusterTestNodes.start(["node-c"], redis: nodes.redis, realm: realm, waitUntilFormed: false)
+            let late = try await ClusterTestNodes.start(
+                ["node-c"], redis: nodes.redis, realm: realm, waitUntilFormed: false)
             do {
                 try await nodes.waitUntil("C is connected") { late.node(0).isReady }
                 let subscriber = try await late.client(0)

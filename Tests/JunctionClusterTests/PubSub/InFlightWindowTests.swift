@@ -18,6 +18,7 @@ import Testing
 
     @Test func whatADroppedConnectionLeftIsResentInSequenceOrderOnceThenGivenUp() {
         var window = InFlightWindow<String>()
+        _ = window.takeForResend()
         for (sequence, item) in [(1, "a"), (2, "b"), (3, "c")] { window.sent(UInt64(sequence), item) }
         #expect(window.answered(1) == "a")
         window.connectionLost(now: 100)
@@ -36,18 +37,44 @@ import Testing
         #expect(window.isEmpty)
     }
 
-    @Test func withoutRedisForLongerThanTheTimeoutEverythingIsGivenUp() {
+    @Test func whileReconnectingPublicationsAreHeldAndSentFirstInSequenceOrder() {
         var window = InFlightWindow<String>()
+        #expect(!window.isHolding)  // never connected: nothing is held
+        _ = window.takeForResend()
+        window.sent(1, "a")
+        #expect(!window.isHolding)  // connected: sent, not held
+        window.connectionLost(now: 100)
+        #expect(window.isHolding)
+        window.hold(2, "b")
+        let resend = window.takeForResend()
+        #expect(resend.resend.map(\.sequence) == [1, 2])
+        #expect(resend.resend.map(\.attempts) == [2, 1])
+        #expect(!window.isHolding)
+    }
+
+    @Test func withoutRedisForLongerThanTheTimeoutEverythingIsGivenUpAndNothingMoreIsHeld() {
+        var window = InFlightWindow<String>()
+        _ = window.takeForResend()
         window.sent(1, "a")
         window.connectionLost(now: 1000)
         window.connectionLost(now: 1500)  // a failed reconnect: still lost since 1000
+        window.hold(2, "b")
         #expect(window.expire(now: 1999, timeout: 1000).isEmpty)
-        #expect(window.expire(now: 2000, timeout: 1000).map(\.item) == ["a"])
+        #expect(window.expire(now: 2000, timeout: 1000).map(\.item) == ["a", "b"])
         #expect(window.isEmpty)
-        // Nothing in flight: a lost connection starts no clock.
-        window.connectionLost(now: 3000)
-        window.sent(2, "b")
-        #expect(window.expire(now: 9000, timeout: 1000).isEmpty)
+        #expect(!window.isHolding)
+        window.connectionLost(now: 3000)  // another failed attempt: still not holding
+        #expect(!window.isHolding)
+    }
+
+    @Test func holdingStopsAtTheCapacity() {
+        var window = InFlightWindow<Int>(capacity: 2)
+        _ = window.takeForResend()
+        window.connectionLost(now: 0)
+        window.hold(1, 1)
+        #expect(window.isHolding)
+        window.hold(2, 2)
+        #expect(!window.isHolding)
     }
 
     @Test func theServiceStoppingGivesUpEverything() {

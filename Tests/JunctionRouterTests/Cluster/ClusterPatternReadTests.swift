@@ -39,7 +39,8 @@ import WAMPCore
         var second = Self.event(1, at: 5)
         second.order = 2
         let merged = ClusterPatternRead.interleave([
-            [first, third].map { ClusterTopicEvent(topic: "a", event: $0) }, [ClusterTopicEvent(topic: "b", event: second)],
+            [first, third].map { ClusterTopicEvent(topic: "a", event: $0) },
+            [ClusterTopicEvent(topic: "b", event: second)],
         ])
         #expect(merged.map { "\($0.topic)\($0.event.offset)" } == ["a1", "b1", "a2"])
     }

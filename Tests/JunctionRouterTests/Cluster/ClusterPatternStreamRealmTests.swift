@@ -22,6 +22,15 @@ import WAMPCore
             publisher: Self.publisher, position: StreamPosition(offset: offset, epoch: "E"))
     }
 
+    static func getEvents(_ h: RealmHarness, _ reader: UInt64, _ subscription: UInt64, request: UInt64) {
+        h.send(
+            .call(
+                .init(
+                    request: request, procedure: "wamp.subscription.get_events",
+                    payload: .init(args: [.uint(subscription)]))),
+            from: reader)
+    }
+
     @Test func aPatternRecoveryReadsTheClusterThenSendsNewerLiveEventsOnce() {
         let (h, link) = ClusterStreamRealmTests.harness()
         let (subscriber, peer) = h.join()
@@ -78,7 +87,9 @@ import WAMPCore
             .success(
                 ClusterPatternRead(
                     epoch: "E",
-                    topics: ["com.s.a": ClusterStreamRead(epoch: "E", current: 3, events: [Self.stored(3, 3, at: 1)])])))
+                    topics: [
+                        "com.s.a": ClusterStreamRead(epoch: "E", current: 3, events: [Self.stored(3, 3, at: 1)])
+                    ])))
         h.loop.run()
         guard case .error(let error)? = peer.take().first else {
             Issue.record("no ERROR")
@@ -116,7 +127,7 @@ import WAMPCore
         // The node's own copy has only one event.
         Self.live(h, "com.s.a", 5, 5)
         _ = peer.take()
-        h.send(.call(.init(request: 99, procedure: "wamp.subscription.get_events", payload: .init(args: [.uint(subscription)]))), from: reader)
+        Self.getEvents(h, reader, subscription, request: 99)
         #expect(peer.take().isEmpty)  // nothing until the read is back
         let reads = link.takePatternReads()
         #expect(reads.map(\.after) == [[:]])
@@ -135,12 +146,13 @@ import WAMPCore
             return
         }
         let events = result.payload.args?.first?.listValue ?? []
-        #expect(events.compactMap { $0.dictValue?["args"]?.listValue?.first?.signedInteger } == [1, 2, 3, 101, 4, 5])
+        #expect(
+            events.compactMap { $0.dictValue?["args"]?.listValue?.first?.signedInteger } == [1, 2, 3, 101, 4, 5])
         #expect(events.first?.dictValue?["details"]?.dictValue?["_offset"] == .uint(1))
         #expect(events.first?.dictValue?["topic"] == "com.s.a")
         // Without Redis: the node's copy.
         link.connected.withLockedValue { $0 = false }
-        h.send(.call(.init(request: 100, procedure: "wamp.subscription.get_events", payload: .init(args: [.uint(subscription)]))), from: reader)
+        Self.getEvents(h, reader, subscription, request: 100)
         h.loop.run()
         guard case .result(let local)? = peer.take().last else {
             Issue.record("no RESULT without Redis")
@@ -152,7 +164,7 @@ import WAMPCore
     @Test func anInvalidGetEventsCallIsRefusedWithoutAskingRedis() {
         let (h, link) = ClusterStreamRealmTests.harness()
         let (reader, peer) = h.join()
-        h.send(.call(.init(request: 99, procedure: "wamp.subscription.get_events", payload: .init(args: [.uint(12345)]))), from: reader)
+        Self.getEvents(h, reader, 12345, request: 99)
         h.loop.run()
         #expect(link.takePatternReads().isEmpty)
         guard case .error(let error)? = peer.take().last else {

@@ -140,7 +140,8 @@ import WAMPCore
                 [.uint(9_000_002), .uint(8_000_002)],
             ])
         #expect(meta.published.withLockedValue { $0.count } == before)
-        #expect(h.meta(me, peer, "wamp.subscription.get", [.uint(8_000_001)]).errorURI == WAMPErrorURI.noSuchSubscription)
+        #expect(
+            h.meta(me, peer, "wamp.subscription.get", [.uint(8_000_001)]).errorURI == WAMPErrorURI.noSuchSubscription)
     }
 
     @Test func metaEventsCrossWhenAnotherNodeListens() {
