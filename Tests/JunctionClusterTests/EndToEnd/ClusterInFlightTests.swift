@@ -17,7 +17,11 @@ struct ClusterInFlightTests {
             let topics = [base + ".h.k", base + ".plain"]
             let subscriber = try await nodes.client(1)
             let log = StreamLog()
-            for topic in topics { try await subscriber.subscribe(topic) { await log.append($0) } }
+            // One subscription over both topics: the client runs each subscription's handler on
+            // its own, so order across topics is visible only within one.
+            try await subscriber.subscribe(base + ".", options: SubscribeOptions(match: .prefix)) {
+                await log.append($0)
+            }
             try await nodes.waitUntil("node A knows B's interest") {
                 nodes.node(0).remoteInterest(realm: "realm1", topic: topics[1])
             }
@@ -32,7 +36,7 @@ struct ClusterInFlightTests {
                     kills += Int(killed.integer ?? 0)
                 }
             }
-            #expect(kills >= 4)  // both nodes' command connections, twice
+            #expect(kills >= 2)
             do {
                 try await nodes.waitUntil("B received every event", seconds: 60) { await log.count >= count }
             } catch {
@@ -44,7 +48,9 @@ struct ClusterInFlightTests {
             #expect(events.compactMap(\.position?.offset) == Array(1...UInt64(count / 2)))
             #expect(nodes.node(1).counters.lost == 0)
             #expect(nodes.node(0).counters.droppedWhileDisconnected == 0)
-            #expect(nodes.node(0).counters.connects >= 3)
+            #expect(nodes.node(0).counters.connects >= 2)
+            // The kill caught publications in flight (about a thousand in a debug build): resent.
+            #expect(nodes.node(0).counters.resent > 0)
             await admin.close()
             await publisher.close()
             await subscriber.close()
