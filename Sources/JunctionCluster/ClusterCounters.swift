@@ -14,6 +14,9 @@ public struct ClusterCounters: Sendable, Hashable {
     public var rejectedFrames: UInt64 = 0
     /// Redis connections (re)established.
     public var connects: UInt64 = 0
+    /// Publications resent on a new command connection because the old one closed before Redis
+    /// answered them.
+    public var resent: UInt64 = 0
     /// RPC messages (INVOCATION, INTERRUPT, YIELD, ERROR) sent to and received from other nodes.
     public var rpcSent: UInt64 = 0
     public var rpcReceived: UInt64 = 0

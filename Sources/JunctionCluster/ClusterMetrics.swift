@@ -8,6 +8,7 @@ struct ClusterMetrics: Sendable {
     let repaired: Counter
     let lost: Counter
     let dropped: Counter
+    let resent: Counter
     let rejected: Counter
     let connects: Counter
     let rpcSent: Counter
@@ -21,6 +22,7 @@ struct ClusterMetrics: Sendable {
         self.repaired = Counter(label: "junction_cluster_publications_repaired_total", factory: factory)
         self.lost = Counter(label: "junction_cluster_publications_lost_total", factory: factory)
         self.dropped = Counter(label: "junction_cluster_publications_not_sent_total", factory: factory)
+        self.resent = Counter(label: "junction_cluster_publications_resent_total", factory: factory)
         self.rejected = Counter(label: "junction_cluster_frames_rejected_total", factory: factory)
         self.connects = Counter(label: "junction_cluster_redis_connects_total", factory: factory)
         self.rpcSent = Counter(label: "junction_cluster_rpc_messages_sent_total", factory: factory)

@@ -9,8 +9,11 @@ extension ClusterService {
     func connectStreams(_ commands: RedisConnection) async throws {
         let publish = try await self.send(commands, RESPCommand("SCRIPT", "LOAD", ClusterKeys.streamPublishScript))
         let read = try await self.send(commands, RESPCommand("SCRIPT", "LOAD", ClusterKeys.streamReadScript))
+        let patternRead = try await self.send(
+            commands, RESPCommand("SCRIPT", "LOAD", ClusterKeys.streamPatternReadScript))
         self.state.withLockedValue {
-            $0.streamScripts = StreamScripts(publish: publish.string ?? "", read: read.string ?? "")
+            $0.streamScripts = StreamScripts(
+                publish: publish.string ?? "", read: read.string ?? "", patternRead: patternRead.string ?? "")
         }
         for realm in self.router.realms.values {
             try await self.seedStreamMerge(realm: realm.name, commands)

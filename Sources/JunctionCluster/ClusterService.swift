@@ -123,10 +123,7 @@ public final class ClusterService: Service, Sendable {
                         "cluster: Redis connection lost, local routing continues",
                         metadata: ["redis": "\(self.redisConnector)", "error": "\(error)"])
                 }
-                self.state.withLockedValue { state in
-                    state.ready = false
-                    state.commands = nil
-                }
+                self.commandConnectionLost()
                 self.resetRemoteCalls(with: nil, reason: "this node lost its Redis connection; the answer may be lost")
                 self.recordMetrics()
                 try? await Task.sleep(for: backoff.nextDelay())
@@ -137,6 +134,7 @@ public final class ClusterService: Service, Sendable {
             realm.attachStreamLink(nil)
             realm.attachClusterRPC(nil)
         }
+        self.giveUp(self.state.withLockedValue { $0.inFlight.giveUpAll() }, reason: "the cluster service stopped")
         await self.stopMeta()
         if !self.crashed.withLockedValue({ $0 }) { await self.leave() }
         try? await self.group.shutdownGracefully()
@@ -153,11 +151,18 @@ public final class ClusterService: Service, Sendable {
         let sha = try await self.send(commands, RESPCommand("SCRIPT", "LOAD", ClusterKeys.publishScript)).string ?? ""
         try await self.connectStreams(commands)
         try await self.claimSessionSlot(commands)
-        self.state.withLockedValue { state in
+        let (resent, givenUp) = self.state.withLockedValue { state in
+            // What the last connection left unanswered goes first, before anything newer.
+            let resend = self.resendInFlight(on: commands, state: &state)
             state.commands = commands
             state.scriptSHA = sha
             state.lastProbe = Self.now()
             state.counters.connects += 1
+            return resend
+        }
+        self.giveUp(givenUp, reason: "sent on two connections without an answer")
+        if resent > 0 {
+            self.logger.info("cluster: resent the publications in flight", metadata: ["count": "\(resent)"])
         }
         onConnected()
         self.logger.info("cluster: connected to Redis", metadata: ["redis": "\(self.redisConnector)"])
@@ -315,6 +320,7 @@ public final class ClusterService: Service, Sendable {
         metrics.lost.increment(by: Int64(now.lost - before.lost))
         metrics.dropped.increment(by: Int64(now.droppedWhileDisconnected - before.droppedWhileDisconnected))
         metrics.rejected.increment(by: Int64(now.rejectedFrames - before.rejectedFrames))
+        metrics.resent.increment(by: Int64(now.resent - before.resent))
         metrics.connects.increment(by: Int64(now.connects - before.connects))
         metrics.rpcSent.increment(by: Int64(now.rpcSent - before.rpcSent))
         metrics.rpcReceived.increment(by: Int64(now.rpcReceived - before.rpcReceived))

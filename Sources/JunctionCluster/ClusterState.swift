@@ -16,6 +16,9 @@ struct ClusterState {
     var subscriber: RedisConnection?
     /// The last sequence number on this node's ordered path.
     var sequence: UInt64 = 0
+    /// Publications sent whose script has not answered yet: resent on the next connection when
+    /// this one drops (`ClusterService+InFlight.swift`).
+    var inFlight = InFlightWindow<InFlightPublication>()
     var membership: ClusterMembership
     var sources: [ClusterSource: SourceSequence<ClusterPublication>] = [:]
     var interest = InterestIndex()

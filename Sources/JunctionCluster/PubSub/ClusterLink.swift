@@ -5,7 +5,8 @@ import WAMPCore
 
 /// The realms' way out: puts each publication of a local session that another node wants on this
 /// node's ordered path — one EVALSHA that appends it to the node's stream and PUBLISHes it, queued
-/// under the cluster lock so sequence order is wire order.
+/// under the cluster lock so sequence order is wire order, and kept until Redis answers (resent
+/// if the connection drops first).
 final class ClusterLink: RealmClusterLink {
     private unowned let service: ClusterService
 
@@ -21,7 +22,7 @@ final class ClusterLink: RealmClusterLink {
         let configuration = service.configuration
         service.state.withLockedValue { state in
             guard state.interest.wants(realm: realm, topic: topic) else { return }
-            guard let commands = state.commands, let sha = state.scriptSHA else {
+            guard let sha = state.scriptSHA, ClusterService.canPublish(state) else {
                 state.counters.droppedWhileDisconnected += 1
                 return
             }
@@ -40,16 +41,7 @@ final class ClusterLink: RealmClusterLink {
                 ByteBuffer(string: "\(configuration.streamLength)"),
                 ByteBuffer(string: "\(configuration.evictAfterMilliseconds * 10)"),
             ])
-            commands.sendWithoutWaiting(command).whenComplete { result in
-                switch result {
-                case .success:
-                    service.madeProgress()
-                case .failure(let error):
-                    service.logger.warning(
-                        "cluster: a publication did not reach Redis; receivers will see a gap",
-                        metadata: ["sequence": "\(sequence)", "error": "\(error)"])
-                }
-            }
+            service.sendPublication(sequence, InFlightPublication(command: command, onReply: nil), state: &state)
         }
     }
 }

@@ -38,6 +38,7 @@ struct ClusterKeys: Sendable {
     /// can miss on the live path is in the stream (KEYS: stream, channel; ARGV: id, frame, maxlen,
     /// stream TTL in ms).
     static let publishScript = """
+        if #redis.call('XRANGE', KEYS[1], ARGV[1], ARGV[1]) > 0 then return 0 end
         redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[3], ARGV[1], 'f', ARGV[2])
         redis.call('PEXPIRE', KEYS[1], ARGV[4])
         return redis.call('PUBLISH', KEYS[2], ARGV[2])

@@ -27,7 +27,7 @@ final class ClusterStreamLink: RealmStreamLink {
         let keys = service.keys
         let wallNow = WallClock.system.now()
         return service.state.withLockedValue { state in
-            guard let commands = state.commands, let sha = state.streamScripts?.publish else {
+            guard let sha = state.streamScripts?.publish, ClusterService.canPublish(state) else {
                 state.counters.droppedWhileDisconnected += 1
                 return false
             }
@@ -39,12 +39,12 @@ final class ClusterStreamLink: RealmStreamLink {
                 options: options, details: details, publisher: publisher
             ).encoded()
             let arguments: [String] = [
-                "EVALSHA", sha, "6",
+                "EVALSHA", sha, "7",
                 keys.stream(node: configuration.node, epoch: service.epoch),
                 keys.eventChannel(node: configuration.node, epoch: service.epoch),
                 keys.streamEpoch(realm: realm), keys.streamOffsets(realm: realm),
                 keys.topicHistory(realm: realm, topic: topic), keys.retained(realm: realm),
-                "\(sequence)-0",
+                keys.streamOrder(realm: realm), "\(sequence)-0",
             ]
             var buffers = arguments.map { ByteBuffer(string: $0) }
             buffers.append(ByteBuffer(bytes: frame))
@@ -55,10 +55,9 @@ final class ClusterStreamLink: RealmStreamLink {
             ] {
                 buffers.append(ByteBuffer(string: argument))
             }
-            commands.sendWithoutWaiting(RESPCommand(arguments: buffers)).whenComplete { result in
+            let onReply: @Sendable (Result<RESPValue, any Error>) -> Void = { result in
                 switch result {
                 case .success(let reply):
-                    service.madeProgress()
                     if let message = reply.errorMessage {
                         service.logger.error(
                             "cluster: the stream publish script failed",
@@ -94,6 +93,9 @@ final class ClusterStreamLink: RealmStreamLink {
                     completion(.failure(error))
                 }
             }
+            service.sendPublication(
+                sequence, InFlightPublication(command: RESPCommand(arguments: buffers), onReply: onReply),
+                state: &state)
             return true
         }
     }
@@ -109,7 +111,8 @@ final class ClusterStreamLink: RealmStreamLink {
             return commands.sendWithoutWaiting(
                 RESPCommand(
                     "EVALSHA", sha, "3", keys.streamEpoch(realm: realm), keys.streamOffsets(realm: realm),
-                    keys.topicHistory(realm: realm, topic: topic), topic, "\(offset + 1)-0", self.epochCandidate))
+                    keys.topicHistory(realm: realm, topic: topic), topic, Self.firstID(after: offset),
+                    self.epochCandidate))
         }
         guard let reply else { return false }
         reply.whenComplete { result in
@@ -127,4 +130,43 @@ final class ClusterStreamLink: RealmStreamLink {
         }
         return true
     }
+
+    func realm(
+        _ realm: String, readStreamsMatching pattern: String, match: MatchPolicy, after offsets: [String: UInt64],
+        completion: @escaping @Sendable (Result<ClusterPatternRead, any Error>) -> Void
+    ) -> Bool {
+        let service = self.service
+        let keys = service.keys
+        let reply: EventLoopFuture<RESPValue>? = service.state.withLockedValue { state in
+            guard let commands = state.commands, let sha = state.streamScripts?.patternRead else { return nil }
+            var arguments = [
+                "EVALSHA", sha, "2", keys.streamEpoch(realm: realm), keys.streamOffsets(realm: realm),
+                self.epochCandidate, keys.topicHistoryPrefix(realm: realm), match.rawValue, pattern,
+            ]
+            for (topic, offset) in offsets {
+                arguments.append(topic)
+                arguments.append(Self.firstID(after: offset))
+            }
+            return commands.sendWithoutWaiting(RESPCommand(arguments: arguments.map { ByteBuffer(string: $0) }))
+        }
+        guard let reply else { return false }
+        reply.whenComplete { result in
+            switch result {
+            case .success(let value):
+                service.madeProgress()
+                do {
+                    completion(.success(try StreamReadReply.parsePattern(value)))
+                } catch {
+                    completion(.failure(error))
+                }
+            case .failure(let error):
+                completion(.failure(error))
+            }
+        }
+        return true
+    }
+
+    /// The smallest entry id after `offset` (entries are `<offset>-0`): `<offset>-1`, which needs
+    /// no arithmetic that a client's huge offset could overflow.
+    static func firstID(after offset: UInt64) -> String { "\(offset)-1" }
 }

@@ -30,8 +30,10 @@ extension Realm {
         var recovered: [EventHistory.Entry]?
         if let recover = subscribe.options["_recover"] {
             // Clustered: the stream's history is in Redis; answered once it is read.
-            if match == .exact, self.streamLink != nil,
-                self.recoverThroughCluster(recover, for: subscribe, from: record)
+            if self.streamLink != nil,
+                match == .exact
+                    ? self.recoverThroughCluster(recover, for: subscribe, from: record)
+                    : self.recoverPatternThroughCluster(recover, for: subscribe, match: match, from: record)
             {
                 return
             }

@@ -4,8 +4,8 @@ import WAMPCore
 /// ordered path through Redis, which gives each one its cluster-wide offset and keeps the topic's
 /// history and retained event; local delivery waits for that offset, and the publisher's later
 /// publications wait behind it (`PublisherOrder`). `_recover` on an exact subscription reads the
-/// topic's history from Redis. The realm keeps a copy of what it sees (history for
-/// `get_events`, retained events for `get_retained`).
+/// topic's history from Redis (a pattern's: `Realm+ClusterPatternStreams.swift`). The realm keeps
+/// a copy of what it sees (retained events for `get_retained`, history for when Redis is away).
 extension Realm {
     /// Attaches (or with `nil` detaches) the cluster's streams; must be called on the realm's loop.
     public func attachStreamLink(_ link: (any RealmStreamLink)?) {
@@ -140,7 +140,7 @@ extension Realm {
             self.history.record(
                 topic: topic, offset: position.offset, publication: publication, details: details, payload: payload,
                 filter: filter, now: self.clock.now())
-            if !self.clusterStreams.recoveries.isEmpty {
+            if !self.clusterStreams.recoveries.isEmpty || !self.clusterStreams.patternRecoveries.isEmpty {
                 self.bufferForRecoveries(
                     topic: topic, event: BufferedStreamEvent(
                         offset: position.offset, publication: publication, details: details, payload: payload),
@@ -166,7 +166,8 @@ extension Realm {
                         || filter.admits(session: subscriber, authid: receiver.authid, authrole: receiver.authrole)
                 else { continue }
                 if let offset = position?.offset, !floors.isEmpty,
-                    let floor = floors[StreamFloorKey(subscription: subscription.id, session: subscriber)],
+                    let floor = floors[
+                        StreamFloorKey(subscription: subscription.id, session: subscriber, topic: topic)],
                     offset <= floor
                 {
                     continue
@@ -183,6 +184,13 @@ extension Realm {
                 filter.admits(session: record.id, authid: record.authid, authrole: record.authrole)
             else { continue }
             self.clusterStreams.recoveries[token]?.buffered.append(event)
+        }
+        for (token, pending) in self.clusterStreams.patternRecoveries
+        where pending.match.matches(pattern: pending.subscribe.topic, uri: topic) {
+            guard let record = self.sessions[pending.session],
+                filter.admits(session: record.id, authid: record.authid, authrole: record.authrole)
+            else { continue }
+            self.clusterStreams.patternRecoveries[token]?.buffered.append((topic, event))
         }
     }
 
@@ -275,10 +283,8 @@ extension Realm {
                         subscription: id, publication: event.publication, details: event.details,
                         payload: event.payload)))
         }
-        self.clusterStreams.floors = self.clusterStreams.floors.filter {
-            self.sessions[$0.key.session]?.subscriptions.contains($0.key.subscription) == true
-        }
-        self.clusterStreams.floors[StreamFloorKey(subscription: id, session: record.id)] = last
+        self.pruneStreamFloors()
+        self.clusterStreams.floors[StreamFloorKey(subscription: id, session: record.id, topic: subscribe.topic)] = last
         if created, let subscription = self.broker.subscriptions[id] {
             self.publishMetaEvent(
                 MetaTopic.subscriptionOnCreate, args: [.uint(record.id), .dict(Self.metaDetails(of: subscription))])
@@ -288,7 +294,14 @@ extension Realm {
         }
     }
 
-    private static func stamp(_ details: inout WAMPDict, _ position: StreamPosition) {
+    /// Forgets the floors of subscriptions that ended.
+    func pruneStreamFloors() {
+        self.clusterStreams.floors = self.clusterStreams.floors.filter {
+            self.sessions[$0.key.session]?.subscriptions.contains($0.key.subscription) == true
+        }
+    }
+
+    static func stamp(_ details: inout WAMPDict, _ position: StreamPosition) {
         details["_offset"] = .uint(position.offset)
         details["_epoch"] = .string(position.epoch)
     }

@@ -22,6 +22,15 @@ public protocol RealmStreamLink: AnyObject, Sendable {
         _ realm: String, readStream topic: String, after offset: UInt64,
         completion: @escaping @Sendable (Result<ClusterStreamRead, any Error>) -> Void
     ) -> Bool
+
+    /// Reads, in one atomic step, the cluster's epoch and every history topic that matches
+    /// `pattern` or is listed in `offsets`: its current offset and the events kept after the
+    /// offset listed for it (all kept events of a topic not listed). For a pattern `_recover` and
+    /// `wamp.subscription.get_events`.
+    func realm(
+        _ realm: String, readStreamsMatching pattern: String, match: MatchPolicy, after offsets: [String: UInt64],
+        completion: @escaping @Sendable (Result<ClusterPatternRead, any Error>) -> Void
+    ) -> Bool
 }
 
 /// What the cluster keeps of one history topic: the widest of the rules that cover it.
@@ -64,11 +73,15 @@ public struct ClusterStreamEvent: Sendable {
     /// The EVENT details the publishing node computed (without `_offset`/`_epoch`).
     public var details: WAMPDict
     public var publisher: RemotePublisher
+    /// The realm's publication count when Redis took it (nil in entries written before it was
+    /// kept): events of several topics interleave by it.
+    public var order: UInt64?
 
     public init(
         offset: UInt64, timestamp: Int64, publication: UInt64, payload: Payload, options: WAMPDict,
-        details: WAMPDict, publisher: RemotePublisher
+        details: WAMPDict, publisher: RemotePublisher, order: UInt64? = nil
     ) {
+        self.order = order
         self.offset = offset
         self.timestamp = timestamp
         self.publication = publication

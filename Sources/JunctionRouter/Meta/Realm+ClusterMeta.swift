@@ -46,11 +46,25 @@ extension Realm {
     }
 
     /// `node` died or left the cluster: its sessions and subscriptions are forgotten here, and
-    /// this node's subscribers get `wamp.session.on_leave` for each of its sessions (every
-    /// surviving node tells its own subscribers, so the event does not cross the cluster).
+    /// this node's subscribers get, as if the sessions had left here, `on_unsubscribe` for each
+    /// of their subscriptions, `on_delete` for each subscription left without subscribers, then
+    /// `wamp.session.on_leave` for each session (every surviving node tells its own subscribers,
+    /// so the events do not cross the cluster).
     public func remoteNodeGone(_ node: String) {
         self.eventLoop.preconditionInEventLoop()
+        let subscriptions = self.remoteDirectory.nodes[node]?.subscriptions ?? []
         let gone = self.remoteDirectory.set(node: node, nil)
+        for subscription in subscriptions.sorted(by: { $0.id < $1.id }) {
+            let subscribers = subscription.subscribers.sorted()
+            for session in subscribers {
+                self.publishLocalMetaEvent(
+                    MetaTopic.subscriptionOnUnsubscribe, args: [.uint(session), .uint(subscription.id)])
+            }
+            guard let last = subscribers.last, self.broker.subscriptions[subscription.id] == nil,
+                self.remoteDirectory.subscription(subscription.id) == nil
+            else { continue }
+            self.publishLocalMetaEvent(MetaTopic.subscriptionOnDelete, args: [.uint(last), .uint(subscription.id)])
+        }
         for session in gone.sorted(by: { $0.id < $1.id }) {
             self.publishLocalMetaEvent(
                 MetaTopic.sessionOnLeave, args: [.uint(session.id), .string(session.authid), .string(session.authrole)])

@@ -50,6 +50,12 @@ extension Realm {
     /// Answers a CALL to a `wamp.*` procedure; false when there is no such meta procedure.
     func handleMetaCall(_ call: WAMPMessage.Call, from record: SessionRecord) -> Bool {
         guard let procedure = Self.metaProcedures[call.procedure] else { return false }
+        // Clustered: the history is in Redis; answered once it is read.
+        if call.procedure == "wamp.subscription.get_events", self.streamLink != nil,
+            self.getEventsThroughCluster(call, from: record)
+        {
+            return true
+        }
         switch procedure(self, call, record) {
         case .result(let payload):
             record.peer.send(.result(.init(request: call.request, payload: payload)))
@@ -339,22 +345,40 @@ extension Realm {
     /// the kept events the subscription matches, the caller may read and the filters select
     /// (`EventHistoryQuery`), oldest first unless `reverse`.
     private func metaGetEvents(_ call: WAMPMessage.Call, caller: SessionRecord) -> MetaReply {
-        guard let id = Self.idArgument(call) else { return Self.invalidArgument("expected a subscription id") }
+        switch self.getEventsRequest(call, caller: caller) {
+        case .refused(let reply):
+            return reply
+        case .valid(let request):
+            let entries = self.history.events(
+                for: request.topic, match: request.match, authid: caller.authid, authrole: caller.authrole,
+                query: request.query, now: self.clock.now())
+            return Self.getEventsReply(entries, subscription: request.subscription)
+        }
+    }
+
+    /// Checks a `get_events` call: the subscription, the caller's right to it and the query.
+    func getEventsRequest(_ call: WAMPMessage.Call, caller: SessionRecord) -> GetEventsRequest {
+        guard let id = Self.idArgument(call) else {
+            return .refused(Self.invalidArgument("expected a subscription id"))
+        }
         guard let subscription = self.broker.subscriptions[id] else {
-            return .error(WAMPErrorURI.noSuchSubscription, "no subscription \(id)")
+            return .refused(.error(WAMPErrorURI.noSuchSubscription, "no subscription \(id)"))
         }
         guard self.immediateDecision(caller, .subscribe, subscription.topic).allowed else {
-            return .error(WAMPErrorURI.notAuthorized, "not allowed to subscribe to '\(subscription.topic)'")
+            return .refused(
+                .error(WAMPErrorURI.notAuthorized, "not allowed to subscribe to '\(subscription.topic)'"))
         }
-        let query: EventHistoryQuery
         do {
-            query = try EventHistoryQuery(kwargs: call.payload.kwargs ?? [:], positionalLimit: Self.argument(call, 1))
+            let query = try EventHistoryQuery(
+                kwargs: call.payload.kwargs ?? [:], positionalLimit: Self.argument(call, 1))
+            return .valid(.init(subscription: id, topic: subscription.topic, match: subscription.match, query: query))
         } catch {
-            return Self.invalidArgument("'\(error.key)' must be \(error.expected)")
+            return .refused(Self.invalidArgument("'\(error.key)' must be \(error.expected)"))
         }
-        let entries = self.history.events(
-            for: subscription.topic, match: subscription.match, authid: caller.authid, authrole: caller.authrole,
-            query: query, now: self.clock.now())
+    }
+
+    /// The `get_events` result: one dictionary per event, as the spec's history feature has it.
+    static func getEventsReply(_ entries: [EventHistory.Entry], subscription id: UInt64) -> MetaReply {
         let events: [WAMPValue] = entries.map { entry in
             var event: WAMPDict = [
                 "timestamp": .string(WallClock.iso8601(entry.timestamp)), "subscription": .uint(id),
@@ -372,4 +396,17 @@ extension Realm {
         }
         return .value(.list(events))
     }
+}
+
+/// A checked `wamp.subscription.get_events` call, or the error it gets.
+enum GetEventsRequest {
+    struct Valid {
+        let subscription: UInt64
+        let topic: String
+        let match: MatchPolicy
+        let query: EventHistoryQuery
+    }
+
+    case valid(Valid)
+    case refused(Realm.MetaReply)
 }

@@ -40,4 +40,60 @@ import WAMPCore
             #expect(throws: ClusterFrameError.self) { try StreamReadReply.parse(reply) }
         }
     }
+
+    @Test func aPatternReadDecodesEveryTopicWithItsOrder() throws {
+        let frame = ClusterPublication(
+            sequence: 9, realm: "realm1", topic: "com.s.a", publication: 77, payload: .init(args: [1]),
+            options: [:], details: [:], publisher: RemotePublisher(session: 5, authid: "a", authrole: "r")
+        ).encoded()
+        let ordered = RESPValue.array([
+            Self.bulk("3-0"),
+            .array([Self.bulk("t"), Self.bulk("1700"), Self.bulk("n"), Self.bulk("42"), Self.bulk("f"),
+                .bulkString(ByteBuffer(bytes: frame))]),
+        ])
+        let reply = RESPValue.array([
+            Self.bulk("E"),
+            .array([
+                Self.bulk("com.s.a"), Self.bulk("3"), .array([ordered]),
+                Self.bulk("com.s.b"), Self.bulk("0"), .array([]),
+            ]),
+        ])
+        let read = try StreamReadReply.parsePattern(reply)
+        #expect(read.epoch == "E")
+        #expect(read.topics["com.s.a"]?.current == 3)
+        #expect(read.topics["com.s.a"]?.events.first?.order == 42)
+        #expect(read.topics["com.s.b"]?.events.isEmpty == true)
+        let malformed: [RESPValue] = [
+            .simpleError(ByteBuffer(string: "NOSCRIPT")), .array([Self.bulk("E")]),
+            .array([Self.bulk("E"), .array([Self.bulk("com.s.a"), Self.bulk("3")])]),
+            .array([Self.bulk("E"), .array([Self.bulk("com.s.a"), Self.bulk("x"), .array([])])]),
+            .array([
+                Self.bulk("E"), .array([Self.bulk("com.s.a"), Self.bulk("1"), .array([Self.entry(1, frame: [9])])]),
+            ]),
+        ]
+        for reply in malformed {
+            #expect(throws: ClusterFrameError.self) { try StreamReadReply.parsePattern(reply) }
+        }
+    }
+
+    /// Stands in for a fuzz target: random reply shapes (what a foreign writer or another version
+    /// could leave in Redis) never crash either parser; they parse or throw.
+    @Test func randomRepliesNeverCrash() {
+        var generator = SystemRandomNumberGenerator()
+        func value(depth: Int) -> RESPValue {
+            let leaves: [RESPValue] = [
+                Self.bulk("E"), Self.bulk("3"), Self.bulk("x"), Self.bulk("3-0"), Self.bulk("t"), Self.bulk("n"),
+                Self.bulk("f"), .integer(-1), .integer(7), .bulkString(nil), .bulkString(ByteBuffer(bytes: [0x93, 1])),
+            ]
+            guard depth < 4, Int.random(in: 0..<3, using: &generator) > 0 else {
+                return leaves[Int.random(in: 0..<leaves.count, using: &generator)]
+            }
+            return .array((0..<Int.random(in: 0..<7, using: &generator)).map { _ in value(depth: depth + 1) })
+        }
+        for _ in 0..<5_000 {
+            let reply = value(depth: 0)
+            _ = try? StreamReadReply.parse(reply)
+            _ = try? StreamReadReply.parsePattern(reply)
+        }
+    }
 }

@@ -19,9 +19,17 @@ final class FakeStreamLink: RealmStreamLink {
         var completion: @Sendable (Result<ClusterStreamRead, any Error>) -> Void
     }
 
+    struct PatternRead {
+        var pattern: String
+        var match: MatchPolicy
+        var after: [String: UInt64]
+        var completion: @Sendable (Result<ClusterPatternRead, any Error>) -> Void
+    }
+
     let connected = NIOLockedValueBox(true)
     let publishes = NIOLockedValueBox<[Publish]>([])
     let reads = NIOLockedValueBox<[Read]>([])
+    let patternReads = NIOLockedValueBox<[PatternRead]>([])
 
     func realm(
         _ realm: String, publishedToStream topic: String, publication: UInt64, payload: Payload, options: WAMPDict,
@@ -42,6 +50,24 @@ final class FakeStreamLink: RealmStreamLink {
         guard self.connected.withLockedValue({ $0 }) else { return false }
         self.reads.withLockedValue { $0.append(Read(topic: topic, after: offset, completion: completion)) }
         return true
+    }
+
+    func realm(
+        _ realm: String, readStreamsMatching pattern: String, match: MatchPolicy, after offsets: [String: UInt64],
+        completion: @escaping @Sendable (Result<ClusterPatternRead, any Error>) -> Void
+    ) -> Bool {
+        guard self.connected.withLockedValue({ $0 }) else { return false }
+        self.patternReads.withLockedValue {
+            $0.append(PatternRead(pattern: pattern, match: match, after: offsets, completion: completion))
+        }
+        return true
+    }
+
+    func takePatternReads() -> [PatternRead] {
+        self.patternReads.withLockedValue { reads in
+            defer { reads = [] }
+            return reads
+        }
     }
 
     func takePublishes() -> [Publish] {

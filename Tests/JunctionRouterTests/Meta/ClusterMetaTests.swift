@@ -122,6 +122,28 @@ import WAMPCore
         #expect(h.realm.remoteSessionIDs.isEmpty)
     }
 
+    @Test func aGoneNodesSubscriptionsRaiseOnUnsubscribeAndOnDeleteHereOnly() {
+        let (h, meta) = Self.clustered()
+        let (me, peer) = h.join()
+        let onUnsubscribe = h.subscribe(me, peer, "wamp.subscription.on_unsubscribe")
+        let onDelete = h.subscribe(me, peer, "wamp.subscription.on_delete")
+        h.realm.setRemoteDirectory(node: "node-b", Self.remote)
+        let before = meta.published.withLockedValue { $0.count }
+        h.realm.remoteNodeGone("node-b")
+        let events = peer.take().compactMap(\.event)
+        #expect(
+            events.map(\.subscription) == [onUnsubscribe, onUnsubscribe, onDelete, onUnsubscribe, onDelete])
+        #expect(
+            events.map { $0.payload.args ?? [] } == [
+                [.uint(9_000_001), .uint(8_000_001)], [.uint(9_000_002), .uint(8_000_001)],
+                [.uint(9_000_002), .uint(8_000_001)], [.uint(9_000_002), .uint(8_000_002)],
+                [.uint(9_000_002), .uint(8_000_002)],
+            ])
+        #expect(meta.published.withLockedValue { $0.count } == before)
+        #expect(
+            h.meta(me, peer, "wamp.subscription.get", [.uint(8_000_001)]).errorURI == WAMPErrorURI.noSuchSubscription)
+    }
+
     @Test func metaEventsCrossWhenAnotherNodeListens() {
         let (h, meta) = Self.clustered()
         _ = h.join()
