@@ -251,7 +251,12 @@ extension Realm {
     }
 
     /// Sends one EVENT per matching subscription to the subscribers `filter` admits.
-    func deliverLocally(topic: String, publication: UInt64, payload: Payload, details: WAMPDict, filter: PublicationFilter) {
+    /// `floors` (cluster streams): a subscriber whose recovery already delivered offset `offset`
+    /// of this topic on that subscription is skipped; empty everywhere else.
+    func deliverLocally(
+        topic: String, publication: UInt64, payload: Payload, details: WAMPDict, filter: PublicationFilter,
+        offset: UInt64? = nil, floors: [StreamFloorKey: UInt64] = [:]
+    ) {
         self.broker.forEachSubscription(matching: topic) { subscription in
             var eventDetails = details
             if subscription.match != .exact { eventDetails["topic"] = .string(topic) }
@@ -265,6 +270,12 @@ extension Realm {
                     filter.isOpen
                         || filter.admits(session: subscriber, authid: receiver.authid, authrole: receiver.authrole)
                 else { continue }
+                if !floors.isEmpty, let offset,
+                    let floor = floors[StreamFloorKey(subscription: subscription.id, session: subscriber, topic: topic)],
+                    offset <= floor
+                {
+                    continue
+                }
                 self.counters.deliveries += 1
                 receiver.peer.send(event)
             }

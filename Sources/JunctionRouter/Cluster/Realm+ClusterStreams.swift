@@ -151,31 +151,9 @@ extension Realm {
             self.retained[topic] = RetainedEvent(
                 topic: topic, publication: publication, details: details, payload: payload, filter: filter)
         }
-        let floors = position == nil ? [:] : self.clusterStreams.floors
-        self.broker.forEachSubscription(matching: topic) { subscription in
-            var eventDetails = details
-            if subscription.match != .exact { eventDetails["topic"] = .string(topic) }
-            let event = SharedMessage(
-                .event(
-                    .init(
-                        subscription: subscription.id, publication: publication, details: eventDetails,
-                        payload: payload)))
-            for subscriber in subscription.subscribers {
-                guard let receiver = self.sessions[subscriber],
-                    filter.isOpen
-                        || filter.admits(session: subscriber, authid: receiver.authid, authrole: receiver.authrole)
-                else { continue }
-                if let offset = position?.offset, !floors.isEmpty,
-                    let floor = floors[
-                        StreamFloorKey(subscription: subscription.id, session: subscriber, topic: topic)],
-                    offset <= floor
-                {
-                    continue
-                }
-                self.counters.deliveries += 1
-                receiver.peer.send(event)
-            }
-        }
+        self.deliverLocally(
+            topic: topic, publication: publication, payload: payload, details: details, filter: filter,
+            offset: position?.offset, floors: position == nil ? [:] : self.clusterStreams.floors)
     }
 
     private func bufferForRecoveries(topic: String, event: BufferedStreamEvent, filter: PublicationFilter) {
