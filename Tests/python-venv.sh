@@ -4,6 +4,10 @@
 #                                     (re)installs PIP_ARGS into it unless its marker file already
 #                                     holds KEY (a hash of the requirements and the Python version)
 #   requirements_key FILE             the KEY for FILE and the interpreter $PYTHON
+#   apt_install PKG...                installs Debian packages (sudo -n when not root; apt-get update
+#                                     and one retry when the first install fails)
+#   resolve_junction_bin              checks $JUNCTION_BIN (default <repo>/.build/debug/junction),
+#                                     makes it absolute and exports it (expects REPO)
 #
 # Expects PYTHON (the interpreter that creates venvs) and the functions say and die.
 # Every suite uses the same marker name, so suites sharing <repo>/.venv never reinstall for each other.
@@ -32,4 +36,25 @@ ensure_venv() {
     PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INPUT=1 "$dir/bin/python" -m pip install --quiet "$@" </dev/null \
         || die "pip install into $dir failed"
     echo "$key" >"$marker"
+}
+
+apt_install() {
+    command -v apt-get >/dev/null || die "missing $* and no apt-get to install them"
+    say "installing $* with apt-get"
+    local sudo=()
+    [[ $(id -u) -ne 0 ]] && sudo=(sudo -n)
+    if ! DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -q --no-install-recommends "$@" \
+        </dev/null >/dev/null; then
+        DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get update -q </dev/null >/dev/null || true
+        DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -q --no-install-recommends "$@" \
+            </dev/null >/dev/null || die "apt-get install $* failed"
+    fi
+}
+
+resolve_junction_bin() {
+    JUNCTION_BIN="${JUNCTION_BIN:-$REPO/.build/debug/junction}"
+    [[ -f "$JUNCTION_BIN" ]] || die "router binary $JUNCTION_BIN does not exist (build it with 'swift build', or set JUNCTION_BIN)"
+    [[ -x "$JUNCTION_BIN" ]] || die "router binary $JUNCTION_BIN is not executable"
+    JUNCTION_BIN="$(cd "$(dirname "$JUNCTION_BIN")" && pwd)/$(basename "$JUNCTION_BIN")"
+    export JUNCTION_BIN
 }

@@ -28,26 +28,12 @@ ensure_redis() {
     local missing=()
     [[ -n "${REDIS_SERVER_BIN:-}" ]] || command -v redis-server >/dev/null || missing+=(redis-server)
     command -v redis-cli >/dev/null || missing+=(redis-tools)
-    [[ ${#missing[@]} -eq 0 ]] && return 0
-    command -v apt-get >/dev/null || die "missing ${missing[*]} and no apt-get to install them"
-    say "installing ${missing[*]} with apt-get"
-    local sudo=()
-    [[ $(id -u) -ne 0 ]] && sudo=(sudo -n)
-    if ! DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}" \
-        </dev/null >/dev/null; then
-        DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get update -q </dev/null >/dev/null || true
-        DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}" \
-            </dev/null >/dev/null || die "apt-get install ${missing[*]} failed"
-    fi
+    [[ ${#missing[@]} -eq 0 ]] || apt_install "${missing[@]}"
 }
 
 command -v "$PYTHON" >/dev/null || die "$PYTHON not found"
 
-JUNCTION_BIN="${JUNCTION_BIN:-$REPO/.build/debug/junction}"
-[[ -f "$JUNCTION_BIN" ]] || die "router binary $JUNCTION_BIN does not exist (build it with 'swift build', or set JUNCTION_BIN)"
-[[ -x "$JUNCTION_BIN" ]] || die "router binary $JUNCTION_BIN is not executable"
-JUNCTION_BIN="$(cd "$(dirname "$JUNCTION_BIN")" && pwd)/$(basename "$JUNCTION_BIN")"
-export JUNCTION_BIN
+resolve_junction_bin
 ensure_redis
 say "router: $JUNCTION_BIN; redis: ${REDIS_SERVER_BIN:-$(command -v redis-server)}"
 

@@ -33,15 +33,14 @@ if ! command -v "$CHROMIUM" >/dev/null 2>&1; then
     sudo=""
     [ "$(id -u)" = 0 ] || sudo=sudo
     export DEBIAN_FRONTEND=noninteractive
+    # With its recommended packages (fonts), unlike apt_install.
     $sudo apt-get install -y chromium >/dev/null \
         || { $sudo apt-get update >/dev/null && $sudo apt-get install -y chromium >/dev/null; } \
         || die "could not install chromium"
 fi
 export CHROMIUM="$(command -v "$CHROMIUM")"
 
-JUNCTION_BIN="${JUNCTION_BIN:-$REPO/.build/debug/junction}"
-[[ -x "$JUNCTION_BIN" ]] || die "router binary $JUNCTION_BIN missing (swift build, or set JUNCTION_BIN)"
-export JUNCTION_BIN="$(cd "$(dirname "$JUNCTION_BIN")" && pwd)/$(basename "$JUNCTION_BIN")"
+resolve_junction_bin
 if [[ -n "${DASHBOARD_SCREENSHOT:-}" ]]; then
     export DASHBOARD_SCREENSHOT="$(cd "$(dirname "$DASHBOARD_SCREENSHOT")" && pwd)/$(basename "$DASHBOARD_SCREENSHOT")"
 fi

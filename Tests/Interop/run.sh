@@ -30,11 +30,7 @@ REQS="$HERE/requirements.txt"
 
 case "$ROUTER_KIND" in
 junction)
-    JUNCTION_BIN="${JUNCTION_BIN:-$REPO/.build/debug/junction}"
-    [[ -f "$JUNCTION_BIN" ]] || die "router binary $JUNCTION_BIN does not exist (build it with 'swift build', or set JUNCTION_BIN)"
-    [[ -x "$JUNCTION_BIN" ]] || die "router binary $JUNCTION_BIN is not executable"
-    JUNCTION_BIN="$(cd "$(dirname "$JUNCTION_BIN")" && pwd)/$(basename "$JUNCTION_BIN")"
-    export JUNCTION_BIN
+    resolve_junction_bin
     say "router: $JUNCTION_BIN"
     ;;
 crossbar)

@@ -35,17 +35,7 @@ ensure_mosquitto() {
     if [[ "$BROKER_KIND" == mosquitto && -z "${MOSQUITTO_BIN:-}" ]]; then
         command -v mosquitto >/dev/null || [[ -x /usr/sbin/mosquitto ]] || missing+=(mosquitto)
     fi
-    [[ ${#missing[@]} -eq 0 ]] && return 0
-    command -v apt-get >/dev/null || die "missing ${missing[*]} and no apt-get to install them"
-    say "installing ${missing[*]} with apt-get"
-    local sudo=()
-    [[ $(id -u) -ne 0 ]] && sudo=(sudo -n)
-    if ! DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}" \
-        </dev/null >/dev/null; then
-        DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get update -q </dev/null >/dev/null || true
-        DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}" \
-            </dev/null >/dev/null || die "apt-get install ${missing[*]} failed"
-    fi
+    [[ ${#missing[@]} -eq 0 ]] || apt_install "${missing[@]}"
 }
 
 command -v "$PYTHON" >/dev/null || die "$PYTHON not found"
@@ -53,11 +43,7 @@ PYVER="$("$PYTHON" -c 'import sys; print("%d.%d.%d" % sys.version_info[:3])')"
 
 case "$BROKER_KIND" in
 junction)
-    JUNCTION_BIN="${JUNCTION_BIN:-$REPO/.build/debug/junction}"
-    [[ -f "$JUNCTION_BIN" ]] || die "router binary $JUNCTION_BIN does not exist (build it with 'swift build', or set JUNCTION_BIN)"
-    [[ -x "$JUNCTION_BIN" ]] || die "router binary $JUNCTION_BIN is not executable"
-    JUNCTION_BIN="$(cd "$(dirname "$JUNCTION_BIN")" && pwd)/$(basename "$JUNCTION_BIN")"
-    export JUNCTION_BIN
+    resolve_junction_bin
     ensure_mosquitto
     say "broker: junction ($JUNCTION_BIN)"
     ;;
