@@ -102,6 +102,14 @@ import WAMPCore
         self.a.realm.updateRemoteRegistrations(Set(self.b.realm.clusterRegistrations()), of: self.nodeB)
     }
 
+    /// A callee joined on node B that registered `procedure`, its registration mirrored on node A.
+    func calleeOnB(_ procedure: String, options: WAMPDict = [:]) -> (session: UInt64, peer: FakePeer) {
+        let (callee, calleePeer) = self.b.join()
+        _ = self.register(self.b, callee, calleePeer, procedure, options: options)
+        self.mirrorB()
+        return (callee, calleePeer)
+    }
+
     @Test func aCallToARemoteCalleeCrossesAndItsResultComesBack() {
         let (callee, calleePeer) = self.b.join()
         let registration = self.register(self.b, callee, calleePeer, "com.app.add", options: ["disclose_caller": true])
@@ -129,9 +137,7 @@ import WAMPCore
     }
 
     @Test func aKillCancelInterruptsTheRemoteCalleeAndForwardsItsAnswer() {
-        let (callee, calleePeer) = self.b.join()
-        _ = self.register(self.b, callee, calleePeer, "com.app.slow")
-        self.mirrorB()
+        let (callee, calleePeer) = self.calleeOnB("com.app.slow")
         let (caller, callerPeer) = self.a.join()
         self.a.send(.call(.init(request: 1, procedure: "com.app.slow")), from: caller)
         self.pump()
@@ -148,9 +154,7 @@ import WAMPCore
     }
 
     @Test func aRemovedNodeEndsCallsToItsCalleesAndItsRegistrationsVanish() {
-        let (callee, calleePeer) = self.b.join()
-        _ = self.register(self.b, callee, calleePeer, "com.app.slow")
-        self.mirrorB()
+        _ = self.calleeOnB("com.app.slow")
         let (caller, callerPeer) = self.a.join()
         let (watcher, watcherPeer) = self.a.join()
         _ = self.a.subscribe(watcher, watcherPeer, "wamp.registration.on_delete")
@@ -163,9 +167,7 @@ import WAMPCore
     }
 
     @Test func aResetConnectionEndsCallsInFlightWithNetworkFailureOnBothSides() {
-        let (callee, calleePeer) = self.b.join()
-        _ = self.register(self.b, callee, calleePeer, "com.app.slow")
-        self.mirrorB()
+        let (_, calleePeer) = self.calleeOnB("com.app.slow")
         let (caller, callerPeer) = self.a.join()
         self.a.send(.call(.init(request: 1, procedure: "com.app.slow")), from: caller)
         self.pump()
@@ -177,9 +179,7 @@ import WAMPCore
     }
 
     @Test func anUnreachableNodeFailsTheCallAtOnce() {
-        let (callee, calleePeer) = self.b.join()
-        _ = self.register(self.b, callee, calleePeer, "com.app.add")
-        self.mirrorB()
+        _ = self.calleeOnB("com.app.add")
         let (caller, callerPeer) = self.a.join()
         self.linkA.reachable.withLockedValue { $0 = false }
         self.a.send(.call(.init(request: 1, procedure: "com.app.add")), from: caller)
@@ -202,9 +202,7 @@ import WAMPCore
     }
 
     @Test func sharedRegistrationsMixLocalAndRemoteCallees() {
-        let (remote, remotePeer) = self.b.join()
-        _ = self.register(self.b, remote, remotePeer, "com.app.shared", options: ["invoke": "roundrobin"])
-        self.mirrorB()
+        let (_, remotePeer) = self.calleeOnB("com.app.shared", options: ["invoke": "roundrobin"])
         let (local, localPeer) = self.a.join()
         _ = self.register(self.a, local, localPeer, "com.app.shared", options: ["invoke": "roundrobin"])
         let (caller, _) = self.a.join()
@@ -217,9 +215,7 @@ import WAMPCore
     }
 
     @Test func progressiveCallInvocationsReachTheSameRemoteInvocation() {
-        let (callee, calleePeer) = self.b.join()
-        _ = self.register(self.b, callee, calleePeer, "com.app.upload")
-        self.mirrorB()
+        let (callee, calleePeer) = self.calleeOnB("com.app.upload")
         let (caller, callerPeer) = self.a.join()
         self.a.send(.call(.init(request: 5, options: ["progress": true], procedure: "com.app.upload", payload: .init(args: [1]))), from: caller)
         self.pump()
@@ -237,9 +233,7 @@ import WAMPCore
     }
 
     @Test func aCallThatReachesANodeAfterItsCalleeLeftEndsInError() {
-        let (callee, calleePeer) = self.b.join()
-        _ = self.register(self.b, callee, calleePeer, "com.app.add")
-        self.mirrorB()
+        let (callee, _) = self.calleeOnB("com.app.add")
         self.b.realm.leave(session: callee)
         let (caller, callerPeer) = self.a.join()
         self.a.send(.call(.init(request: 1, procedure: "com.app.add")), from: caller)
@@ -248,9 +242,7 @@ import WAMPCore
     }
 
     @Test func aCalleeLeavingOnItsNodeEndsTheRemoteCallersCall() {
-        let (callee, calleePeer) = self.b.join()
-        _ = self.register(self.b, callee, calleePeer, "com.app.slow")
-        self.mirrorB()
+        let (callee, _) = self.calleeOnB("com.app.slow")
         let (caller, callerPeer) = self.a.join()
         self.a.send(.call(.init(request: 1, procedure: "com.app.slow")), from: caller)
         self.pump()
