@@ -282,13 +282,13 @@ extension ClusterService {
             return true
         }
         switch request {
-        case .kill(let kill): self.apply(kill)
-        case .remove(let removal): self.apply(removal)
+        case .kill(let kill): self.applyKill(kill)
+        case .remove(let removal): self.applyRemoval(removal)
         }
         return true
     }
 
-    private func apply(_ request: ClusterKillRequest) {
+    private func applyKill(_ request: ClusterKillRequest) {
         guard let realm = self.router.realm(named: request.realm) else { return }
         realm.eventLoop.execute {
             let killed = realm.killSessions(request.sessions, reason: request.reason, message: request.message)
@@ -298,7 +298,7 @@ extension ClusterService {
         }
     }
 
-    private func apply(_ request: ClusterRemovalRequest) {
+    private func applyRemoval(_ request: ClusterRemovalRequest) {
         guard let realm = self.router.realm(named: request.realm) else {
             self.logger.warning(
                 "cluster: ignored a removal request for an unknown realm", metadata: ["realm": "\(request.realm)"])

@@ -30,9 +30,9 @@ public enum ClusterMetaRequest: Sendable, Hashable {
         guard case .publish(let publish) = message else { throw ClusterFrameError(reason: "not a meta request") }
         switch publish.topic {
         case ClusterKillRequest.topic:
-            self = .kill(try ClusterKillRequest(publish: publish))
+            self = try .kill(ClusterKillRequest(publish: publish))
         case ClusterRemovalRequest.subscriberTopic, ClusterRemovalRequest.calleeTopic:
-            self = .remove(try ClusterRemovalRequest(publish: publish))
+            self = try .remove(ClusterRemovalRequest(publish: publish))
         default:
             throw ClusterFrameError(reason: "unknown meta request '\(publish.topic)'")
         }

@@ -35,33 +35,34 @@ struct ClusterMetaRequestTests {
         }
     }
 
-    @Test(arguments: [
-        // unknown kind
-        WAMPMessage.publish(.init(request: 1, options: ["realm": "r", "reason": "x"], topic: "junction.cluster.reboot",
-            payload: .init(args: [1, 2]))),
-        // no realm, empty realm, no reason
-        .publish(.init(request: 1, options: ["reason": "x"], topic: "junction.cluster.remove_subscriber",
-            payload: .init(args: [1, 2]))),
-        .publish(.init(request: 1, options: ["realm": "", "reason": "x"], topic: "junction.cluster.remove_subscriber",
-            payload: .init(args: [1, 2]))),
-        .publish(.init(request: 1, options: ["realm": "r"], topic: "junction.cluster.remove_callee",
-            payload: .init(args: [1, 2]))),
+    private static func publish(_ topic: String, _ options: WAMPDict, _ payload: Payload) -> WAMPMessage {
+        .publish(.init(request: 1, options: options, topic: topic, payload: payload))
+    }
+
+    private static let both: WAMPDict = ["realm": "r", "reason": "x"]
+    private static let subscriber = "junction.cluster.remove_subscriber"
+    private static let callee = "junction.cluster.remove_callee"
+
+    static let malformed: [WAMPMessage] = [
+        // an unknown kind
+        publish("junction.cluster.reboot", both, .init(args: [1, 2])),
+        // no realm, an empty realm, no reason, a reason that is not a string
+        publish(subscriber, ["reason": "x"], .init(args: [1, 2])),
+        publish(subscriber, ["realm": "", "reason": "x"], .init(args: [1, 2])),
+        publish(callee, ["realm": "r"], .init(args: [1, 2])),
+        publish(callee, ["realm": "r", "reason": 7], .init(args: [1, 2])),
         // wrong arguments: too few, too many, negative, a string, none, a transparent payload
-        .publish(.init(request: 1, options: ["realm": "r", "reason": "x"], topic: "junction.cluster.remove_callee",
-            payload: .init(args: [1]))),
-        .publish(.init(request: 1, options: ["realm": "r", "reason": "x"], topic: "junction.cluster.remove_callee",
-            payload: .init(args: [1, 2, 3]))),
-        .publish(.init(request: 1, options: ["realm": "r", "reason": "x"], topic: "junction.cluster.remove_callee",
-            payload: .init(args: [1, -2]))),
-        .publish(.init(request: 1, options: ["realm": "r", "reason": "x"], topic: "junction.cluster.remove_subscriber",
-            payload: .init(args: ["1", 2]))),
-        .publish(.init(request: 1, options: ["realm": "r", "reason": "x"], topic: "junction.cluster.remove_subscriber",
-            payload: .empty)),
-        .publish(.init(request: 1, options: ["realm": "r", "reason": "x"], topic: "junction.cluster.remove_subscriber",
-            payload: .transparent([1, 2]))),
+        publish(callee, both, .init(args: [1])),
+        publish(callee, both, .init(args: [1, 2, 3])),
+        publish(callee, both, .init(args: [1, -2])),
+        publish(subscriber, both, .init(args: ["1", 2])),
+        publish(subscriber, both, .empty),
+        publish(subscriber, both, .transparent([1, 2])),
         // not a PUBLISH
-        .subscribe(.init(request: 1, options: [:], topic: "junction.cluster.remove_subscriber")),
-    ])
+        .subscribe(.init(request: 1, options: [:], topic: subscriber)),
+    ]
+
+    @Test(arguments: ClusterMetaRequestTests.malformed)
     func malformedRequestsAreErrors(_ message: WAMPMessage) {
         #expect(throws: ClusterFrameError.self) {
             try ClusterMetaRequest(bytes: message.encoded(with: MessagePackSerializer()))
