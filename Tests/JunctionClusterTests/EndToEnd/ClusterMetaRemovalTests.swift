@@ -27,6 +27,16 @@ struct ClusterMetaRemovalTests {
         }
     }
 
+    /// The first subscription `wamp.subscription.match` lists for `topic`, if any.
+    private static func subscription(_ topic: String, on client: WAMPClient) async throws -> UInt64? {
+        try await client.call("wamp.subscription.match", args: [.string(topic)]).args.first?.listValue?.first?
+            .unsignedInteger
+    }
+
+    private static func registration(_ procedure: String, on client: WAMPClient) async throws -> UInt64? {
+        try await client.call("wamp.registration.match", args: [.string(procedure)]).args.first?.unsignedInteger
+    }
+
     private static func failure(_ body: () async throws -> Void) async -> String? {
         do {
             try await body()
@@ -149,15 +159,12 @@ struct ClusterMetaRemovalTests {
             }
             let caller = try await nodes.client(0)
             let calleeBID = try #require(calleeB.session?.sessionID)
-            var registration: UInt64 = 0
             try await nodes.waitUntil("A sees both callees") {
-                guard let id = try? await caller.call("wamp.registration.match", args: [.string(procedure)]).args
-                    .first?.unsignedInteger
-                else { return false }
-                registration = id
+                guard let id = try? await Self.registration(procedure, on: caller) else { return false }
                 let count = try? await caller.call("wamp.registration.count_callees", args: [.uint(id)])
                 return count?.args.first?.unsignedInteger == 2
             }
+            let registration = try #require(try await Self.registration(procedure, on: caller))
             _ = try await caller.call("wamp.registration.remove_callee", args: [.uint(registration), .uint(calleeBID)])
             try await nodes.waitUntil("A lists only C's callee") {
                 let list = try? await caller.call("wamp.registration.list_callees", args: [.uint(registration)])
@@ -178,17 +185,13 @@ struct ClusterMetaRemovalTests {
             try await other.register(procedure) { _ in InvocationResult() }
             let admin = try await nodes.client(0)
             let adminID = try #require(admin.session?.sessionID)
-            var subscription: UInt64 = 0
-            var registration: UInt64 = 0
             try await nodes.waitUntil("A sees B's subscription and registration") {
-                let sub = try? await admin.call("wamp.subscription.match", args: [.string(topic)])
-                let reg = try? await admin.call("wamp.registration.match", args: [.string(procedure)])
-                guard let s = sub?.args.first?.listValue?.first?.unsignedInteger,
-                    let r = reg?.args.first?.unsignedInteger
-                else { return false }
-                (subscription, registration) = (s, r)
-                return true
+                let subscription = try? await Self.subscription(topic, on: admin)
+                let registration = try? await Self.registration(procedure, on: admin)
+                return subscription != nil && registration != nil
             }
+            let subscription = try #require(try await Self.subscription(topic, on: admin))
+            let registration = try #require(try await Self.registration(procedure, on: admin))
             let remove = "wamp.subscription.remove_subscriber"
             let removeCallee = "wamp.registration.remove_callee"
             #expect(
@@ -221,13 +224,11 @@ struct ClusterMetaRemovalTests {
             let subscriberID = try #require(subscriber.session?.sessionID)
             _ = try await subscriber.subscribe(topic) { _ in }
             let admin = try await nodes.client(0)
-            var subscription: UInt64 = 0
             try await nodes.waitUntil("A sees B's subscription") {
-                let sub = try? await admin.call("wamp.subscription.match", args: [.string(topic)])
-                guard let id = sub?.args.first?.listValue?.first?.unsignedInteger else { return false }
-                subscription = id
-                return true
+                let subscription = try? await Self.subscription(topic, on: admin)
+                return subscription != nil
             }
+            let subscription = try #require(try await Self.subscription(topic, on: admin))
             // B's Redis connections close at once; A keeps B's directory until the eviction (3 s).
             nodes.node(1).crash()
             let redis = try await nodes.redis.connect()
