@@ -1,111 +1,135 @@
 """`wamp.subscription.remove_subscriber` and `wamp.registration.remove_callee` called on node A
-for a subscriber and a callee on node B: B removes them (no more events, no more calls), meta
-subscribers on A, B and C see the meta events, and unknown ids get the errors of one node."""
+for a subscriber and a callee on node B: B removes them with revocation messages (no more events,
+no more calls), meta subscribers on A, B and C see the meta events, and unknown ids get the errors
+of one node. Raw WAMP clients, since autobahn-python announces subscription revocation but drops
+the connection when it gets one."""
 
 from __future__ import annotations
 
-import asyncio
+import time
 
-import pytest
-from autobahn.wamp.exception import ApplicationError
+from cluster_nodes import wait_until
+from wamp_raw import (CALL, ERROR, EVENT, INVOCATION, PUBLISH, PUBLISHED, REGISTER, REGISTERED, RESULT,
+                      SUBSCRIBE, SUBSCRIBED, UNREGISTERED, UNSUBSCRIBED, YIELD, RawWamp)
 
-from routing import Inbox, await_route, subscribe
-from wamp_client import SessionPool, run, wait
-
-
-async def until(condition, timeout: float, what: str):
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not await condition():
-        if loop.time() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting until {what}")
-        await asyncio.sleep(0.05)
+REVOCABLE = {
+    "roles": {
+        "subscriber": {"features": {"subscription_revocation": True}},
+        "callee": {"features": {"registration_revocation": True}},
+        "caller": {"features": {}},
+        "publisher": {"features": {}},
+    }
+}
 
 
-async def error_of(call) -> str | None:
-    try:
-        await wait(call)
-    except ApplicationError as error:
-        return error.error
-    return None
+def drain(peer: RawWamp, seconds: float) -> list:
+    """Every message ``peer`` receives within ``seconds``."""
+    messages = []
+    deadline = time.monotonic() + seconds
+    while (left := deadline - time.monotonic()) > 0:
+        try:
+            messages.append(peer.recv(left))
+        except TimeoutError:
+            break
+    return messages
+
+
+def call(peer: RawWamp, procedure: str, args: list, kwargs: dict | None = None) -> list:
+    """RESULT or ERROR of one CALL, skipping events that arrive meanwhile."""
+    request = peer.request(CALL, {}, procedure, args, kwargs or {})
+    while True:
+        message = peer.recv()
+        if message[0] == RESULT and message[1] == request or message[0] == ERROR and message[2] == request:
+            return message
+
+
+def subscribe(peer: RawWamp, topic: str) -> int:
+    peer.request(SUBSCRIBE, {}, topic)
+    message = peer.recv()
+    assert message[0] == SUBSCRIBED, message
+    return message[2]
 
 
 def test_remove_subscriber_and_callee_on_another_node(cluster):
     topic = "com.example.cremove.topic"
     marker = "com.example.cremove.marker"
     procedure = "com.example.cremove.proc"
-    meta_topics = ["wamp.subscription.on_unsubscribe", "wamp.registration.on_unregister"]
+    peers = []
+    try:
+        watchers = [RawWamp.session(node, "websocket", "json") for node in (cluster.a, cluster.b, cluster.c)]
+        peers += watchers
+        meta = {}
+        for watcher in watchers:
+            for name in ("wamp.subscription.on_unsubscribe", "wamp.registration.on_unregister",
+                         "wamp.session.on_join"):
+                meta[subscribe(watcher, name)] = name
+        admin = RawWamp.session(cluster.a, "rawsocket-tcp", "msgpack")
+        member = RawWamp.connect(cluster.b, "websocket", "cbor")
+        peers += [admin, member]
+        member_id = member.hello("realm1", REVOCABLE)[1]
+        subscription = subscribe(member, topic)
+        subscribe(member, marker)
+        member.request(REGISTER, {}, procedure)
+        registered = member.recv()
+        assert registered[0] == REGISTERED, registered
 
-    async def main():
-        async with SessionPool(cluster.a) as on_a, SessionPool(cluster.b) as on_b, SessionPool(cluster.c) as on_c:
-            watchers = [await pool.connect("websocket", "json") for pool in (on_a, on_b, on_c)]
-            inboxes = []
-            for watcher in watchers:
-                inbox = Inbox()
-                for meta in meta_topics:
-                    await subscribe(watcher, meta, inbox)
-                inboxes.append(inbox)
+        # Meta events raised on B reach every watcher once they listen: probe with joins on B.
+        def every_watcher_sees_joins_on_b():
+            probe = RawWamp.session(cluster.b, "websocket", "json")
+            probe.close()
+            seen = [drain(w, 0.3) for w in watchers]
+            return all(any(m[0] == EVENT and meta.get(m[1]) == "wamp.session.on_join" for m in got) for got in seen)
 
-            admin = await on_a.connect("rawsocket-tcp", "msgpack")
-            subscriber = await on_b.connect("websocket", "cbor")
-            subscriber_id = (await subscriber.joined).session
-            events = await subscribe(subscriber, topic)
-            await subscribe(subscriber, marker, events)
-            await wait(subscriber.register(lambda: "b", procedure))
-            await await_route(admin, [topic, marker], [events])
-            # Meta events raised on B reach A and C once they listen: a probe join on B shows it.
-            probes = [Inbox() for _ in watchers]
-            for watcher, probe in zip(watchers, probes):
-                await subscribe(watcher, "wamp.session.on_join", probe)
+        wait_until(every_watcher_sees_joins_on_b, 15, "the watchers see meta events raised on node B")
 
-            async def every_watcher_saw_a_join_on_b():
-                await on_b.connect("websocket", "json")
-                await asyncio.sleep(0.2)
-                return all(probe.events for probe in probes)
+        def a_routes_to_b():
+            matched = call(admin, "wamp.subscription.match", [topic])
+            registration = call(admin, "wamp.registration.match", [procedure])
+            if matched[0] != RESULT or not matched[3][0] or registration[0] != RESULT or registration[3][0] is None:
+                return False
+            admin.request(PUBLISH, {"acknowledge": True}, topic, ["warmup"])
+            return any(m[0] == EVENT for m in drain(member, 0.2))
 
-            await until(every_watcher_saw_a_join_on_b, 15, "the watchers see meta events raised on node B")
+        wait_until(a_routes_to_b, 15, "node A sees B's subscription and registration and routes events to B")
+        registration = call(admin, "wamp.registration.match", [procedure])[3][0]
+        assert call(admin, "wamp.subscription.match", [topic])[3][0] == [subscription]
+        drain(member, 0.2)
 
-            async def b_visible_on_a():
-                matched = await wait(admin.call("wamp.subscription.match", topic))
-                registration = await wait(admin.call("wamp.registration.match", procedure))
-                return bool(matched) and registration is not None
+        # A call from A reaches the callee on B.
+        request = admin.request(CALL, {}, procedure, [])
+        invocation = member.recv()
+        assert invocation[0] == INVOCATION, invocation
+        member.send([YIELD, invocation[1], {}, ["b"]])
+        assert admin.recv()[:2] == [RESULT, request]
 
-            await until(b_visible_on_a, 10, "node A sees B's subscription and registration")
-            subscription = (await wait(admin.call("wamp.subscription.match", topic)))[0]
-            registration = await wait(admin.call("wamp.registration.match", procedure))
-            assert await wait(admin.call(procedure)) == "b"
+        # Unknown ids: the errors of one node, nothing crosses.
+        assert call(admin, "wamp.subscription.remove_subscriber", [subscription + 1, member_id])[4] == \
+            "wamp.error.no_such_subscription"
+        assert call(admin, "wamp.registration.remove_callee", [registration, member_id + 1])[4] == \
+            "wamp.error.no_such_registration"
 
-            # Unknown ids: the errors of one node, nothing removed.
-            assert await error_of(admin.call("wamp.subscription.remove_subscriber", subscription + 1,
-                                             subscriber_id)) == "wamp.error.no_such_subscription"
-            assert await error_of(admin.call("wamp.registration.remove_callee", registration,
-                                             subscriber_id + 1)) == "wamp.error.no_such_registration"
+        removed = call(admin, "wamp.subscription.remove_subscriber", [subscription, member_id],
+                       {"reason": "maintenance"})
+        assert removed[0] == RESULT, removed
+        assert member.recv() == [UNSUBSCRIBED, 0, {"subscription": subscription, "reason": "maintenance"}]
+        removed = call(admin, "wamp.registration.remove_callee", [registration, member_id])
+        assert removed[0] == RESULT, removed
+        assert member.recv() == [UNREGISTERED, 0, {"registration": registration, "reason": "removed by the meta API"}]
 
-            await wait(admin.call("wamp.subscription.remove_subscriber", subscription, subscriber_id,
-                                  reason="maintenance"))
-            await wait(admin.call("wamp.registration.remove_callee", registration, subscriber_id))
+        for watcher in watchers:
+            got = [m for m in drain(watcher, 1.0) if m[0] == EVENT and m[4] and m[4][0] == member_id]
+            assert sorted(meta[m[1]] for m in got) == ["wamp.registration.on_unregister",
+                                                       "wamp.subscription.on_unsubscribe"], got
 
-            async def every_watcher_saw_both():
-                return all(len([e for e in inbox.events if e[1] and e[1][0] == subscriber_id]) >= 2
-                           for inbox in inboxes)
+        # Same publisher, one ordered path: the marker arrives after the event would have.
+        admin.request(PUBLISH, {}, topic, ["after"])
+        admin.request(PUBLISH, {"acknowledge": True}, marker, ["marker"])
+        events = [m for m in drain(member, 1.0) if m[0] == EVENT]
+        assert [m[4] for m in events] == [["marker"]], events
 
-            await until(every_watcher_saw_both, 10, "on_unsubscribe and on_unregister reached A, B and C")
-            for inbox in inboxes:
-                seen = sorted(t for t, a, _ in inbox.events if a and a[0] == subscriber_id)
-                assert seen == sorted(meta_topics), seen
-
-            before = len(events.real())
-            admin.publish(topic, "after")
-            admin.publish(marker, "marker")
-            await events.wait_for(before + 1, 10, "the marker on node B")
-            assert [a[0] for t, a, _ in events.real()][before:] == ["marker"]
-
-            async def gone_on_a():
-                return await wait(admin.call("wamp.registration.match", procedure)) is None
-
-            await until(gone_on_a, 10, "node A no longer routes to the removed callee")
-            with pytest.raises(ApplicationError) as missing:
-                await wait(admin.call(procedure))
-            assert missing.value.error == "wamp.error.no_such_procedure"
-
-    run(main(), timeout=90)
+        wait_until(lambda: call(admin, "wamp.registration.match", [procedure])[3][0] is None, 10,
+                   "node A no longer routes to the removed callee")
+        assert call(admin, procedure, [])[4] == "wamp.error.no_such_procedure"
+    finally:
+        for peer in peers:
+            peer.close()
