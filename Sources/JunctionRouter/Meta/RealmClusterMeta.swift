@@ -29,8 +29,9 @@ public protocol RealmClusterMeta: AnyObject, Sendable {
 }
 
 extension RealmClusterMeta {
-    /// A cluster side that cannot reach other nodes' sessions: the caller gets
-    /// `wamp.error.network_failure`.
+    /// For cluster sides written before removals crossed nodes (test recorders): they cannot
+    /// reach the other node, so the caller gets `wamp.error.network_failure` rather than a
+    /// removal that silently never happens.
     public func realm(
         _ realm: String, remove removal: ClusterRemoval, onNode node: String, reason: String,
         delivered: @escaping @Sendable (Bool) -> Void
