@@ -272,21 +272,45 @@ extension ClusterService {
             return true
         }
         guard channel == self.keys.killChannel(self.configuration.node) else { return false }
-        let request: ClusterKillRequest
+        let request: ClusterMetaRequest
         do {
-            request = try ClusterKillRequest(bytes: Array(buffer: payload))
+            request = try ClusterMetaRequest(bytes: Array(buffer: payload))
         } catch {
             self.state.withLockedValue { $0.counters.rejectedFrames += 1 }
-            self.logger.warning("cluster: ignored a kill request that does not decode", metadata: ["error": "\(error)"])
+            self.logger.warning(
+                "cluster: ignored a meta request that does not decode", metadata: ["error": "\(error)"])
             return true
         }
-        guard let realm = self.router.realm(named: request.realm) else { return true }
+        switch request {
+        case .kill(let kill): self.applyKill(kill)
+        case .remove(let removal): self.applyRemoval(removal)
+        }
+        return true
+    }
+
+    private func applyKill(_ request: ClusterKillRequest) {
+        guard let realm = self.router.realm(named: request.realm) else { return }
         realm.eventLoop.execute {
             let killed = realm.killSessions(request.sessions, reason: request.reason, message: request.message)
             self.logger.info(
                 "cluster: killed sessions at another node's request",
                 metadata: ["realm": "\(request.realm)", "killed": "\(killed)", "reason": "\(request.reason)"])
         }
-        return true
+    }
+
+    private func applyRemoval(_ request: ClusterRemovalRequest) {
+        guard let realm = self.router.realm(named: request.realm) else {
+            self.logger.warning(
+                "cluster: ignored a removal request for an unknown realm", metadata: ["realm": "\(request.realm)"])
+            return
+        }
+        realm.eventLoop.execute {
+            let removed = realm.applyClusterRemoval(request.removal, reason: request.reason)
+            self.logger.info(
+                removed
+                    ? "cluster: removed a subscriber or callee at another node's request"
+                    : "cluster: a subscriber or callee another node asked to remove was already gone",
+                metadata: ["realm": "\(request.realm)", "removal": "\(request.removal)"])
+        }
     }
 }

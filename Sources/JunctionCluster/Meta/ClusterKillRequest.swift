@@ -34,7 +34,13 @@ public struct ClusterKillRequest: Sendable, Hashable {
         } catch {
             throw ClusterFrameError(reason: "not a WAMP message: \(error)")
         }
-        guard case .publish(let publish) = message, publish.topic == Self.topic,
+        guard case .publish(let publish) = message else { throw ClusterFrameError(reason: "not a kill request") }
+        try self.init(publish: publish)
+    }
+
+    /// Reads the request from its decoded PUBLISH (`ClusterMetaRequest` decodes the frame once).
+    init(publish: WAMPMessage.Publish) throws(ClusterFrameError) {
+        guard publish.topic == Self.topic,
             let realm = publish.options["realm"]?.stringValue,
             let reason = publish.options["reason"]?.stringValue, URIValidation.isValid(reason)
         else { throw ClusterFrameError(reason: "not a kill request") }

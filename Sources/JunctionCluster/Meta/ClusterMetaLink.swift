@@ -1,4 +1,6 @@
 import JunctionRouter
+import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import RESPCore
 import WAMPCore
@@ -57,25 +59,73 @@ final class ClusterMetaLink: RealmClusterMeta {
     }
 
     func realm(_ realm: String, kill sessions: [UInt64], onNode node: String, reason: String, message: String?) {
-        let service = self.service
         let request = ClusterKillRequest(realm: realm, sessions: sessions, reason: reason, message: message)
+        guard let reply = self.send(.kill(request), to: node) else {
+            self.service.logger.warning(
+                "cluster: cannot kill sessions on another node while Redis is unreachable",
+                metadata: ["node": "\(node)", "sessions": "\(sessions)"])
+            return
+        }
+        let logger = self.service.logger
+        reply.whenFailure { error in
+            logger.warning(
+                "cluster: a kill request did not reach Redis", metadata: ["node": "\(node)", "error": "\(error)"])
+        }
+    }
+
+    func realm(
+        _ realm: String, remove removal: ClusterRemoval, onNode node: String, reason: String,
+        delivered: @escaping @Sendable (Bool) -> Void
+    ) {
+        let logger = self.service.logger
+        let metadata: Logger.Metadata = ["node": "\(node)", "removal": "\(removal)"]
+        guard let reply = self.send(.remove(.init(realm: realm, removal: removal, reason: reason)), to: node) else {
+            logger.warning(
+                "cluster: cannot remove a subscriber or callee on another node while Redis is unreachable",
+                metadata: metadata)
+            delivered(false)
+            return
+        }
+        let answered = NIOLockedValueBox(false)
+        let answer: @Sendable (Bool) -> Void = { value in
+            guard answered.withLockedValue({ done in defer { done = true }; return !done }) else { return }
+            delivered(value)
+        }
+        // Redis says within a command timeout whether the other node got it, or the connection
+        // is declared wedged.
+        let limit = TimeAmount.milliseconds(self.service.configuration.commandTimeoutMilliseconds)
+        let timeout = reply.eventLoop.scheduleTask(in: limit) {
+            logger.warning("cluster: Redis did not answer a removal request in time", metadata: metadata)
+            answer(false)
+        }
+        reply.whenComplete { result in
+            timeout.cancel()
+            switch result {
+            case .success(let value) where (value.integer ?? 0) > 0:
+                answer(true)
+            case .success:
+                // PUBLISH counts the receivers: none means the node is not listening (gone, reconnecting).
+                logger.warning(
+                    "cluster: the node of a subscriber or callee to remove is not listening", metadata: metadata)
+                answer(false)
+            case .failure(let error):
+                var metadata = metadata
+                metadata["error"] = "\(error)"
+                logger.warning("cluster: a removal request did not reach Redis", metadata: metadata)
+                answer(false)
+            }
+        }
+    }
+
+    /// Publishes `request` on `node`'s request channel, queued under the lock so requests leave
+    /// in the order the realms made them; nil without a Redis connection.
+    private func send(_ request: ClusterMetaRequest, to node: String) -> EventLoopFuture<RESPValue>? {
+        let service = self.service
         let command = RESPCommand(arguments: [
             ByteBuffer(string: "PUBLISH"), ByteBuffer(string: service.keys.killChannel(node)),
             ByteBuffer(bytes: request.encoded()),
         ])
-        let sent = service.state.withLockedValue { state -> Bool in
-            guard let commands = state.commands else { return false }
-            commands.sendWithoutWaiting(command).whenFailure { error in
-                service.logger.warning(
-                    "cluster: a kill request did not reach Redis", metadata: ["node": "\(node)", "error": "\(error)"])
-            }
-            return true
-        }
-        if !sent {
-            service.logger.warning(
-                "cluster: cannot kill sessions on another node while Redis is unreachable",
-                metadata: ["node": "\(node)", "sessions": "\(sessions)"])
-        }
+        return service.state.withLockedValue { state in state.commands?.sendWithoutWaiting(command) }
     }
 
     func nodes() -> WAMPList {

@@ -56,6 +56,8 @@ extension Realm {
         {
             return true
         }
+        // Clustered: a subscriber or callee on another node is removed there; answered once asked.
+        if self.clusterMeta != nil, self.removeThroughCluster(call, from: record) { return true }
         switch procedure(self, call, record) {
         case .result(let payload):
             record.peer.send(.result(.init(request: call.request, payload: payload)))
@@ -96,6 +98,11 @@ extension Realm {
 
     static func invalidArgument(_ what: String) -> MetaReply {
         .error(WAMPErrorURI.invalidArgument, what)
+    }
+
+    /// The `reason` kwarg of `remove_subscriber`/`remove_callee`, told to the revoked peer.
+    static func removalReason(_ call: WAMPMessage.Call) -> String {
+        call.payload.kwargs?["reason"]?.stringValue ?? "removed by the meta API"
     }
 
     // MARK: Sessions
@@ -277,8 +284,7 @@ extension Realm {
         guard self.dealer.registrations[id]?.callees.contains(where: { $0.session == callee }) == true else {
             return .error(WAMPErrorURI.noSuchRegistration, "session \(callee) is not a callee of registration \(id)")
         }
-        let reason = call.payload.kwargs?["reason"]?.stringValue ?? "removed by the meta API"
-        self.revokeRegistration(id, of: callee, reason: reason)
+        self.revokeRegistration(id, of: callee, reason: Self.removalReason(call))
         return .empty
     }
 
@@ -336,8 +342,7 @@ extension Realm {
         guard self.broker.subscriptions[id]?.subscribers.contains(subscriber) == true else {
             return .error(WAMPErrorURI.noSuchSubscription, "session \(subscriber) is not subscribed to \(id)")
         }
-        let reason = call.payload.kwargs?["reason"]?.stringValue ?? "removed by the meta API"
-        self.revokeSubscription(id, of: subscriber, reason: reason)
+        self.revokeSubscription(id, of: subscriber, reason: Self.removalReason(call))
         return .empty
     }
 

@@ -16,8 +16,28 @@ public protocol RealmClusterMeta: AnyObject, Sendable {
     /// Ends sessions that live on `node`, as `wamp.session.kill` would there.
     func realm(_ realm: String, kill sessions: [UInt64], onNode node: String, reason: String, message: String?)
 
+    /// Asks `node` to remove one of its subscribers or callees (`remove_subscriber`,
+    /// `remove_callee`). `delivered` runs exactly once, on any thread, within a bounded time:
+    /// true when the request reached `node`, false when it could not (no Redis, `node` not
+    /// listening, no answer in time).
+    func realm(
+        _ realm: String, remove removal: ClusterRemoval, onNode node: String, reason: String,
+        delivered: @escaping @Sendable (Bool) -> Void)
+
     /// `junction.cluster.nodes`: one dict per live node, this node first.
     func nodes() -> WAMPList
+}
+
+extension RealmClusterMeta {
+    /// For cluster sides written before removals crossed nodes (test recorders): they cannot
+    /// reach the other node, so the caller gets `wamp.error.network_failure` rather than a
+    /// removal that silently never happens.
+    public func realm(
+        _ realm: String, remove removal: ClusterRemoval, onNode node: String, reason: String,
+        delivered: @escaping @Sendable (Bool) -> Void
+    ) {
+        delivered(false)
+    }
 }
 
 /// A testament as it is kept in the cluster: published by another node if this one dies.

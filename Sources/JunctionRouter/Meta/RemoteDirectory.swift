@@ -100,6 +100,11 @@ public struct RemoteDirectory: Sendable {
         return directory.subscriptions[index]
     }
 
+    /// The node that has subscription `id` (its subscribers are that node's sessions).
+    public func node(ofSubscription id: UInt64) -> String? {
+        self.subscriptionIndex[id]?.node
+    }
+
     /// The remote subscriptions a publication to `uri` goes to.
     public func subscriptionIDs(matching uri: String) -> [UInt64] {
         self.subscriptions.filter { $0.match.matches(pattern: $0.topic, uri: uri) }.map(\.id)
