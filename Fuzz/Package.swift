@@ -5,8 +5,9 @@
 //
 // `Sources/WAMPCore`, `Sources/MQTTCore`, `Sources/RESPCore`, `Sources/JunctionTransport` and
 // `Sources/HTTPBridgeCore` are symlinks to the real sources (`Sources/JunctionMQTT` holds links to
-// the pure folders of the real target), compiled here with `-enable-testing` so the targets can
-// reach internal parsers (`@testable import`).
+// the pure folders of the real target; `Sources/JunctionRouter` and `Sources/JunctionCluster` links
+// to the single files of the cluster's frame codecs and the router value types they produce),
+// compiled here with `-enable-testing` so the targets can reach internal parsers (`@testable import`).
 import PackageDescription
 
 let testable: [SwiftSetting] = [.unsafeFlags(["-enable-testing"])]
@@ -68,6 +69,21 @@ let package = Package(
         .executableTarget(
             name: "FuzzRESP",
             dependencies: ["RESPCore", .product(name: "NIOCore", package: "swift-nio")]
+        ),
+        // `Sources/JunctionRouter` and `Sources/JunctionCluster` link only the pure files the cluster's
+        // decoders need (not the realm, the channels or the service).
+        .target(name: "JunctionRouter", dependencies: ["WAMPCore"], swiftSettings: testable),
+        .target(
+            name: "JunctionCluster",
+            dependencies: ["JunctionRouter", "RESPCore", "WAMPCore", .product(name: "NIOCore", package: "swift-nio")],
+            swiftSettings: testable
+        ),
+        .executableTarget(
+            name: "FuzzClusterFrames",
+            dependencies: [
+                "FuzzSupport", "JunctionCluster", "JunctionRouter", "RESPCore", "WAMPCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
         ),
     ],
     swiftLanguageModes: [.v6]

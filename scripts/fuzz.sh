@@ -19,7 +19,7 @@ MAX_TIME=${MAX_TIME:-7200}
 JOBS=${JOBS:-$(nproc)}
 SCRATCH=$ROOT/.build-fuzz
 ALL=(FuzzJSON FuzzMessagePack FuzzCBOR FuzzMessageValidation FuzzRawSocket FuzzWebSocketUpgrade FuzzMQTT
-    FuzzRESP FuzzHTTPBridge FuzzMQTTSession FuzzRFC3339 FuzzMQTTRecord)
+    FuzzRESP FuzzHTTPBridge FuzzMQTTSession FuzzRFC3339 FuzzMQTTRecord FuzzClusterFrames)
 TARGETS=("${@:-${ALL[@]}}")
 SUITE=${WAMP_TESTSUITE:-$ROOT/../shared/wamp-testsuite}
 

@@ -6,11 +6,9 @@ set -euo pipefail
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 OUT="$(mktemp -d)"
 trap 'rm -rf "$OUT"' EXIT
-# MatchPolicy lives in Permission.swift next to Role (which needs WAMPCore): take just the enum.
-sed -n '/^public enum MatchPolicy/,/^}/p' "$REPO/Sources/JunctionRouter/Authorization/Permission.swift" >"$OUT/MatchPolicy.swift"
 swiftc -O -o "$OUT/routing-bench" \
     "$REPO/Sources/JunctionRouter/Routing/URIPatternIndex.swift" \
     "$REPO/Sources/JunctionRouter/Routing/URIPrefixTrie.swift" \
     "$REPO/Sources/JunctionRouter/Routing/URIWildcardTrie.swift" \
-    "$OUT/MatchPolicy.swift" "$REPO/scripts/routing-bench/main.swift" 2>&1 | grep -v warning || true
+    "$REPO/Sources/JunctionRouter/Authorization/MatchPolicy.swift" "$REPO/scripts/routing-bench/main.swift" 2>&1 | grep -v warning || true
 "$OUT/routing-bench"

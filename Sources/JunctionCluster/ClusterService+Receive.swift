@@ -118,14 +118,9 @@ extension ClusterService {
                     RESPCommand(
                         "XRANGE", self.keys.stream(node: source.node, epoch: source.epoch), "\(range.lowerBound)-0",
                         "\(range.upperBound)-0"))
-                for entry in reply.elements ?? [] {
-                    guard let parts = entry.elements, parts.count == 2, let fields = parts[1].elements,
-                        fields.count == 2, case .bulkString(let bytes?) = fields[1],
-                        let publication = try? ClusterPublication(bytes: Array(buffer: bytes))
-                    else {
-                        self.state.withLockedValue { $0.counters.rejectedFrames += 1 }
-                        continue
-                    }
+                let (publications, rejected) = ClusterReplies.streamPublications(reply)
+                if rejected > 0 { self.state.withLockedValue { $0.counters.rejectedFrames += UInt64(rejected) } }
+                for publication in publications {
                     fetched += 1
                     self.state.withLockedValue { state in
                         guard var tracker = state.sources[source] else { return }

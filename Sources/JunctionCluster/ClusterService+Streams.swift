@@ -18,15 +18,8 @@ extension ClusterService {
         for realm in self.router.realms.values {
             try await self.seedStreamMerge(realm: realm.name, commands)
             let reply = try await self.send(commands, RESPCommand("HGETALL", self.keys.retained(realm: realm.name)))
-            let values = reply.elements ?? []
-            var rejected = 0
-            for index in stride(from: 1, to: values.count, by: 2) {
-                guard case .bulkString(let bytes?) = values[index],
-                    let publication = try? ClusterPublication(bytes: Array(buffer: bytes))
-                else {
-                    rejected += 1
-                    continue
-                }
+            let (publications, rejected) = ClusterReplies.retainedPublications(reply)
+            for publication in publications {
                 realm.eventLoop.execute {
                     realm.installClusterRetained(
                         topic: publication.topic, publication: publication.publication, payload: publication.payload,
@@ -51,13 +44,7 @@ extension ClusterService {
         _ = try await self.send(commands, RESPCommand("SET", key, RealmSnapshot.newEpoch(), "NX"))
         guard let epoch = try await self.send(commands, RESPCommand("GET", key)).string else { return }
         let reply = try await self.send(commands, RESPCommand("HGETALL", self.keys.streamOffsets(realm: realm)))
-        let values = reply.elements ?? []
-        var offsets: [String: UInt64] = [:]
-        for index in stride(from: 1, to: values.count, by: 2) {
-            guard let topic = values[index - 1].string, let offset = values[index].string.flatMap({ UInt64($0) })
-            else { continue }
-            offsets[topic] = offset
-        }
+        let offsets = ClusterReplies.streamOffsets(reply)
         self.state.withLockedValue { $0.streamMerge.seed(realm: realm, epoch: epoch, offsets: offsets) }
     }
 

@@ -25,7 +25,7 @@ public func fuzzSerializer(_ serializer: some WAMPSerializer, _ data: UnsafePoin
 
 extension WAMPValue {
     /// NaN never equals itself, so round trips of values holding one are not compared.
-    var containsNaN: Bool {
+    public var containsNaN: Bool {
         switch self {
         case .double(let d): return d.isNaN
         case .list(let items): return items.contains { $0.containsNaN }

@@ -57,7 +57,9 @@ public struct InterestIndex: Sendable {
     public static func decode(_ text: String) -> (interests: Set<Interest>, rejected: Int) {
         var interests = Set<Interest>()
         var rejected = 0
-        for line in text.split(separator: "\n") {
+        // Lines split on the LF scalar: split on Characters, a CR ending a topic would join the
+        // LF into one "\r\n" Character and two lines into one.
+        for line in text.unicodeScalars.split(separator: "\n").map(Substring.init) {
             let parts = line.split(separator: "\t", omittingEmptySubsequences: false)
             guard parts.count == 3, let match = MatchPolicy(rawValue: String(parts[1])), !parts[0].isEmpty else {
                 rejected += 1

@@ -41,7 +41,8 @@ public struct ClusterRegistrationList: Sendable, Hashable {
 
     /// `nil` when the first line is not an epoch; `rejected` counts malformed lines.
     public static func decode(_ text: String) -> (list: ClusterRegistrationList?, rejected: Int) {
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: true)
+        // Split on the LF scalar, as `InterestIndex.decode` does (a CR before it is not a break).
+        let lines = text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: true).map(Substring.init)
         guard let first = lines.first, let epoch = UInt64(first) else { return (nil, lines.isEmpty ? 0 : 1) }
         var entries: [Entry] = []
         var rejected = 0

@@ -9,8 +9,7 @@ enum StreamReadReply {
     static func parse(_ reply: RESPValue) throws(ClusterFrameError) -> ClusterStreamRead {
         if let message = reply.errorMessage { throw ClusterFrameError(reason: "Redis: \(message)") }
         guard let parts = reply.elements, parts.count == 3, let epoch = parts[0].string, !epoch.isEmpty,
-            let current = parts[1].string.flatMap({ UInt64($0) }) ?? parts[1].integer.map({ UInt64(clamping: $0) }),
-            let entries = parts[2].elements
+            let current = Self.offset(parts[1]), let entries = parts[2].elements
         else { throw ClusterFrameError(reason: "unexpected stream read reply") }
         return ClusterStreamRead(epoch: epoch, current: current, events: try Self.events(entries))
     }
@@ -24,14 +23,18 @@ enum StreamReadReply {
         else { throw ClusterFrameError(reason: "unexpected pattern read reply") }
         var topics: [String: ClusterStreamRead] = [:]
         for index in stride(from: 0, to: flat.count, by: 3) {
-            guard let topic = flat[index].string,
-                let current = flat[index + 1].string.flatMap({ UInt64($0) })
-                    ?? flat[index + 1].integer.map({ UInt64(clamping: $0) }),
+            guard let topic = flat[index].string, let current = Self.offset(flat[index + 1]),
                 let entries = flat[index + 2].elements
             else { throw ClusterFrameError(reason: "unexpected topic in pattern read reply") }
             topics[topic] = ClusterStreamRead(epoch: epoch, current: current, events: try Self.events(entries))
         }
         return ClusterPatternRead(epoch: epoch, topics: topics)
+    }
+
+    /// A current offset, as a decimal string or an integer; nil beyond what Redis can count.
+    private static func offset(_ value: RESPValue) -> UInt64? {
+        let offset = value.string.flatMap({ UInt64($0) }) ?? value.integer.map({ UInt64(clamping: $0) })
+        return offset.flatMap { $0 <= StreamStamp.maxOffset ? $0 : nil }
     }
 
     /// A history's entries (`[[id, [field, value, ...]], ...]`), oldest first.
@@ -40,7 +43,8 @@ enum StreamReadReply {
         events.reserveCapacity(entries.count)
         for entry in entries {
             guard let pair = entry.elements, pair.count == 2, let id = pair[0].string,
-                let offset = id.split(separator: "-").first.flatMap({ UInt64($0) }), let fields = pair[1].elements,
+                let offset = id.split(separator: "-").first.flatMap({ UInt64($0) }), offset <= StreamStamp.maxOffset,
+                let fields = pair[1].elements,
                 fields.count % 2 == 0
             else { throw ClusterFrameError(reason: "unexpected history entry") }
             var timestamp: Int64?

@@ -9,6 +9,9 @@ enum StreamStamp {
     /// Epochs are 16 base-36 digits when Junction makes them; anything printable up to this length
     /// is taken, so a stamp from a newer node still reads.
     static let maxEpochLength = 64
+    /// Redis counts offsets in a signed 64-bit integer: a larger one was not written by the publish
+    /// script, and the merge's and recovery's "next offset" (`offset + 1`) must not overflow.
+    static let maxOffset = UInt64(Int64.max)
 
     /// The stamp as the publish script writes it (for tests and tools).
     static func encode(_ position: StreamPosition) -> [UInt8] {
@@ -34,7 +37,8 @@ enum StreamStamp {
             digits += 1
             index += 1
         }
-        guard digits > 0, offset > 0, index < bytes.count, bytes[index] == UInt8(ascii: " ") else {
+        guard digits > 0, offset > 0, offset <= Self.maxOffset, index < bytes.count, bytes[index] == UInt8(ascii: " ")
+        else {
             throw ClusterFrameError(reason: "malformed stream stamp: no offset")
         }
         index += 1

@@ -12,20 +12,6 @@ public protocol RealmClusterLink: AnyObject, Sendable {
         details: WAMPDict, publisher: RemotePublisher)
 }
 
-/// The publishing session, as the receiving node's filters need it (exclusion and black/white
-/// listing by session id, authid and authrole are applied where the subscribers are).
-public struct RemotePublisher: Sendable, Hashable {
-    public var session: UInt64
-    public var authid: String
-    public var authrole: String
-
-    public init(session: UInt64, authid: String, authrole: String) {
-        self.session = session
-        self.authid = authid
-        self.authrole = authrole
-    }
-}
-
 extension Realm {
     /// Session ids of a clustered node: the top 10 of WAMP's 53 id bits are the node's slot (one
     /// of 1024, claimed in Redis), the low 43 bits random, so two nodes never hand out one id.

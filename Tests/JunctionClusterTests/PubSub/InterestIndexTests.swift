@@ -31,4 +31,15 @@ struct InterestIndexTests {
         #expect(parsed == [.init(realm: "r", match: .exact, topic: "t")])
         #expect(rejected == 3)
     }
+
+    /// Lines split on the LF scalar: a topic ending in CR used to swallow the next line break (as
+    /// one "\r\n" Character), so the list did not decode to what was encoded.
+    @Test func aTopicEndingInCarriageReturnKeepsTheNextLine() {
+        let interests: Set<InterestIndex.Interest> = [
+            .init(realm: "r", match: .exact, topic: "a\r"), .init(realm: "r", match: .exact, topic: "b"),
+        ]
+        let decoded = InterestIndex.decode(InterestIndex.encode(interests))
+        #expect(decoded.interests == interests)
+        #expect(decoded.rejected == 0)
+    }
 }

@@ -66,4 +66,18 @@ import WAMPCore
         #expect(ClusterRegistrationList.decode("not an epoch").list == nil)
         #expect(ClusterRegistrationList.decode("5").list == ClusterRegistrationList(epoch: 5, entries: []))
     }
+
+    /// Lines split on the LF scalar: a procedure ending in CR used to swallow the next line break.
+    @Test func aProcedureEndingInCarriageReturnKeepsTheNextLine() {
+        let entries = ["a\r", "b"].enumerated().map { index, procedure in
+            ClusterRegistrationList.Entry(
+                realm: "realm1",
+                registration: RemoteRegistration(
+                    registration: UInt64(index + 1), procedure: procedure, match: .exact, invoke: .single, callee: 7,
+                    features: 0, discloseCaller: false))
+        }
+        let decoded = ClusterRegistrationList.decode(ClusterRegistrationList(epoch: 3, entries: entries).encoded)
+        #expect(decoded.rejected == 0)
+        #expect(decoded.list.map { Set($0.entries) } == Set(entries))
+    }
 }

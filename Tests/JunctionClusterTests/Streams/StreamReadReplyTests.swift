@@ -76,6 +76,27 @@ import WAMPCore
         }
     }
 
+    /// An offset Redis cannot have counted (above Int64.max) is refused rather than trusted: the
+    /// recovery's `current + 1` would trap on `UInt64.max`.
+    @Test func offsetsBeyondWhatRedisCountsThrow() throws {
+        let frame = ClusterPublication(
+            sequence: 9, realm: "realm1", topic: "com.s.a", publication: 77, payload: .init(args: [1]),
+            options: [:], details: [:], publisher: RemotePublisher(session: 5, authid: "a", authrole: "r")
+        ).encoded()
+        let huge = "\(UInt64.max)"
+        let largest = try StreamReadReply.parse(.array([Self.bulk("E"), Self.bulk("\(Int64.max)"), .array([])]))
+        #expect(largest.current == UInt64(Int64.max))
+        let replies: [RESPValue] = [
+            .array([Self.bulk("E"), Self.bulk(huge), .array([])]),
+            .array([Self.bulk("E"), Self.bulk("1"), .array([Self.entry(UInt64.max, frame: frame)])]),
+        ]
+        for reply in replies {
+            #expect(throws: ClusterFrameError.self) { try StreamReadReply.parse(reply) }
+        }
+        let pattern = RESPValue.array([Self.bulk("E"), .array([Self.bulk("com.s.a"), Self.bulk(huge), .array([])])])
+        #expect(throws: ClusterFrameError.self) { try StreamReadReply.parsePattern(pattern) }
+    }
+
     /// Stands in for a fuzz target: random reply shapes (what a foreign writer or another version
     /// could leave in Redis) never crash either parser; they parse or throw.
     @Test func randomRepliesNeverCrash() {

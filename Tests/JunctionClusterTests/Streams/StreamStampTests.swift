@@ -25,6 +25,16 @@ import WAMPCore
         #expect(throws: ClusterFrameError.self) { try StreamStamp.split(Array(long.utf8)) }
     }
 
+    /// Redis counts offsets in an Int64: a larger one (which parses as a UInt64) is refused, so the
+    /// merge's next offset (`offset + 1`) cannot overflow and trap on a frame from Redis.
+    @Test func offsetsBeyondWhatRedisCountsAreRejected() throws {
+        let largest = "S\(Int64.max) e\n"
+        #expect(try StreamStamp.split(Array(largest.utf8)).position == StreamPosition(offset: UInt64(Int64.max), epoch: "e"))
+        for bad in ["S\(UInt64(Int64.max) + 1) e\n", "S\(UInt64.max) e\n"] {
+            #expect(throws: ClusterFrameError.self, "\(bad)") { try StreamStamp.split(Array(bad.utf8)) }
+        }
+    }
+
     /// Stands in for a fuzz target: random bytes behind the marker never crash, they parse or throw.
     @Test func randomBytesNeverCrash() {
         var generator = SystemRandomNumberGenerator()

@@ -1,0 +1,1 @@
+../../../Sources/JunctionCluster/PubSub/ClusterPublication.swift

@@ -1,0 +1,1 @@
+../../../Sources/JunctionCluster/RPC/ClusterRegistrationList.swift

@@ -1,0 +1,1 @@
+../../../Sources/JunctionCluster/Redis/ClusterReplies.swift

@@ -1,0 +1,1 @@
+../../../Sources/JunctionCluster/Membership/NodeHeartbeat.swift

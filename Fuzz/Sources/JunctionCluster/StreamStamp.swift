@@ -1,0 +1,1 @@
+../../../Sources/JunctionCluster/Streams/StreamStamp.swift

@@ -1,0 +1,1 @@
+../../../Sources/JunctionRouter/Cluster/ClusterStreamRead.swift

@@ -1,0 +1,1 @@
+../../../Sources/JunctionRouter/Dealer/InvocationPolicy.swift

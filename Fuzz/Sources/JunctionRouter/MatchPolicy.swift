@@ -1,0 +1,1 @@
+../../../Sources/JunctionRouter/Authorization/MatchPolicy.swift

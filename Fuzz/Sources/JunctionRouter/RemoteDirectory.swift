@@ -1,0 +1,1 @@
+../../../Sources/JunctionRouter/Meta/RemoteDirectory.swift

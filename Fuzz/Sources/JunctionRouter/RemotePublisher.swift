@@ -1,0 +1,1 @@
+../../../Sources/JunctionRouter/Realm/RemotePublisher.swift

@@ -1,0 +1,1 @@
+../../../Sources/JunctionRouter/Dealer/Cluster/RemoteRegistration.swift
