@@ -149,6 +149,8 @@ def cluster_seeds():
     ]])
     kill = msgpack([16, 1, {"realm": "realm1", "reason": "wamp.close.killed", "message": "bye"},
                     "junction.cluster.kill", [11, 12]])
+    removals = [msgpack([16, 1, {"realm": "realm1", "reason": "gone"}, topic, [21, 22]])
+                for topic in ("junction.cluster.remove_subscriber", "junction.cluster.remove_callee")]
     heartbeats = [b"node-a 1700000000123 3 8812", b"node-b 1700000000456 0 0 leaving"]
     interests = b"realm1\texact\tcom.example.a\nrealm1\tprefix\tcom.example\nrealm2\twildcard\tcom..x"
     registrations = (b"1700000000123\nrealm1\t31\texact\tsingle\t11\t255\t1\tcom.example.add\n"
@@ -165,6 +167,7 @@ def cluster_seeds():
     seeds = [b"\x00" + publication, b"\x00" + transparent, b"\x00" + stamped]
     seeds += [b"\x01" + frame for frame in rpc]
     seeds += [b"\x02" + testaments, b"\x03" + directory, b"\x04" + kill, b"\x05" + stamped]
+    seeds += [b"\x04" + removal for removal in removals]
     seeds += [b"\x06" + beat for beat in heartbeats]
     seeds += [b"\x07" + interests, b"\x08" + registrations]
     seeds += [b"\x09" + reply for reply in replies]

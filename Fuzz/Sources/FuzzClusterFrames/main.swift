@@ -86,12 +86,17 @@ private func fuzzDirectory(_ bytes: [UInt8]) {
     remote.set(node: directory.node, nil)
 }
 
+/// A node's request channel: kills (also through their own decoder) and subscriber/callee removals.
 private func fuzzKillRequest(_ bytes: [UInt8]) {
-    guard let request = try? ClusterKillRequest(bytes: bytes) else {
+    if let kill = try? ClusterKillRequest(bytes: bytes) {
+        let frame = kill.encoded()
+        expectRoundTrip("kill request", kill, try? ClusterKillRequest(bytes: frame), frame: frame)
+    }
+    guard let request = try? ClusterMetaRequest(bytes: bytes) else {
         return
     }
     let frame = request.encoded()
-    expectRoundTrip("kill request", request, try? ClusterKillRequest(bytes: frame), frame: frame)
+    expectRoundTrip("meta request", request, try? ClusterMetaRequest(bytes: frame), frame: frame)
 }
 
 private func fuzzStreamStamp(_ bytes: [UInt8]) {

@@ -1,0 +1,1 @@
+../../../Sources/JunctionCluster/Meta/ClusterMetaRequest.swift

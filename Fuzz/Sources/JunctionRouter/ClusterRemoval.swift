@@ -1,0 +1,1 @@
+../../../Sources/JunctionRouter/Meta/ClusterRemoval.swift
