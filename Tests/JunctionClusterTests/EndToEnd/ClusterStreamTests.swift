@@ -219,7 +219,10 @@ struct ClusterStreamTests {
             try await nodes.waitUntil("the plain event arrived") { await log.count >= 4 }
             #expect(await log.events.map(\.index) == [0, 1, 2, 4])
             try await nodes.redis.restart()
-            try await nodes.waitUntil("A is back", seconds: 20) { nodes.node(0).isReady }
+            // Both nodes: B answers the late `_recover` below, from Redis only once it is back.
+            try await nodes.waitUntil("A and B are back", seconds: 20) {
+                nodes.servers.allSatisfy { $0.cluster.isReady && $0.cluster.counters.connects >= 2 }
+            }
             try await Self.publish(publisher, topic, 5..<6)
             try await nodes.waitUntil("the new event arrived") { await log.count >= 5 }
             let after = try #require(await log.events.last?.position)

@@ -1,3 +1,4 @@
+import Foundation
 import JunctionClient
 import JunctionCluster
 import JunctionRouter
@@ -63,7 +64,9 @@ final class ClusterTestNodes: Sendable {
     }
 
     func shutdown() async {
-        for server in self.servers { await server.shutdown() }
+        for (index, server) in self.servers.enumerated() {
+            await watchdog("the shutdown of node \(index)") { await server.shutdown() }
+        }
     }
 
     /// Polls `condition` every 20 ms for at most `seconds` (these conditions depend on other
@@ -105,7 +108,7 @@ func withCluster(
         throw error
     }
     do {
-        try await body(nodes)
+        try await watchdog("the test body") { try await body(nodes) }
     } catch {
         await nodes.shutdown()
         redis.stop()
@@ -113,6 +116,17 @@ func withCluster(
     }
     await nodes.shutdown()
     redis.stop()
+}
+
+/// Runs `body`; if it has not finished after `seconds`, says so on standard error (once), so a
+/// test that hangs names the phase it hangs in.
+func watchdog<T>(_ phase: String, seconds: Int = 30, _ body: () async throws -> T) async rethrows -> T {
+    let watcher = Task {
+        try await Task.sleep(for: .seconds(seconds))
+        FileHandle.standardError.write(Data("ClusterTestNodes: still in \(phase) after \(seconds) s\n".utf8))
+    }
+    defer { watcher.cancel() }
+    return try await body()
 }
 
 /// Collects events in arrival order.
