@@ -115,19 +115,7 @@ final class ClusterStreamLink: RealmStreamLink {
                     self.epochCandidate))
         }
         guard let reply else { return false }
-        reply.whenComplete { result in
-            switch result {
-            case .success(let value):
-                service.madeProgress()
-                do {
-                    completion(.success(try StreamReadReply.parse(value)))
-                } catch {
-                    completion(.failure(error))
-                }
-            case .failure(let error):
-                completion(.failure(error))
-            }
-        }
+        Self.complete(reply, service: service, parse: { try StreamReadReply.parse($0) }, completion: completion)
         return true
     }
 
@@ -150,20 +138,25 @@ final class ClusterStreamLink: RealmStreamLink {
             return commands.sendWithoutWaiting(RESPCommand(arguments: arguments.map { ByteBuffer(string: $0) }))
         }
         guard let reply else { return false }
+        Self.complete(reply, service: service, parse: { try StreamReadReply.parsePattern($0) }, completion: completion)
+        return true
+    }
+
+    /// Hands `reply`, parsed by `parse`, to `completion`; an answer counts as progress on the connection.
+    private static func complete<Read: Sendable>(
+        _ reply: EventLoopFuture<RESPValue>, service: ClusterService,
+        parse: @escaping @Sendable (RESPValue) throws -> Read,
+        completion: @escaping @Sendable (Result<Read, any Error>) -> Void
+    ) {
         reply.whenComplete { result in
             switch result {
             case .success(let value):
                 service.madeProgress()
-                do {
-                    completion(.success(try StreamReadReply.parsePattern(value)))
-                } catch {
-                    completion(.failure(error))
-                }
+                completion(Result { try parse(value) })
             case .failure(let error):
                 completion(.failure(error))
             }
         }
-        return true
     }
 
     /// The smallest entry id after `offset` (entries are `<offset>-0`): `<offset>-1`, which needs

@@ -21,14 +21,7 @@ extension Realm {
         case .recovered(let events):
             return events
         case .incomplete(let current):
-            self.logger.debug(
-                "recovery incomplete", metadata: ["session": "\(record.id)", "topic": "\(subscribe.topic)"])
-            record.peer.send(
-                .error(
-                    .init(
-                        requestType: .subscribe, request: subscribe.request, details: current,
-                        error: WAMPErrorURI.recoveryIncomplete,
-                        payload: .init(args: ["the events after the given position are no longer all kept"]))))
+            self.refuseRecovery(of: subscribe, from: record, current: current)
             return nil
         }
     }
@@ -49,5 +42,19 @@ extension Realm {
                         subscription: subscription, publication: entry.publication, details: details,
                         payload: entry.payload)))
         }
+    }
+
+    /// Answers a `_recover` SUBSCRIBE with `junction.error.recovery_incomplete`, Details `current`
+    /// (the positions the router holds now); nothing is subscribed.
+    func refuseRecovery(
+        of subscribe: WAMPMessage.Subscribe, from record: SessionRecord, current: WAMPDict,
+        message: String = "the events after the given position are no longer all kept"
+    ) {
+        self.logger.debug("recovery incomplete", metadata: ["session": "\(record.id)", "topic": "\(subscribe.topic)"])
+        record.peer.send(
+            .error(
+                .init(
+                    requestType: .subscribe, request: subscribe.request, details: current,
+                    error: WAMPErrorURI.recoveryIncomplete, payload: .init(args: [.string(message)]))))
     }
 }

@@ -64,14 +64,9 @@ extension Realm {
         let events: [ClusterTopicEvent]
         switch decision {
         case .incomplete(let current):
-            self.logger.debug(
-                "recovery incomplete", metadata: ["session": "\(record.id)", "topic": "\(subscribe.topic)"])
-            record.peer.send(
-                .error(
-                    .init(
-                        requestType: .subscribe, request: subscribe.request, details: current,
-                        error: WAMPErrorURI.recoveryIncomplete,
-                        payload: .init(args: ["the events after the given positions are no longer all kept"]))))
+            self.refuseRecovery(
+                of: subscribe, from: record, current: current,
+                message: "the events after the given positions are no longer all kept")
             return
         case .recovered(let recovered):
             events = recovered

@@ -214,15 +214,9 @@ extension Realm {
         }
         guard case .recovered(let events) = decision else {
             if case .incomplete(let current) = decision {
-                self.logger.debug(
-                    "recovery incomplete", metadata: ["session": "\(record.id)", "topic": "\(subscribe.topic)"])
-                record.peer.send(
-                    .error(
-                        .init(
-                            requestType: .subscribe, request: subscribe.request,
-                            details: ["offset": .uint(current.offset), "epoch": .string(current.epoch)],
-                            error: WAMPErrorURI.recoveryIncomplete,
-                            payload: .init(args: ["the events after the given position are no longer all kept"]))))
+                self.refuseRecovery(
+                    of: subscribe, from: record,
+                    current: ["offset": .uint(current.offset), "epoch": .string(current.epoch)])
             }
             return
         }
